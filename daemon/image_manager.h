@@ -1,0 +1,89 @@
+// ImageManager: berthd's image side. Owns the layer and image stores, the
+// registry client and the credential resolver, and implements the CRI
+// ImageService handlers, one RPC family per file:
+//   image_pull.cc (PullImage, single flight), image_download.cc (one pull's
+//   downloads), image_list.cc (ListImages, StreamImages, CRI Image fields),
+//   image_status.cc, image_remove.cc, image_fs_info.cc.
+//
+// On disk, under <root>/image/: layers/ and images/ (the stores) and
+// downloads/ (blobs of pulls in flight; emptied at Open and after each pull).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pkg/base/status.h"
+#include "pkg/config/config.h"
+#include "pkg/credentials/credential_resolver.h"
+#include "pkg/image/image_store.h"
+#include "pkg/image/layer_store.h"
+#include "pkg/registry/registry_client.h"
+#include "runtime/v1/api.pb.h"
+
+namespace berth::daemon {
+
+class ImageManager {
+ public:
+  static Result<std::unique_ptr<ImageManager>> Open(const config::Config& config);
+  ~ImageManager();
+
+  // True when a container uses the image (such an image cannot be removed).
+  // Called without the store's lock; it must not call back into the manager.
+  void SetInUseCheck(image::ImageStore::InUseFn in_use);
+
+  // --- CRI handlers ---
+  Status PullImage(const runtime::v1::PullImageRequest& req, runtime::v1::PullImageResponse* resp);
+  Status ListImages(const runtime::v1::ListImagesRequest& req,
+                    runtime::v1::ListImagesResponse* resp);
+  Status ImageStatus(const runtime::v1::ImageStatusRequest& req,
+                     runtime::v1::ImageStatusResponse* resp);
+  Status RemoveImage(const runtime::v1::RemoveImageRequest& req,
+                     runtime::v1::RemoveImageResponse* resp);
+  Status ImageFsInfo(const runtime::v1::ImageFsInfoRequest& req,
+                     runtime::v1::ImageFsInfoResponse* resp);
+
+  // Pulls `ref` (any form a pod spec may carry) and returns the image ID.
+  Result<std::string> Pull(std::string_view ref, const registry::AuthConfig* request_auth);
+  // Finds an image by tag, digest, ID or ID prefix: the normalized reference
+  // first, then the raw string (IDs and prefixes).
+  Result<image::ImageRecord> Find(std::string_view ref) const;
+
+  image::ImageStore& images() { return *images_; }
+  image::LayerStore& layers() { return *layers_; }
+  const std::string& image_root() const { return image_root_; }
+
+ private:
+  // One pull in flight, shared by every caller of the same reference.
+  struct Flight {
+    std::optional<Result<std::string>> result;  // guarded by flights_mu_; set when done
+  };
+
+  ImageManager(config::Config config, std::string image_root);
+  // Downloads, unpacks and registers one image (image_download.cc).
+  Result<std::string> PullOnce(const registry::Reference& ref,
+                               const registry::AuthConfig* request_auth);
+
+  const config::Config config_;
+  const std::string image_root_;    // <root>/image
+  const std::string downloads_dir_;  // <root>/image/downloads
+  std::unique_ptr<image::LayerStore> layers_;
+  std::unique_ptr<image::ImageStore> images_;  // declared after layers_: destroyed first
+  std::unique_ptr<registry::RegistryClient> registry_;
+  std::unique_ptr<credentials::CredentialResolver> credentials_;
+
+  std::mutex flights_mu_;
+  std::condition_variable flight_done_;                      // signalled with flights_mu_ held
+  std::map<std::string, std::shared_ptr<Flight>> flights_;   // guarded by flights_mu_
+};
+
+// The CRI Image message for a record (image_list.cc).
+runtime::v1::Image ToCriImage(const image::ImageRecord& record);
+
+}  // namespace berth::daemon

@@ -1,0 +1,107 @@
+// Server::InitRuntime: what the sandbox and container handlers stand on,
+// opened once before serving: the pod network (watched), the exit watcher,
+// the routing table and each runtime's probed features.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "daemon/server.h"
+#include "pkg/fs/dir.h"
+#include <spdlog/spdlog.h>
+
+namespace berth::daemon {
+
+namespace {
+
+// berth-pause is looked up beside berthd (installed or in the build tree),
+// then in the usual libexec places; BERTH_PAUSE_BINARY overrides.
+std::string FindPauseBinary() {
+  if (const char* env = getenv("BERTH_PAUSE_BINARY")) return env;
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+  for (const auto& candidate :
+       {self / "berth-pause", self / "../berth-pause/berth-pause",
+        std::filesystem::path("/usr/local/libexec/berth/berth-pause"),
+        std::filesystem::path("/usr/libexec/berth/berth-pause")}) {
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string Server::SandboxBundleDir(const std::string& id) const {
+  return config_.root + "/sandboxes/" + id;
+}
+std::string Server::SandboxRunDir(const std::string& id) const {
+  return config_.runroot + "/sandboxes/" + id;
+}
+std::string Server::ExitDir() const { return config_.runroot + "/exits"; }
+
+oci::OciRuntime Server::RuntimeFor(const Sandbox& s) const {
+  oci::OciRuntimeConfig rc;
+  rc.name = s.runtime_name;
+  rc.path = s.runtime_path;
+  rc.root = s.runtime_root;
+  rc.systemd_cgroup = config_.cgroup_manager == "systemd";
+  return oci::OciRuntime(rc);
+}
+
+Status Server::InitRuntime() {
+  for (const auto& [name, r] : config_.runtimes) {
+    routing_.runtimes[name] = oci::RuntimeEntry{r.path, r.root, r.type, r.allowed_annotations};
+  }
+  routing_.default_runtime = config_.default_runtime;
+  routing_.trusted_runtime = config_.trusted_runtime;
+  routing_.untrusted_runtime = config_.untrusted_runtime;
+  routing_.default_workload_trust = config_.default_workload_trust;
+  routing_.untrusted_fallback_to_trusted = config_.untrusted_fallback_to_trusted;
+
+  pause_binary_ = FindPauseBinary();
+  if (pause_binary_.empty()) spdlog::warn("berth-pause not found: pods cannot start");
+
+  BERTH_RETURN_IF_ERROR(MkdirAll(config_.root + "/sandboxes", 0711));
+  BERTH_RETURN_IF_ERROR(MkdirAll(config_.runroot + "/sandboxes", 0711));
+  BERTH_RETURN_IF_ERROR(MkdirAll(ExitDir(), 0700));
+
+  cni::CniOptions cni_options;
+  cni_options.conf_dir = config_.cni.conf_dir;
+  cni_options.plugin_dirs = config_.cni.plugin_dirs;
+  cni_options.cache_dir =
+      config_.cni.cache_dir.empty() ? config_.root + "/cni-cache" : config_.cni.cache_dir;
+  network_ = std::make_unique<cni::CniNetwork>(cni_options);
+  BERTH_RETURN_IF_ERROR(network_->StartWatching());
+
+  for (const auto& [name, r] : config_.runtimes) {
+    if (r.type != "oci" || access(r.path.c_str(), X_OK) != 0) continue;
+    oci::OciRuntimeConfig rc;
+    rc.name = name;
+    rc.path = r.path;
+    rc.root = r.root;
+    oci::OciRuntime runtime(rc);
+    Result<oci::RuntimeFeatures> f = runtime.Features();
+    if (f.ok()) {
+      features_[name] = *f;
+    } else {
+      spdlog::info("runtime {}: no features reported ({})", name, f.status().message());
+    }
+  }
+
+  exit_watcher_ = std::make_unique<oci::ExitWatcher>(
+      ExitDir(), [this](const oci::ExitInfo& exit) { OnExit(exit); });
+  return exit_watcher_->Start();
+}
+
+void Server::OnExit(const oci::ExitInfo& exit) {
+  Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(exit.id);
+  if (!s.ok() || (*s)->id != exit.id) return;  // not a sandbox (a container, later)
+  sandboxes_.Write([&] {
+    if ((*s)->stage.empty() && (*s)->state == runtime::v1::SANDBOX_READY) {
+      spdlog::info("pod sandbox {}: infra process exited with {}; sandbox is not ready",
+                   exit.id, exit.exit_code);
+      (*s)->state = runtime::v1::SANDBOX_NOTREADY;
+    }
+  });
+}
+
+}  // namespace berth::daemon

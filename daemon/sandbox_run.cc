@@ -1,0 +1,272 @@
+// RunPodSandbox, as numbered steps; each registers its undo right after it
+// succeeds, and the undo stack runs in reverse unless the pod came up.
+#include <sys/mount.h>
+#include <sys/random.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/sandbox_files.h"
+#include "daemon/sandbox_record.h"
+#include "daemon/sandbox_validate.h"
+#include "daemon/server.h"
+#include "pkg/base/undo_stack.h"
+#include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
+#include "pkg/fs/mount.h"
+#include "pkg/ns/pinned_namespaces.h"
+#include "pkg/oci/conmon.h"
+#include "pkg/oci/sandbox_spec.h"
+
+namespace berth::daemon {
+
+namespace rt = runtime::v1;
+
+namespace {
+
+std::string NewId() {
+  unsigned char bytes[32];
+  if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) std::abort();  // no entropy: fatal
+  static const char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string PodName(const rt::PodSandboxMetadata& m) {
+  return "k8s_" + m.name() + "_" + m.namespace_() + "_" + m.uid() + "_" +
+         std::to_string(m.attempt());
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& m) {
+  return {m.begin(), m.end()};
+}
+
+bool SameConfig(const rt::PodSandboxConfig& a, const rt::PodSandboxConfig& b) {
+  return a.SerializeAsString() == b.SerializeAsString();
+}
+
+}  // namespace
+
+Status Server::ExplainNameConflict(const std::string& name, const rt::PodSandboxConfig& config,
+                                   rt::RunPodSandboxResponse* resp) {
+  Result<std::string> holder = sandboxes_.names().Get(name);
+  if (!holder.ok()) return Internal("pod name " + name + " was reserved and is now free; retry");
+  Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(*holder);
+  if (!s.ok()) {
+    return AlreadyExists("pod sandbox name \"" + name + "\" is reserved for ID " + *holder);
+  }
+  auto [stage, state] = sandboxes_.Read([&] { return std::make_pair((*s)->stage, (*s)->state); });
+  // The kubelet retries a RunPodSandbox whose deadline passed while the first
+  // call still works: tell it so, and hand it the result once it is done.
+  if (!stage.empty()) {
+    return AlreadyExists("pod sandbox \"" + name + "\" is still being created (ID " + *holder +
+                         ", stage: " + stage + "); retry later");
+  }
+  if (state == rt::SANDBOX_READY && SameConfig((*s)->config, config)) {
+    resp->set_pod_sandbox_id(*holder);
+    return OkStatus();
+  }
+  return AlreadyExists("pod sandbox name \"" + name + "\" is reserved for ID " + *holder);
+}
+
+Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
+                             rt::RunPodSandboxResponse* resp) {
+  const rt::PodSandboxConfig& config = req.config();
+  // 1. Validate everything before anything is reserved or made.
+  BERTH_RETURN_IF_ERROR(ValidatePodSandboxConfig(config, config_.cgroup_manager));
+  const auto& ns_opts = config.linux().security_context().namespace_options();
+  const bool host_network = ns_opts.network() == rt::NODE;
+  const bool host_ipc = ns_opts.ipc() == rt::NODE;
+  const bool privileged = config.linux().security_context().privileged();
+
+  // 2. Route: the runtime is chosen once, here, and recorded.
+  oci::PodRoutingInput pod{config.metadata().name(), config.metadata().namespace_(),
+                           req.runtime_handler(), privileged, ToMap(config.annotations())};
+  Result<oci::RuntimeChoice> choice = oci::ChooseRuntime(routing_, pod);
+  if (!choice.ok()) {
+    return choice.status().WithContext("pod " + config.metadata().namespace_() + "/" +
+                                       config.metadata().name());
+  }
+  oci::FilteredAnnotations filtered = oci::FilterAnnotations(*choice, pod.annotations);
+  for (const auto& key : filtered.dropped) {
+    spdlog::info("pod {}: annotation {} ignored: runtime {} does not allow it", PodName(config.metadata()),
+                 key, choice->name);
+  }
+  if (pause_binary_.empty()) return FailedPrecondition("berth-pause binary not found");
+
+  // 3. Reserve the name; a retry of a call in progress or done is answered.
+  auto sandbox = std::make_shared<Sandbox>();
+  sandbox->id = NewId();
+  sandbox->name = PodName(config.metadata());
+  sandbox->config = config;
+  sandbox->created_at_ns = NowNs();
+  sandbox->runtime_name = choice->name;
+  sandbox->runtime_path = choice->path;
+  sandbox->runtime_root = choice->root;
+  sandbox->trust = choice->trust;
+  sandbox->route_reason = choice->reason;
+  sandbox->bundle_dir = SandboxBundleDir(sandbox->id);
+  sandbox->stage = "reserving name";
+  if (Status s = sandboxes_.names().Reserve(sandbox->name, sandbox->id); !s.ok()) {
+    if (s.code() != Code::kAlreadyExists) return s;
+    return ExplainNameConflict(sandbox->name, config, resp);
+  }
+  UndoStack undo;
+  undo.Push("release name", [&] { sandboxes_.names().Release(sandbox->name); });
+  std::lock_guard<std::mutex> op(sandbox->op_mu);
+  BERTH_RETURN_IF_ERROR(sandboxes_.Add(sandbox));
+  undo.Push("forget sandbox", [&] { sandboxes_.Remove(sandbox->id); });
+  auto stage = [&](const char* what) { sandboxes_.Write([&] { sandbox->stage = what; }); };
+  spdlog::info("pod {} ({}): runtime {} ({}, {})", sandbox->name, sandbox->id, choice->name,
+               choice->trust, choice->reason);
+
+  // 4. Directories: persistent bundle and volatile run dir.
+  stage("creating directories");
+  const std::string run_dir = SandboxRunDir(sandbox->id);
+  BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->bundle_dir, 0711));
+  BERTH_RETURN_IF_ERROR(MkdirAll(run_dir, 0711));
+  undo.Push("remove directories", [&, run_dir] {
+    (void)UnmountRecursive(run_dir);
+    (void)UnmountRecursive(sandbox->bundle_dir);
+    (void)RemoveAll(run_dir);
+    (void)RemoveAll(sandbox->bundle_dir);
+    (void)unlink((ExitDir() + "/" + sandbox->id).c_str());
+  });
+
+  // 5. Pin the pod's namespaces so they outlive any process of the pod.
+  stage("pinning namespaces");
+  ns::PinRequest pin;
+  pin.net = !host_network;
+  pin.ipc = !host_ipc;
+  pin.uts = !host_network;  // the pod's host name needs its own UTS namespace
+  const std::string hostname = PodHostname(config, sandbox->id);
+  if (pin.uts) pin.hostname = hostname;
+  BERTH_ASSIGN_OR_RETURN(ns::PinnedPaths pinned,
+                         ns::PinNamespaces(config_.runroot, sandbox->id, pin));
+  undo.Push("unpin namespaces", [pinned] { (void)ns::UnpinNamespaces(pinned); });
+  sandbox->netns_path = pinned.net;
+  sandbox->ipcns_path = pinned.ipc;
+  sandbox->utsns_path = pinned.uts;
+
+  // 6. Files containers share: /etc/hostname, hosts, resolv.conf, /dev/shm.
+  stage("preparing pod files");
+  BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, {}));
+  if (!host_ipc) {
+    sandbox->shm_path = run_dir + "/shm";
+    BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->shm_path, 0755));
+    BERTH_ASSIGN_OR_RETURN(MountGuard shm,
+                           Mount("shm", sandbox->shm_path, "tmpfs",
+                                 MS_NOSUID | MS_NODEV | MS_NOEXEC, std::string("mode=1777,") + kPodShmSize));
+    shm.Release();
+    undo.Push("unmount shm", [path = sandbox->shm_path] { (void)Unmount(path); });
+  }
+
+  // 7. Write before you act: config.json with every CRI field as annotations.
+  stage("writing config.json");
+  const std::string rootfs = sandbox->bundle_dir + "/rootfs";
+  BERTH_RETURN_IF_ERROR(oci::PrepareInfraRootfs(rootfs, pause_binary_));
+  oci::SandboxSpecOptions spec;
+  spec.id = sandbox->id;
+  spec.rootfs = rootfs;
+  spec.hostname = pin.uts ? hostname : "";
+  spec.net_ns_path = sandbox->netns_path;
+  spec.ipc_ns_path = sandbox->ipcns_path;
+  spec.uts_ns_path = sandbox->utsns_path;
+  spec.host_pid = ns_opts.pid() == rt::NODE;
+  spec.cgroup_manager = config_.cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd
+                                                            : oci::CgroupManager::kCgroupfs;
+  spec.cgroup_parent = config.linux().cgroup_parent();
+  spec.shm_path = host_ipc ? "/dev/shm" : sandbox->shm_path;
+  const auto& sc = config.linux().security_context();
+  if (sc.has_run_as_user()) spec.uid = static_cast<uint32_t>(sc.run_as_user().value());
+  if (sc.has_run_as_group()) spec.gid = static_cast<uint32_t>(sc.run_as_group().value());
+  for (int64_t g : sc.supplemental_groups()) spec.additional_gids.push_back(static_cast<uint32_t>(g));
+  spec.sysctls = ToMap(config.linux().sysctls());
+  spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
+  spec.annotations = filtered.kept;
+  for (const auto& [k, v] : SandboxAnnotations(*sandbox)) spec.annotations[k] = v;
+  BERTH_ASSIGN_OR_RETURN(nlohmann::json spec_json, oci::BuildSandboxSpec(spec));
+  BERTH_RETURN_IF_ERROR(
+      WriteFileAtomic(sandbox->bundle_dir + "/config.json", spec_json.dump(2), 0600));
+  BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
+
+  // 8. Create the infra container through conmon, then start it.
+  stage("creating infra container");
+  oci::OciRuntime runtime = RuntimeFor(*sandbox);
+  oci::ConmonConfig conmon_config;
+  conmon_config.conmon_path = config_.conmon;
+  oci::ConmonDriver conmon(conmon_config);
+  oci::ConmonCreateRequest create;
+  create.id = sandbox->id;
+  create.name = sandbox->name;
+  create.bundle = sandbox->bundle_dir;
+  create.container_pidfile = run_dir + "/pid";
+  create.conmon_pidfile = run_dir + "/conmon.pid";
+  create.log_path = sandbox->bundle_dir + "/infra.log";
+  create.exit_dir = ExitDir();
+  create.persist_dir = run_dir;
+  create.socket_dir = run_dir;
+  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, conmon.Create(runtime, create));
+  undo.Push("delete infra container", [&, runtime] {
+    if (Status s = runtime.Delete(sandbox->id, true); !s.ok()) {
+      spdlog::warn("undo: {}", s.message());
+    }
+  });
+  stage("starting infra container");
+  BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
+
+  // 9. Pod network: CNI ADD in the pinned netns (not for host network).
+  std::vector<std::string> ips;
+  if (!host_network) {
+    stage("setting up pod network");
+    cni::PodNetworkRequest net;
+    net.container_id = sandbox->id;
+    net.netns_path = sandbox->netns_path;
+    net.pod_name = config.metadata().name();
+    net.pod_namespace = config.metadata().namespace_();
+    net.pod_uid = config.metadata().uid();
+    for (const auto& p : config.port_mappings()) {
+      if (p.host_port() == 0) continue;
+      std::string proto = p.protocol() == rt::UDP ? "udp" : p.protocol() == rt::SCTP ? "sctp" : "tcp";
+      net.port_mappings.push_back({p.host_port(), p.container_port(), proto, p.host_ip()});
+    }
+    Result<cni::AttachResult> attached = network_->Attach(net);
+    if (!attached.ok()) {
+      return attached.status().WithContext("pod " + sandbox->name + ": CNI ADD");
+    }
+    undo.Push("CNI DEL", [&, net] { (void)network_->Detach(net); });
+    ips = attached->pod_ips;
+    BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, ips));
+  }
+
+  // 10. Ready: record the runtime state, then keep everything.
+  sandboxes_.Write([&] {
+    sandbox->ips = ips;
+    sandbox->pid = created.container_pid;
+    sandbox->network_attached = !host_network;
+    sandbox->state = rt::SANDBOX_READY;
+  });
+  BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
+  sandboxes_.Write([&] { sandbox->stage.clear(); });
+  undo.Commit();
+  resp->set_pod_sandbox_id(sandbox->id);
+  return OkStatus();
+}
+
+Status Server::PersistSandboxState(const Sandbox& s) {
+  std::string json = sandboxes_.Read([&] { return SandboxStateJson(s); });
+  return WriteFileAtomic(s.bundle_dir + "/state.json", json, 0600);
+}
+
+}  // namespace berth::daemon

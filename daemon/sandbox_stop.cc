@@ -1,0 +1,73 @@
+// StopPodSandbox: stop the infra process, detach the network (always, from
+// the CNI cache, even when the netns is gone), release shm and namespaces.
+// Idempotent: a stopped, half-created or unknown sandbox stops successfully.
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "daemon/server.h"
+#include "pkg/fs/mount.h"
+#include "pkg/ns/pinned_namespaces.h"
+
+namespace berth::daemon {
+
+namespace rt = runtime::v1;
+
+namespace {
+// berth-pause exits on SIGTERM at once; a runtime that ignores it gets SIGKILL.
+constexpr auto kInfraStopGrace = std::chrono::seconds(10);
+}  // namespace
+
+Status Server::StopSandboxLocked(Sandbox& s) {
+  // 1. Stop the infra process (containers first, once containers exist).
+  oci::OciRuntime runtime = RuntimeFor(s);
+  Result<oci::ContainerState> st = runtime.State(s.id);
+  if (st.ok() && (st->status == "running" || st->status == "paused" || st->status == "created")) {
+    Status k = runtime.Kill(s.id, SIGTERM);
+    if (!k.ok() && k.code() != Code::kNotFound) return k;
+    Result<oci::ExitInfo> exited = oci::WaitExitFile(ExitDir(), s.id, kInfraStopGrace);
+    if (!exited.ok()) {
+      spdlog::warn("pod sandbox {}: infra did not stop on SIGTERM; killing", s.id);
+      Status kill = runtime.Kill(s.id, SIGKILL, true);
+      if (!kill.ok() && kill.code() != Code::kNotFound) return kill;
+      BERTH_RETURN_IF_ERROR(oci::WaitExitFile(ExitDir(), s.id, kInfraStopGrace).status());
+    }
+  }
+
+  // 2. CNI DEL from the cached config and result; a missing netns is fine.
+  const auto& ns_opts = s.config.linux().security_context().namespace_options();
+  if (ns_opts.network() != rt::NODE) {
+    cni::PodNetworkRequest net;
+    net.container_id = s.id;
+    net.netns_path = s.netns_path;
+    net.pod_name = s.config.metadata().name();
+    net.pod_namespace = s.config.metadata().namespace_();
+    net.pod_uid = s.config.metadata().uid();
+    BERTH_RETURN_IF_ERROR(network_->Detach(net).WithContext("pod sandbox " + s.id + ": CNI DEL"));
+  }
+
+  // 3. Release shm and the pinned namespaces.
+  if (!s.shm_path.empty()) BERTH_RETURN_IF_ERROR(Unmount(s.shm_path));
+  BERTH_RETURN_IF_ERROR(ns::UnpinNamespaces({s.netns_path, s.ipcns_path, s.utsns_path}));
+
+  sandboxes_.Write([&] {
+    s.state = rt::SANDBOX_NOTREADY;
+    s.network_attached = false;
+    s.pid = 0;
+  });
+  return PersistSandboxState(s);
+}
+
+Status Server::StopPodSandbox(const rt::StopPodSandboxRequest& req, rt::StopPodSandboxResponse*) {
+  if (req.pod_sandbox_id().empty()) return InvalidArgument("pod_sandbox_id is required");
+  Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(req.pod_sandbox_id());
+  if (!s.ok()) {
+    // Already gone is stopped; an ambiguous prefix is still the caller's error.
+    if (s.status().code() == Code::kNotFound) return OkStatus();
+    return s.status();
+  }
+  std::lock_guard<std::mutex> op((*s)->op_mu);
+  return StopSandboxLocked(**s);
+}
+
+}  // namespace berth::daemon

@@ -1,0 +1,81 @@
+#include "daemon/server.h"
+
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+
+#include "daemon/image_service.h"
+#include "daemon/listener.h"
+#include "daemon/rpc_interceptor.h"
+#include "daemon/runtime_service.h"
+
+namespace berth::daemon {
+
+namespace {
+// In-flight calls get this long to finish on shutdown before they are cancelled.
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+// CRI list responses for thousands of objects exceed gRPC's 4 MiB default.
+constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
+}  // namespace
+
+Server::Server(config::Config config, std::string config_path)
+    : config_(std::move(config)), config_path_(std::move(config_path)) {}
+
+Server::~Server() { Shutdown(); }
+
+Status Server::Start() {
+  BERTH_ASSIGN_OR_RETURN(listener_, Listener::Claim(config_.listen));
+  BERTH_RETURN_IF_ERROR(InitRuntime());
+  runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
+  image_service_ = std::make_unique<ImageServiceImpl>(*this);
+  BERTH_RETURN_IF_ERROR(image_service_->Init());
+
+  grpc::ServerBuilder builder;
+  listener_->AttachTo(builder);
+  builder.RegisterService(runtime_service_.get());
+  builder.RegisterService(image_service_.get());
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<RpcInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  grpc_server_ = builder.BuildAndStart();
+  if (!grpc_server_) return Internal("could not serve on " + config_.listen);
+  BERTH_RETURN_IF_ERROR(listener_->Activate());
+
+  spdlog::info("berthd serving CRI v1 on {}{}", config_.listen,
+               listener_->socket_activated() ? " (socket activated)" : "");
+  sd_notify(0, "READY=1");
+  return OkStatus();
+}
+
+void Server::Wait() {
+  if (grpc_server_) grpc_server_->Wait();
+}
+
+void Server::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  if (shut_down_ || !grpc_server_) return;
+  shut_down_ = true;
+  sd_notify(0, "STOPPING=1");
+  spdlog::info("shutting down: no new calls, waiting for in-flight calls");
+  listener_->StopAccepting();
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  if (exit_watcher_) exit_watcher_->Stop();
+  if (network_) network_->StopWatching();
+}
+
+void Server::ReloadLogLevel() {
+  Result<config::Config> fresh = config::Load(config_path_, false);
+  if (!fresh.ok()) {
+    spdlog::error("SIGHUP: keeping log level {}: {}", config_.log_level,
+                  fresh.status().ToString());
+    return;
+  }
+  spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+  spdlog::info("SIGHUP: log level is now {}", fresh->log_level);
+}
+
+}  // namespace berth::daemon

@@ -1,0 +1,78 @@
+#include "daemon/validate.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace berth::daemon {
+
+namespace {
+Status Bad(const std::string& field, const std::string& value, const std::string& why) {
+  return InvalidArgument(field + " \"" + value + "\" " + why);
+}
+}  // namespace
+
+Status CheckSafeName(const std::string& field, const std::string& value) {
+  if (value.empty()) return InvalidArgument(field + " is required");
+  if (value.size() > 253) return Bad(field, value.substr(0, 64) + "...", "is longer than 253");
+  if (value == "." || value == "..") return Bad(field, value, "is not a valid name");
+  for (unsigned char c : value) {
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-') {
+      return Bad(field, value, "may only contain letters, digits, '.', '_' and '-'");
+    }
+  }
+  return OkStatus();
+}
+
+Status CheckHostname(const std::string& field, const std::string& value) {
+  if (value.size() > 64) return Bad(field, value, "is longer than 64 characters");
+  size_t label = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = value[i];
+    if (c == '.') {
+      if (label == 0) return Bad(field, value, "has an empty label");
+      label = 0;
+      continue;
+    }
+    if (!std::isalnum(c) && c != '-') {
+      return Bad(field, value, "may only contain letters, digits, '-' and '.'");
+    }
+    if (c == '-' && (label == 0 || i + 1 == value.size() || value[i + 1] == '.')) {
+      return Bad(field, value, "has a label starting or ending with '-'");
+    }
+    ++label;
+  }
+  if (!value.empty() && label == 0) return Bad(field, value, "ends with '.'");
+  return OkStatus();
+}
+
+bool IsIp(const std::string& value) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, value.c_str(), buf) == 1 || inet_pton(AF_INET6, value.c_str(), buf) == 1;
+}
+
+Status CheckIp(const std::string& field, const std::string& value) {
+  if (IsIp(value)) return OkStatus();
+  return Bad(field, value, "is not an IP address");
+}
+
+Status CheckAbsolutePath(const std::string& field, const std::string& value) {
+  if (value.empty() || value[0] != '/') return Bad(field, value, "must be an absolute path");
+  if (value.find('\0') != std::string::npos || value.find('\n') != std::string::npos) {
+    return Bad(field, value, "contains a control character");
+  }
+  std::string padded = value + "/";
+  if (padded.find("/../") != std::string::npos) return Bad(field, value, "may not contain '..'");
+  return OkStatus();
+}
+
+Status CheckSingleLine(const std::string& field, const std::string& value) {
+  bool bad = std::any_of(value.begin(), value.end(), [](unsigned char c) {
+    return c < 0x20 || c == 0x7f;
+  });
+  if (bad) return InvalidArgument(field + " contains a control character");
+  return OkStatus();
+}
+
+}  // namespace berth::daemon

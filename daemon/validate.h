@@ -1,0 +1,23 @@
+// Shared checks for strings a pod spec hands us: they are hostile until these
+// say otherwise, since they end up in paths, command lines and log lines.
+#pragma once
+
+#include <string>
+
+#include "pkg/base/status.h"
+
+namespace berth::daemon {
+
+// [A-Za-z0-9._-], 1..253 chars, not "." or "..": safe in a file name.
+Status CheckSafeName(const std::string& field, const std::string& value);
+// RFC 1123 host name (labels of [A-Za-z0-9-], dots between), at most 64 chars.
+Status CheckHostname(const std::string& field, const std::string& value);
+// An IPv4 or IPv6 address literal.
+Status CheckIp(const std::string& field, const std::string& value);
+bool IsIp(const std::string& value);
+// An absolute path with no ".." component and no NUL or newline.
+Status CheckAbsolutePath(const std::string& field, const std::string& value);
+// Printable text without newlines (for values written into files line by line).
+Status CheckSingleLine(const std::string& field, const std::string& value);
+
+}  // namespace berth::daemon

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and running berth needs.
+# Idempotent: when everything is present it only checks (a few hundred ms) and exits.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ ccache pkg-config git
+  protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
+  libboost-dev libboost-system-dev
+  libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libsystemd-dev
+  libgtest-dev libgmock-dev
+  # runtime: OCI runtime, monitor, networking, helpers the daemon shells out to
+  runc conmon containernetworking-plugins iptables iproute2 util-linux procps
+  # tests: a local registry, test images from busybox, htpasswd for Basic auth
+  docker-registry busybox-static apache2-utils curl jq python3
+  # Windows platform module: cross compiler and wine to run its tests
+  g++-mingw-w64-x86-64-posix wine64
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# docker-registry's package starts a service on :5000; tests run their own instances.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
+  systemctl disable docker-registry >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds an optimized berthd and runs it in the
+# foreground with the default config (/etc/berth/berth.yaml, installed from
+# config/berth.yaml when absent). A first-time node also gets berth's default
+# pod network, like CRI-O's and containerd's packages ship one.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$BERTH_ROOT"
+
+bash hack/install-deps.sh
+build=build/release
+berth_build "$build" -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF
+
+if [ ! -e /etc/berth/berth.yaml ]; then
+  install -D -m 0644 config/berth.yaml /etc/berth/berth.yaml
+  echo "run.sh: installed default config /etc/berth/berth.yaml"
+fi
+conf_dir=$("$build/cmd/berthd/berthd" config | sed -n 's/^  conf_dir: //p')
+conf_dir=${conf_dir:-/etc/cni/net.d}
+if ! ls "$conf_dir"/*.conflist "$conf_dir"/*.conf "$conf_dir"/*.json >/dev/null 2>&1; then
+  if [ -f config/10-berth-bridge.conflist ]; then
+    install -D -m 0644 config/10-berth-bridge.conflist "$conf_dir/10-berth-bridge.conflist"
+    echo "run.sh: installed default pod network $conf_dir/10-berth-bridge.conflist"
+  fi
+fi
+install -D -m 0755 "$build/cmd/berth-pause/berth-pause" /usr/local/libexec/berth/berth-pause
+exec "$build/cmd/berthd/berthd" "$@"

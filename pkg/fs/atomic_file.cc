@@ -1,0 +1,129 @@
+#include "pkg/fs/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
+#include "pkg/fs/scoped_fd.h"
+
+namespace berth {
+namespace {
+
+// Keeps the temp name within NAME_MAX however long the target's name is.
+constexpr size_t kMaxBaseInTempName = 200;
+
+std::string RandomSuffix() {
+  uint64_t r = 0;
+  // getrandom without flags blocks only before the pool is first seeded.
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+    // Uniqueness, not secrecy, is what matters: O_EXCL catches collisions.
+    r = static_cast<uint64_t>(::getpid()) << 32 ^ static_cast<uint64_t>(::time(nullptr));
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r));
+  return buf;
+}
+
+Status WriteAll(int fd, std::string_view content, const std::string& what) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(what, errno);
+    }
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status WriteFileAtomic(std::string_view path_view, std::string_view content, mode_t mode) {
+  const std::string path(path_view);
+  const size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..") {
+    return InvalidArgument("atomic write: \"" + path + "\" does not name a file");
+  }
+
+  // 1. The directory, so the temp file, the rename and the fsync all act on
+  //    the same directory even if the path is renamed meanwhile.
+  ScopedFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return ErrnoError("atomic write of " + path + ": open directory " + dir, errno);
+
+  // 2. A fresh temp file; O_EXCL so we never write into someone else's file.
+  std::string tmp;
+  ScopedFd fd;
+  for (int attempt = 0; attempt < 8 && !fd; ++attempt) {
+    tmp = "." + base.substr(0, kMaxBaseInTempName) + ".tmp-" + RandomSuffix();
+    fd.reset(::openat(dirfd.get(), tmp.c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
+    if (!fd && errno != EEXIST) break;
+  }
+  if (!fd) return ErrnoError("atomic write of " + path + ": create temp file in " + dir, errno);
+
+  // From here on, any failure removes the temp file.
+  auto fail = [&](Status s) {
+    fd.reset();
+    ::unlinkat(dirfd.get(), tmp.c_str(), 0);
+    return s;
+  };
+
+  // 3. Exact mode (creation masks it with the umask), content, then fsync so
+  //    the data is on disk before the rename makes it visible.
+  if (::fchmod(fd.get(), mode & 07777) != 0) {
+    return fail(ErrnoError("atomic write of " + path + ": chmod temp file", errno));
+  }
+  if (Status s = WriteAll(fd.get(), content, "atomic write of " + path + ": write"); !s.ok()) {
+    return fail(s);
+  }
+  if (::fsync(fd.get()) != 0) return fail(ErrnoError("atomic write of " + path + ": fsync", errno));
+  if (Status s = fd.Close(); !s.ok()) return fail(s.WithContext("atomic write of " + path));
+
+  // 4. The atomic switch.
+  if (::renameat(dirfd.get(), tmp.c_str(), dirfd.get(), base.c_str()) != 0) {
+    return fail(ErrnoError("atomic write of " + path + ": rename temp file over it", errno));
+  }
+
+  // 5. Persist the rename itself.
+  if (::fsync(dirfd.get()) != 0) {
+    return ErrnoError("atomic write of " + path + ": fsync directory " + dir, errno);
+  }
+  return OkStatus();
+}
+
+Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes) {
+  const std::string path(path_view);
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    int err = errno;
+    if (err == ENOENT) return NotFound("read " + path + ": no such file");
+    return ErrnoError("read " + path + ": open", err);
+  }
+  std::string out;
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("read " + path, errno);
+    }
+    if (n == 0) break;
+    if (static_cast<size_t>(n) > max_bytes - out.size()) {
+      return ResourceExhausted("read " + path + ": larger than the limit of " +
+                               std::to_string(max_bytes) + " bytes");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace berth

@@ -1,0 +1,33 @@
+// Whole-file reads and crash-safe whole-file writes.
+//
+// WriteFileAtomic is how every piece of on-disk state (config.json, state
+// files) is written: after a crash a reader sees either the old content or the
+// new one, never a torn mix, and once it returns OK the new content survives a
+// power loss.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "pkg/base/status.h"
+
+namespace berth {
+
+// Replaces `path` with `content`, file mode exactly `mode` (the umask does not
+// apply). Steps: a temp file in the same directory (O_EXCL, random suffix),
+// write everything, fsync, rename over `path`, fsync the directory. On any
+// failure before the rename the temp file is removed and `path` is untouched.
+// Errors name `path` and the cause.
+Status WriteFileAtomic(std::string_view path, std::string_view content, mode_t mode = 0644);
+
+// The whole content of `path`. A file larger than `max_bytes` is
+// ResourceExhausted (for files whose size a hostile party may control); a
+// missing file is NotFound.
+Result<std::string> ReadFile(std::string_view path,
+                             size_t max_bytes = std::numeric_limits<size_t>::max());
+
+}  // namespace berth

@@ -1,0 +1,25 @@
+// ImageFsInfo: disk usage of the image store, for the CRI ImageFsInfo RPC.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pkg/base/status.h"
+
+namespace berth::image {
+
+struct FsUsage {
+  std::string mountpoint;   // mount point of the filesystem holding `dir`
+  uint64_t used_bytes = 0;  // allocated blocks (st_blocks * 512), each inode once
+  uint64_t inodes_used = 0; // distinct inodes, hard links counted once
+  int64_t timestamp_nanos = 0;
+};
+
+// Walks `dir` (not crossing into other filesystems, not following symlinks).
+// Entries that vanish during the walk (a concurrent removal) are ignored.
+Result<FsUsage> ImageFsUsage(const std::string& dir);
+
+// The mount point (from /proc/self/mountinfo) of the filesystem holding `path`.
+Result<std::string> MountPointOf(const std::string& path);
+
+}  // namespace berth::image

@@ -1,0 +1,127 @@
+// LayerStore's overlay side: lowerdir= options built from short links, and
+// the rootfs mount made from a forked child whose working directory is the
+// layers directory (so the relative l/<id> names resolve, without changing
+// the daemon's own working directory under its other threads).
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "pkg/image/layer_store.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::image {
+namespace {
+
+// The kernel copies mount options into one page.
+constexpr size_t kMaxMountData = 4096;
+
+// Overlay splits its options on ',' and lowerdir on ':'; a path holding
+// either (or a newline, for mountinfo) could smuggle in options.
+Status CheckMountPath(const std::string& what, const std::string& path) {
+  if (path.empty() || path[0] != '/') {
+    return InvalidArgument(what + " \"" + path.substr(0, 200) + "\" is not an absolute path");
+  }
+  if (path.find_first_of(",:\n\\") != std::string::npos) {
+    return InvalidArgument(what + " \"" + path.substr(0, 200) +
+                           "\" contains a character overlayfs cannot take (',', ':', '\\\\')");
+  }
+  return OkStatus();
+}
+
+// Runs mount(2) in a child that first chdirs to `cwd`. Only async-signal-safe
+// calls happen between fork and _exit; the errno comes back as the exit code.
+Status MountFromDir(const std::string& cwd, const std::string& target, unsigned long flags,
+                    const std::string& data) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return ErrnoError("fork for overlay mount", errno);
+  if (pid == 0) {
+    if (::chdir(cwd.c_str()) != 0) ::_exit(errno == 0 ? 255 : errno);
+    if (::mount("overlay", target.c_str(), "overlay", flags, data.c_str()) != 0) {
+      ::_exit(errno == 0 ? 255 : errno);
+    }
+    ::_exit(0);
+  }
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0) {
+    if (errno != EINTR) return ErrnoError("wait for overlay mount child", errno);
+  }
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return OkStatus();
+  const int err = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : EIO;
+  return ErrnoError("mount overlay on " + target + " (" + std::to_string(data.size()) +
+                        " bytes of options)",
+                    err);
+}
+
+}  // namespace
+
+RootfsMount& RootfsMount::operator=(RootfsMount&& o) noexcept {
+  if (this != &o) {
+    if (Status s = Unmount(); !s.ok()) spdlog::warn("{}", s.ToString());
+    target_ = std::exchange(o.target_, {});
+  }
+  return *this;
+}
+
+RootfsMount::~RootfsMount() {
+  if (Status s = Unmount(); !s.ok()) spdlog::warn("{}", s.ToString());
+}
+
+Status RootfsMount::Unmount() {
+  if (target_.empty()) return OkStatus();
+  const std::string target = std::exchange(target_, {});
+  if (::umount2(target.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return ErrnoError("unmount rootfs " + target, errno);
+  }
+  return OkStatus();
+}
+
+Result<LowerDir> LayerStore::LowerDirOption(const std::vector<std::string>& chain_ids) const {
+  LowerDir out;
+  out.base_dir = layers_dir_;
+  std::lock_guard lock(mu_);
+  // overlayfs lists the top-most layer first; images list the bottom one first.
+  for (auto it = chain_ids.rbegin(); it != chain_ids.rend(); ++it) {
+    auto layer = layers_.find(*it);
+    if (layer == layers_.end()) return NotFound("layer " + it->substr(0, 80) + " not found");
+    if (!out.option.empty()) out.option += ':';
+    out.option += "l/" + layer->second.short_id;
+  }
+  if (out.option.empty()) out.option = "empty";  // an image with no layers
+  return out;
+}
+
+Result<RootfsMount> LayerStore::MountRootfs(const std::string& top_chain_id,
+                                            const std::string& upper, const std::string& work,
+                                            const std::string& target, bool readonly) const {
+  BERTH_RETURN_IF_ERROR(CheckMountPath("rootfs mount target", target));
+  std::vector<std::string> chain;
+  if (!top_chain_id.empty()) {
+    BERTH_ASSIGN_OR_RETURN(chain, Chain(top_chain_id));
+  }
+  BERTH_ASSIGN_OR_RETURN(LowerDir lower, LowerDirOption(chain));
+  std::string data;
+  if (readonly) {
+    if (chain.empty()) {
+      return FailedPrecondition("a read-only rootfs needs an image with at least one layer");
+    }
+    // Without an upper dir overlayfs wants two lower dirs: pad with the empty one.
+    if (chain.size() == 1) lower.option += ":empty";
+    data = "lowerdir=" + lower.option;
+  } else {
+    BERTH_RETURN_IF_ERROR(CheckMountPath("overlay upperdir", upper));
+    BERTH_RETURN_IF_ERROR(CheckMountPath("overlay workdir", work));
+    data = "lowerdir=" + lower.option + ",upperdir=" + upper + ",workdir=" + work;
+  }
+  if (data.size() >= kMaxMountData) {
+    return InvalidArgument("overlay options for " + std::to_string(chain.size()) +
+                           " layers are " + std::to_string(data.size()) +
+                           " bytes, over the kernel's one-page limit");
+  }
+  BERTH_RETURN_IF_ERROR(MountFromDir(lower.base_dir, target, readonly ? MS_RDONLY : 0, data));
+  return RootfsMount(target);
+}
+
+}  // namespace berth::image

@@ -1,0 +1,332 @@
+#include "pkg/image/layer_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nlohmann/json.hpp"
+#include "pkg/image/digest.h"
+#include "pkg/image/fs_util.h"
+#include "pkg/image/layer_unpack.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::image {
+namespace {
+
+constexpr size_t kShortIdLen = 26;
+constexpr size_t kMaxMetaBytes = 64 * 1024;
+
+bool IsShortId(std::string_view s) {
+  if (s.size() != kShortIdLen) return false;
+  for (char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+Status MakeDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return OkStatus();
+  return ErrnoError("mkdir " + path, errno);
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* de = ::readdir(d)) {
+    std::string_view n = de->d_name;
+    if (n != "." && n != "..") out.emplace_back(n);
+  }
+  ::closedir(d);
+  return out;
+}
+
+std::string LinkTarget(const std::string& hex) { return "../" + hex + "/diff"; }
+
+}  // namespace
+
+LayerLease::LayerLease(LayerLease&& o) noexcept
+    : store_(std::exchange(o.store_, nullptr)), chain_ids_(std::move(o.chain_ids_)) {}
+
+LayerLease& LayerLease::operator=(LayerLease&& o) noexcept {
+  if (this != &o) {
+    if (store_ != nullptr) store_->Release(chain_ids_);
+    store_ = std::exchange(o.store_, nullptr);
+    chain_ids_ = std::move(o.chain_ids_);
+  }
+  return *this;
+}
+
+LayerLease::~LayerLease() {
+  if (store_ != nullptr) store_->Release(chain_ids_);
+}
+
+void LayerLease::Add(const std::string& chain_id) {
+  if (store_ == nullptr) return;
+  std::lock_guard lock(store_->mu_);
+  ++store_->leases_[chain_id];
+  chain_ids_.push_back(chain_id);
+}
+
+void LayerStore::Release(const std::vector<std::string>& chain_ids) {
+  std::lock_guard lock(mu_);
+  for (const auto& c : chain_ids) {
+    auto it = leases_.find(c);
+    if (it != leases_.end() && --it->second <= 0) leases_.erase(it);
+  }
+}
+
+LayerStore::LayerStore(std::string layers_dir)
+    : layers_dir_(std::move(layers_dir)), rootless_(::geteuid() != 0) {}
+
+LayerStore::~LayerStore() = default;
+
+Result<std::unique_ptr<LayerStore>> LayerStore::Open(const std::string& root) {
+  BERTH_RETURN_IF_ERROR(MakeDir(root, 0700));
+  std::unique_ptr<LayerStore> store(new LayerStore(root + "/layers"));
+  const std::string& dir = store->layers_dir_;
+  BERTH_RETURN_IF_ERROR(MakeDir(dir, 0700));
+  // Leftovers of unpacks and removals cut short by a crash.
+  BERTH_RETURN_IF_ERROR(internal::RemoveTree(dir + "/tmp"));
+  BERTH_RETURN_IF_ERROR(MakeDir(dir + "/tmp", 0700));
+  BERTH_RETURN_IF_ERROR(MakeDir(dir + "/l", 0700));
+  BERTH_RETURN_IF_ERROR(MakeDir(store->EmptyDir(), 0755));
+  BERTH_ASSIGN_OR_RETURN(auto broken, store->CheckIntegrity());
+  spdlog::info("layer store {}: {} layers, {} set aside", dir, store->List().size(),
+               broken.size());
+  return store;
+}
+
+std::string LayerStore::EmptyDir() const { return layers_dir_ + "/empty"; }
+
+std::string LayerStore::DiffDir(const std::string& chain_id) const {
+  return layers_dir_ + "/" + std::string(DigestHex(chain_id)) + "/diff";
+}
+
+Result<LayerInfo> LayerStore::LoadLayer(const std::string& hex) {
+  const std::string dir = layers_dir_ + "/" + hex;
+  BERTH_ASSIGN_OR_RETURN(std::string text,
+                         internal::ReadSmallFile(dir + "/meta.json", kMaxMetaBytes));
+  LayerInfo info;
+  try {
+    auto j = nlohmann::json::parse(text);
+    info.chain_id = j.at("chain_id").get<std::string>();
+    info.diff_id = j.at("diff_id").get<std::string>();
+    info.parent_chain_id = j.at("parent").get<std::string>();
+    info.blob_digest = j.value("blob_digest", "");
+    info.blob_size = j.value("blob_size", uint64_t{0});
+    info.unpacked_bytes = j.value("unpacked_bytes", uint64_t{0});
+    info.short_id = j.at("short_id").get<std::string>();
+  } catch (const std::exception& e) {
+    return InvalidArgument("layer " + hex + ": meta.json is corrupt: " + e.what());
+  }
+  if (info.chain_id != "sha256:" + hex || !IsSha256Digest(info.diff_id) ||
+      (!info.parent_chain_id.empty() && !IsSha256Digest(info.parent_chain_id)) ||
+      !IsShortId(info.short_id)) {
+    return InvalidArgument("layer " + hex + ": meta.json does not match its directory");
+  }
+  if (info.chain_id != ChainId(info.parent_chain_id, info.diff_id)) {
+    return InvalidArgument("layer " + hex + ": chain ID does not follow from parent and diff ID");
+  }
+  struct stat st;
+  if (::lstat((dir + "/diff").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return InvalidArgument("layer " + hex + ": diff directory missing");
+  }
+  // The short link is recreated when a crash came between rename and symlink.
+  const std::string link = layers_dir_ + "/l/" + info.short_id;
+  char buf[256];
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  if (n < 0 || std::string_view(buf, static_cast<size_t>(n)) != LinkTarget(hex)) {
+    ::unlink(link.c_str());
+    if (::symlink(LinkTarget(hex).c_str(), link.c_str()) != 0) {
+      return ErrnoError("layer " + hex + ": recreate short link " + link, errno);
+    }
+  }
+  return info;
+}
+
+Result<std::vector<std::string>> LayerStore::CheckIntegrity() {
+  std::map<std::string, LayerInfo> good;
+  std::vector<std::string> broken;
+  for (const auto& name : ListDir(layers_dir_)) {
+    if (!IsSha256Hex(name)) continue;  // l/, tmp/, empty/
+    auto info = LoadLayer(name);
+    if (info.ok()) {
+      good.emplace(info->chain_id, *info);
+      continue;
+    }
+    spdlog::warn("layer store: setting aside layer {}: {}", name, info.status().ToString());
+    const std::string aside = layers_dir_ + "/tmp/broken-" + name + "-" + internal::RandomName(8);
+    if (::rename((layers_dir_ + "/" + name).c_str(), aside.c_str()) != 0) {
+      return ErrnoError("set aside layer " + name, errno);
+    }
+    BERTH_RETURN_IF_ERROR(internal::RemoveTree(aside));
+    broken.push_back("sha256:" + name);
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& b : broken) layers_.erase(b);
+  for (auto& [id, info] : good) layers_[id] = std::move(info);
+  // Short links whose layer is gone (a crash during removal).
+  for (const auto& name : ListDir(layers_dir_ + "/l")) {
+    bool used = false;
+    for (const auto& [id, info] : layers_) used = used || info.short_id == name;
+    if (!used) ::unlink((layers_dir_ + "/l/" + name).c_str());
+  }
+  return broken;
+}
+
+Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob) {
+  BERTH_RETURN_IF_ERROR(CheckLayerMediaType(blob.media_type));
+  if (!blob.diff_id.empty() && !IsSha256Digest(blob.diff_id)) {
+    return InvalidArgument("layer diff ID \"" + blob.diff_id.substr(0, 100) +
+                           "\" is not a sha256 digest");
+  }
+  if (!blob.parent_chain_id.empty() && !IsSha256Digest(blob.parent_chain_id)) {
+    return InvalidArgument("parent chain ID \"" + blob.parent_chain_id.substr(0, 100) +
+                           "\" is not a sha256 digest");
+  }
+  if (blob.diff_id.empty()) return UnpackInto(blob, "");
+
+  // Single flight per chain ID: the first caller unpacks, the others wait.
+  const std::string chain_id = ChainId(blob.parent_chain_id, blob.diff_id);
+  {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (auto it = layers_.find(chain_id); it != layers_.end()) return it->second;
+      if (!unpacking_.contains(chain_id)) break;
+      unpack_done_.wait(lock);
+    }
+    unpacking_.insert(chain_id);
+  }
+  auto result = UnpackInto(blob, chain_id);
+  {
+    std::lock_guard lock(mu_);
+    unpacking_.erase(chain_id);
+  }
+  unpack_done_.notify_all();
+  return result;
+}
+
+Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::string& known_chain) {
+  // 1. A private temp directory; any failure removes it whole.
+  const std::string tmp = layers_dir_ + "/tmp/" + internal::RandomName(16);
+  BERTH_RETURN_IF_ERROR(MakeDir(tmp, 0700));
+  bool keep_tmp = false;
+  struct Cleanup {
+    const std::string& path;
+    bool& keep;
+    ~Cleanup() {
+      if (keep) return;
+      Status s = internal::RemoveTree(path);
+      if (!s.ok()) spdlog::warn("layer store: cleanup of {}: {}", path, s.ToString());
+    }
+  } cleanup{tmp, keep_tmp};
+  BERTH_RETURN_IF_ERROR(MakeDir(tmp + "/diff", 0755));
+
+  // 2. Unpack and verify.
+  UnpackOptions opts{blob.diff_id, rootless_};
+  auto unpacked = UnpackLayer(blob.path, tmp + "/diff", opts);
+  if (!unpacked.ok()) return unpacked.status();
+  LayerInfo info;
+  info.diff_id = unpacked->diff_id;
+  info.parent_chain_id = blob.parent_chain_id;
+  info.chain_id = known_chain.empty() ? ChainId(info.parent_chain_id, info.diff_id) : known_chain;
+  info.blob_digest = blob.digest;
+  info.blob_size = blob.size;
+  info.unpacked_bytes = unpacked->unpacked_bytes;
+  info.short_id = internal::RandomName(kShortIdLen, /*upper=*/true);
+  const std::string hex(DigestHex(info.chain_id));
+
+  // 3. Metadata, then everything flushed, so the rename publishes a complete layer.
+  nlohmann::json meta = {{"chain_id", info.chain_id},     {"diff_id", info.diff_id},
+                         {"parent", info.parent_chain_id}, {"blob_digest", info.blob_digest},
+                         {"blob_size", info.blob_size},   {"unpacked_bytes", info.unpacked_bytes},
+                         {"short_id", info.short_id}};
+  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/link", info.short_id));
+  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/parent", info.parent_chain_id));
+  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/meta.json", meta.dump()));
+  {
+    internal::UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::syncfs(fd.get()) != 0) return ErrnoError("sync layer " + tmp, errno);
+  }
+
+  // 4. Publish: rename, short link, index — together under the lock so
+  //    Detach and CheckIntegrity never see a half-published layer.
+  std::lock_guard lock(mu_);
+  if (auto it = layers_.find(info.chain_id); it != layers_.end()) return it->second;
+  const std::string final_dir = layers_dir_ + "/" + hex;
+  if (::rename(tmp.c_str(), final_dir.c_str()) != 0) {
+    return ErrnoError("publish layer " + info.chain_id + " at " + final_dir, errno);
+  }
+  keep_tmp = true;
+  const std::string link = layers_dir_ + "/l/" + info.short_id;
+  if (::symlink(LinkTarget(hex).c_str(), link.c_str()) != 0) {
+    // The layer is complete; Open() recreates the link from the `link` file.
+    spdlog::warn("layer {}: short link {}: {}", info.chain_id, link, std::strerror(errno));
+  }
+  if (Status s = internal::FsyncDir(layers_dir_); !s.ok()) spdlog::warn("{}", s.ToString());
+  layers_[info.chain_id] = info;
+  spdlog::info("layer {} unpacked ({} bytes, diff ID {})", info.chain_id, info.unpacked_bytes,
+               info.diff_id);
+  return info;
+}
+
+bool LayerStore::Exists(const std::string& chain_id) const {
+  std::lock_guard lock(mu_);
+  return layers_.contains(chain_id);
+}
+
+Result<LayerInfo> LayerStore::Get(const std::string& chain_id) const {
+  std::lock_guard lock(mu_);
+  auto it = layers_.find(chain_id);
+  if (it == layers_.end()) return NotFound("layer " + chain_id.substr(0, 80) + " not found");
+  return it->second;
+}
+
+std::vector<std::string> LayerStore::List() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, info] : layers_) out.push_back(id);
+  return out;
+}
+
+Result<std::vector<std::string>> LayerStore::Chain(const std::string& top_chain_id) const {
+  constexpr size_t kMaxDepth = 1000;  // beyond any real image; stops a parent cycle
+  std::lock_guard lock(mu_);
+  std::vector<std::string> chain;
+  for (std::string cur = top_chain_id; !cur.empty();) {
+    auto it = layers_.find(cur);
+    if (it == layers_.end()) return NotFound("layer " + cur.substr(0, 80) + " not found");
+    if (chain.size() >= kMaxDepth) return Internal("layer chain of " + top_chain_id + " loops");
+    chain.push_back(cur);
+    cur = it->second.parent_chain_id;
+  }
+  return std::vector<std::string>(chain.rbegin(), chain.rend());
+}
+
+Result<std::string> LayerStore::Detach(const std::string& chain_id) {
+  std::lock_guard lock(mu_);
+  auto it = layers_.find(chain_id);
+  if (it == layers_.end() || leases_.contains(chain_id) || unpacking_.contains(chain_id)) {
+    return std::string();
+  }
+  const std::string hex(DigestHex(chain_id));
+  const std::string dest = layers_dir_ + "/tmp/rm-" + hex + "-" + internal::RandomName(8);
+  if (::rename((layers_dir_ + "/" + hex).c_str(), dest.c_str()) != 0) {
+    return ErrnoError("detach layer " + chain_id, errno);
+  }
+  ::unlink((layers_dir_ + "/l/" + it->second.short_id).c_str());
+  layers_.erase(it);
+  return dest;
+}
+
+Status LayerStore::DeleteDetached(const std::string& path) {
+  if (path.empty()) return OkStatus();
+  return internal::RemoveTree(path);
+}
+
+}  // namespace berth::image

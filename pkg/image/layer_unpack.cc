@@ -1,0 +1,148 @@
+#include "pkg/image/layer_unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+
+#include <cerrno>
+#include <memory>
+#include <vector>
+
+#include "pkg/image/digest.h"
+#include "pkg/image/entry_writer.h"
+#include "pkg/image/fs_util.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::image {
+namespace {
+
+constexpr size_t kBlockSize = 1 << 16;
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
+
+// The decompressed byte stream of the blob. The tar reader pulls from it
+// through ReadDecompressed, and every byte passes through the hash on the way,
+// so the diff ID covers exactly what the tar reader saw plus the trailing
+// padding drained afterwards.
+struct Decompressed {
+  archive* raw = nullptr;
+  Sha256 hash;
+  std::vector<char> buf = std::vector<char>(kBlockSize);
+  std::string error;
+  bool eof = false;
+};
+
+la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
+  auto* s = static_cast<Decompressed*>(ctx);
+  *out = s->buf.data();
+  if (s->eof) return 0;
+  la_ssize_t n = archive_read_data(s->raw, s->buf.data(), s->buf.size());
+  if (n < 0) {
+    const char* msg = archive_error_string(s->raw);
+    s->error = msg ? msg : "decompression failed";
+    return ARCHIVE_FATAL;
+  }
+  if (n == 0) s->eof = true;
+  s->hash.Update(s->buf.data(), static_cast<size_t>(n));
+  return n;
+}
+
+std::string ArchiveError(archive* a, const Decompressed& src) {
+  if (!src.error.empty()) return src.error;
+  const char* msg = archive_error_string(a);
+  return msg ? msg : "unknown error";
+}
+
+}  // namespace
+
+Status CheckLayerMediaType(std::string_view mt) {
+  static constexpr std::string_view kKnown[] = {
+      "",
+      "application/vnd.oci.image.layer.v1.tar",
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.oci.image.layer.v1.tar+zstd",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+      "application/vnd.docker.image.rootfs.diff.tar",
+      "application/vnd.docker.image.rootfs.diff.tar.gzip",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  };
+  for (auto k : kKnown) {
+    if (mt == k) return OkStatus();
+  }
+  return InvalidArgument("unsupported layer media type \"" + std::string(mt.substr(0, 200)) + "\"");
+}
+
+Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string& dest_dir,
+                                 const UnpackOptions& options) {
+  internal::UniqueFd root(
+      ::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!root.valid()) return ErrnoError("open layer directory " + dest_dir, errno);
+
+  // 1. The outer reader only decompresses: gzip or zstd detected from the
+  //    magic bytes, anything else passed through ("raw" format, one entry).
+  ArchivePtr raw(archive_read_new());
+  if (!raw) return Internal("archive_read_new failed");
+  archive_read_support_filter_gzip(raw.get());
+  archive_read_support_filter_zstd(raw.get());
+  archive_read_support_format_raw(raw.get());
+  if (archive_read_open_filename(raw.get(), blob_path.c_str(), kBlockSize) != ARCHIVE_OK) {
+    return InvalidArgument("layer blob " + blob_path + ": " + archive_error_string(raw.get()));
+  }
+  archive_entry* raw_entry = nullptr;
+  if (archive_read_next_header(raw.get(), &raw_entry) != ARCHIVE_OK) {
+    return InvalidArgument("layer blob " + blob_path + ": " + archive_error_string(raw.get()));
+  }
+
+  // 2. The inner reader parses tar (ustar, pax, GNU) from the decompressed stream.
+  Decompressed src;
+  src.raw = raw.get();
+  ArchivePtr tar(archive_read_new());
+  if (!tar) return Internal("archive_read_new failed");
+  archive_read_support_format_tar(tar.get());
+  if (archive_read_open(tar.get(), &src, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
+    return InvalidArgument("layer blob " + blob_path + " is not a tar stream: " +
+                           ArchiveError(tar.get(), src));
+  }
+
+  // 3. Entries, one by one.
+  EntryWriter writer(root.get(), options.rootless);
+  UnpackResult result;
+  for (;;) {
+    archive_entry* e = nullptr;
+    int r = archive_read_next_header(tar.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) {
+      return InvalidArgument("layer blob " + blob_path + ": " + ArchiveError(tar.get(), src));
+    }
+    if (r == ARCHIVE_WARN) {
+      spdlog::warn("layer blob {}: {}", blob_path, ArchiveError(tar.get(), src));
+    }
+    BERTH_RETURN_IF_ERROR(writer.Write(tar.get(), e));
+    ++result.entries;
+  }
+
+  // 4. Whatever follows the end-of-archive marker is part of the diff ID too.
+  while (!src.eof) {
+    const void* unused = nullptr;
+    if (ReadDecompressed(nullptr, &src, &unused) < 0) {
+      return InvalidArgument("layer blob " + blob_path + ": " + src.error);
+    }
+  }
+  result.diff_id = src.hash.Digest();
+  if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
+    return InvalidArgument("layer blob " + blob_path + " unpacks to diff ID " + result.diff_id +
+                           " but the image config says " + options.expected_diff_id);
+  }
+
+  // 5. Directory modes and times last.
+  BERTH_RETURN_IF_ERROR(writer.Finish());
+  result.unpacked_bytes = writer.unpacked_bytes();
+  return result;
+}
+
+}  // namespace berth::image

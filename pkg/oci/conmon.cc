@@ -1,0 +1,301 @@
+#include "pkg/oci/conmon.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "pkg/oci/subprocess.h"
+
+namespace berth::oci {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// conmon's daemon runs runtime create and then serves the container; once
+// create failed it exits on its own, this is how long we give it.
+constexpr std::chrono::seconds kConmonExitGrace{5};
+
+Status CheckPath(const char* what, const std::string& p, bool required) {
+  if (p.empty() && !required) return OkStatus();
+  if (p.empty() || p[0] != '/') {
+    return InvalidArgument(std::string(what) + " " + QuoteForMessage(p) + " is not absolute");
+  }
+  for (char c : p) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return InvalidArgument(std::string(what) + " " + QuoteForMessage(p) +
+                             " contains a control character");
+    }
+  }
+  return OkStatus();
+}
+
+Status ValidateRequest(const ConmonCreateRequest& r) {
+  if (r.id.empty()) return InvalidArgument("conmon create: empty container ID");
+  for (char c : r.id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return InvalidArgument("container ID " + QuoteForMessage(r.id) + " is not [A-Za-z0-9_-]");
+  }
+  BERTH_RETURN_IF_ERROR(CheckPath("bundle", r.bundle, true));
+  BERTH_RETURN_IF_ERROR(CheckPath("container pid file", r.container_pidfile, true));
+  BERTH_RETURN_IF_ERROR(CheckPath("conmon pid file", r.conmon_pidfile, true));
+  BERTH_RETURN_IF_ERROR(CheckPath("log path", r.log_path, true));
+  BERTH_RETURN_IF_ERROR(CheckPath("exit dir", r.exit_dir, true));
+  BERTH_RETURN_IF_ERROR(CheckPath("persist dir", r.persist_dir, false));
+  BERTH_RETURN_IF_ERROR(CheckPath("socket dir", r.socket_dir, false));
+  return OkStatus();
+}
+
+struct PipePair {
+  int r = -1, w = -1;
+  ~PipePair() {
+    if (r >= 0) close(r);
+    if (w >= 0) close(w);
+  }
+  void CloseW() {
+    if (w >= 0) close(w);
+    w = -1;
+  }
+  void CloseR() {
+    if (r >= 0) close(r);
+    r = -1;
+  }
+};
+
+// Reads the first line from the sync pipe until the deadline. Returns
+// nullopt-like empty string with `eof` set when the pipe closed first.
+Status ReadSyncLine(int fd, Clock::time_point deadline, std::string& line, bool& eof) {
+  eof = false;
+  for (;;) {
+    auto nl = line.find('\n');
+    if (nl != std::string::npos) {
+      line.resize(nl);
+      return OkStatus();
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return DeadlineExceeded("timed out");
+    pollfd p{fd, POLLIN, 0};
+    int rc = poll(&p, 1, static_cast<int>(left.count()));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return ErrnoError("poll sync pipe", errno);
+    if (rc == 0) continue;  // the deadline check above ends the loop
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read sync pipe", errno);
+    if (n == 0) {
+      eof = true;
+      return OkStatus();
+    }
+    line.append(buf, static_cast<size_t>(n));
+    if (line.size() > (1 << 20)) return Internal("sync pipe message too long");
+  }
+}
+
+void KillConmon(pid_t conmon_pid) {
+  if (conmon_pid <= 0) return;
+  // conmon called setsid(): its pid is its process group, which also holds
+  // the runtime it started.
+  kill(-conmon_pid, SIGKILL);
+  kill(conmon_pid, SIGKILL);
+  WaitProcessGone(conmon_pid, kConmonExitGrace);
+}
+
+Status WriteCtl(const std::string& bundle, const std::string& msg) {
+  std::string path = ConmonDriver::CtlFifoPath(bundle);
+  // Non-blocking open of a fifo for writing fails (ENXIO) when nobody reads:
+  // conmon is gone, and we must not block waiting for it.
+  int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENXIO || err == ENOENT) {
+      return FailedPrecondition("no conmon is listening on " + path + " (container not running)");
+    }
+    return ErrnoError("open " + path, err);
+  }
+  ssize_t n;
+  do {
+    n = write(fd, msg.data(), msg.size());
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(msg.size())) return ErrnoError("write " + path, err);
+  return OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRuntime& runtime,
+                                         const ConmonCreateRequest& req) {
+  std::vector<std::string> a = {config.conmon_path, "--api-version", "1",
+                                "--cid",            req.id,         "--cuuid",
+                                req.id,             "--name",       req.name.empty() ? req.id : req.name,
+                                "--runtime",        runtime.config().path,
+                                "--bundle",         req.bundle,
+                                "--container-pidfile", req.container_pidfile,
+                                "--conmon-pidfile", req.conmon_pidfile,
+                                "--log-path",       "k8s-file:" + req.log_path,
+                                "--exit-dir",       req.exit_dir,
+                                "--full-attach"};
+  if (!req.persist_dir.empty()) {
+    a.push_back("--persist-dir");
+    a.push_back(req.persist_dir);
+  }
+  if (!req.socket_dir.empty()) {
+    a.push_back("--socket-dir-path");
+    a.push_back(req.socket_dir);
+  }
+  // conmon puts --runtime-arg values between the runtime path and "create".
+  if (!runtime.config().root.empty()) {
+    a.push_back("--runtime-arg");
+    a.push_back("--root");
+    a.push_back("--runtime-arg");
+    a.push_back(runtime.config().root);
+  }
+  if (runtime.config().systemd_cgroup) a.push_back("--systemd-cgroup");
+  if (!config.log_level.empty()) {
+    a.push_back("--log-level");
+    a.push_back(config.log_level);
+  }
+  if (config.syslog) a.push_back("--syslog");
+  if (req.terminal) a.push_back("--terminal");
+  if (req.stdin) {
+    a.push_back("--stdin");
+    if (!req.stdin_once) a.push_back("--leave-stdin-open");
+  }
+  if (req.no_pivot) a.push_back("--no-pivot");
+  if (req.log_size_max >= 0) {
+    a.push_back("--log-size-max");
+    a.push_back(std::to_string(req.log_size_max));
+  }
+  return a;
+}
+
+Result<pid_t> ParseSyncMessage(std::string_view line, const std::string& runtime_name,
+                               const std::string& id) {
+  std::string what = runtime_name + " create " + id;
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Internal(what + ": conmon sent an unreadable message " + QuoteForMessage(line));
+  }
+  auto data = j.find("data");
+  if (data == j.end()) data = j.find("pid");
+  if (data == j.end() || !data->is_number_integer()) {
+    return Internal(what + ": conmon message without a pid: " + QuoteForMessage(line));
+  }
+  long long v = data->get<long long>();
+  if (v > 0 && v <= INT32_MAX) return static_cast<pid_t>(v);
+  std::string msg;
+  if (auto m = j.find("message"); m != j.end() && m->is_string()) {
+    msg = CleanRuntimeError(m->get<std::string>());
+  }
+  if (msg.empty()) msg = "failed (conmon reported " + std::to_string(v) + ")";
+  return Internal(what + ": " + msg);
+}
+
+Result<pid_t> ReadPidFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open pid file " + path, errno);
+  char buf[32] = {};
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  int err = errno;
+  close(fd);
+  if (n < 0) return ErrnoError("read pid file " + path, err);
+  char* end = nullptr;
+  long v = strtol(buf, &end, 10);
+  if (end == buf || v <= 0 || v > INT32_MAX || (*end != '\0' && *end != '\n')) {
+    return Internal("pid file " + path + " holds no pid: " + QuoteForMessage(buf));
+  }
+  return static_cast<pid_t>(v);
+}
+
+Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
+                                           const ConmonCreateRequest& req) const {
+  BERTH_RETURN_IF_ERROR(ValidateRequest(req));
+  const std::string what = runtime.name() + " create " + req.id;
+  const Clock::time_point deadline = Clock::now() + config_.create_timeout;
+
+  // Anything that fails after conmon may have started runs the runtime's
+  // delete: conmon gone is not enough, runtime state may exist.
+  auto cleanup = [&](pid_t conmon_pid) {
+    KillConmon(conmon_pid);
+    (void)runtime.Delete(req.id, /*force=*/true);
+  };
+
+  PipePair sync, start;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("sync pipe for " + what, errno);
+  sync.r = fds[0];
+  sync.w = fds[1];
+  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("start pipe for " + what, errno);
+  start.r = fds[0];
+  start.w = fds[1];
+  // conmon's only wait on the start pipe is before it forks; we have nothing
+  // to do in between (no conmon cgroup yet), so release it right away.
+  if (write(start.w, "0", 1) != 1) return ErrnoError("write start pipe for " + what, errno);
+  start.CloseW();
+
+  ProcessSpec spec;
+  spec.argv = BuildConmonArgv(config_, runtime, req);
+  spec.pass_fds = {sync.w, start.r};
+  spec.extra_env = {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"};
+  spec.timeout = config_.create_timeout;
+  // The first conmon process exits as soon as it has forked its daemon.
+  auto first = RunProcess(spec);
+  sync.CloseW();  // from now on EOF on sync.r means conmon's daemon is gone
+  start.CloseR();
+  if (!first.ok()) {
+    (void)runtime.Delete(req.id, true);
+    return first.status().WithContext(what + ": conmon");
+  }
+  if (!first->success()) {
+    (void)runtime.Delete(req.id, true);
+    std::string msg = CleanRuntimeError(first->err);
+    return Internal(what + ": conmon failed (" + first->Describe() + ")" +
+                    (msg.empty() ? "" : ": " + msg));
+  }
+  auto conmon_pid = ReadPidFile(req.conmon_pidfile);
+  if (!conmon_pid.ok()) {
+    (void)runtime.Delete(req.id, true);
+    return conmon_pid.status().WithContext(what);
+  }
+
+  std::string line;
+  bool eof = false;
+  Status st = ReadSyncLine(sync.r, deadline, line, eof);
+  if (st.code() == Code::kDeadlineExceeded) {
+    cleanup(*conmon_pid);
+    return DeadlineExceeded(what + " did not finish within " +
+                            std::to_string(config_.create_timeout.count()) +
+                            "ms; conmon and the runtime were killed");
+  }
+  if (!st.ok()) {
+    cleanup(*conmon_pid);
+    return st.WithContext(what);
+  }
+  if (eof && line.empty()) {
+    cleanup(*conmon_pid);
+    return Internal(what + ": conmon exited without reporting a result (runtime create failed "
+                           "without an error message)");
+  }
+  auto pid = ParseSyncMessage(line, runtime.name(), req.id);
+  if (!pid.ok()) {
+    // conmon exits by itself after a failed create; make sure it has.
+    if (!WaitProcessGone(*conmon_pid, kConmonExitGrace)) KillConmon(*conmon_pid);
+    (void)runtime.Delete(req.id, true);
+    return pid.status();
+  }
+  return ConmonCreated{*pid, *conmon_pid};
+}
+
+Status ConmonDriver::ReopenLog(const std::string& bundle) { return WriteCtl(bundle, "2 0 0\n"); }
+
+Status ConmonDriver::ResizeTerminal(const std::string& bundle, uint16_t height, uint16_t width) {
+  return WriteCtl(bundle, "1 " + std::to_string(height) + " " + std::to_string(width) + "\n");
+}
+
+}  // namespace berth::oci

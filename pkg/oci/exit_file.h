@@ -1,0 +1,60 @@
+// Exit files: conmon writes a container's exit code as decimal text to
+// <exit-dir>/<cid> (write to a temporary name, then rename) once the container
+// has exited. These helpers read them and watch the directory with inotify.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "pkg/base/status.h"
+
+namespace berth::oci {
+
+struct ExitInfo {
+  std::string id;
+  int exit_code = -1;
+  // When conmon wrote the file (its mtime): the container's finish time.
+  std::chrono::system_clock::time_point finished;
+};
+
+// NotFound when the file does not exist (the container has not exited, or was
+// never started); Internal when it holds no number.
+Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id);
+
+// Waits until <exit_dir>/<id> exists (inotify, no polling loop) and reads it.
+// DeadlineExceeded after `timeout`.
+Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id,
+                              std::chrono::milliseconds timeout);
+
+// Watches an exit directory on its own thread and reports every exit file
+// that appears. Files already present when Start runs are reported first
+// (so exits that happened while the daemon was down are not missed).
+// The callback runs on the watcher thread; it must not block for long and
+// must not call Stop.
+class ExitWatcher {
+ public:
+  using Callback = std::function<void(const ExitInfo&)>;
+
+  ExitWatcher(std::string exit_dir, Callback callback);
+  ExitWatcher(const ExitWatcher&) = delete;
+  ExitWatcher& operator=(const ExitWatcher&) = delete;
+  ~ExitWatcher();  // stops and joins
+
+  // Creates the inotify watch and starts the thread.
+  Status Start();
+  // Idempotent; returns after the thread has ended.
+  void Stop();
+
+ private:
+  void Run();
+
+  std::string exit_dir_;
+  Callback callback_;
+  int inotify_fd_ = -1;  // owned; set before the thread starts
+  int stop_fd_ = -1;     // eventfd that wakes the thread to stop
+  std::thread thread_;
+};
+
+}  // namespace berth::oci

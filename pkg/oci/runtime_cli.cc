@@ -1,0 +1,221 @@
+#include "pkg/oci/runtime_cli.h"
+
+#include <nlohmann/json.hpp>
+
+#include "pkg/oci/subprocess.h"
+
+namespace berth::oci {
+namespace {
+
+std::string Basename(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Extracts the value of msg="..." (with \" escapes) from a logrus line.
+std::optional<std::string> LogrusMessage(std::string_view line) {
+  size_t pos = line.find("msg=\"");
+  if (pos == std::string_view::npos) return std::nullopt;
+  std::string msg;
+  for (size_t i = pos + 5; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '\\' && i + 1 < line.size()) {
+      msg += line[++i];
+      continue;
+    }
+    if (c == '"') break;
+    msg += c;
+  }
+  return msg;
+}
+
+std::vector<std::string> StringArray(const nlohmann::json& j) {
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const auto& v : j) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  for (const auto& x : v) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string CleanRuntimeError(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    std::string piece = Trim(line);
+    if (piece.empty()) continue;
+    if (auto msg = LogrusMessage(line)) piece = *msg;
+    if (!out.empty()) out += "; ";
+    out += piece;
+  }
+  return out;
+}
+
+bool IsNotExistError(std::string_view text) {
+  return text.find("does not exist") != std::string_view::npos;
+}
+
+Result<ContainerState> ParseState(std::string_view json_text) {
+  nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Internal("runtime state output is not a JSON object: " +
+                    QuoteForMessage(json_text, 200));
+  }
+  ContainerState st;
+  auto str = [&](const char* key) -> std::string {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  st.id = str("id");
+  st.status = str("status");
+  st.bundle = str("bundle");
+  st.created = str("created");
+  if (auto it = j.find("pid"); it != j.end() && it->is_number_integer()) st.pid = it->get<int>();
+  static const char* kKnown[] = {"creating", "created", "running", "paused", "stopped"};
+  bool known = false;
+  for (const char* k : kKnown) known = known || st.status == k;
+  if (!known) {
+    return Internal("runtime state output has unknown status " + QuoteForMessage(st.status));
+  }
+  return st;
+}
+
+Result<RuntimeFeatures> ParseFeatures(std::string_view json_text) {
+  nlohmann::json j = nlohmann::json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Internal("runtime features output is not a JSON object: " +
+                    QuoteForMessage(json_text, 200));
+  }
+  RuntimeFeatures f;
+  f.raw = std::string(json_text);
+  if (auto it = j.find("mountOptions"); it != j.end()) f.mount_options = StringArray(*it);
+  f.recursive_read_only = Contains(f.mount_options, "rro");
+  if (auto linux = j.find("linux"); linux != j.end() && linux->is_object()) {
+    if (auto ns = linux->find("namespaces"); ns != linux->end()) f.namespaces = StringArray(*ns);
+    f.user_namespaces = Contains(f.namespaces, "user");
+    auto ext = linux->find("mountExtensions");
+    if (ext != linux->end() && ext->is_object()) {
+      auto idmap = ext->find("idmap");
+      if (idmap != ext->end() && idmap->is_object()) {
+        auto en = idmap->find("enabled");
+        f.idmap_mounts = en != idmap->end() && en->is_boolean() && en->get<bool>();
+      }
+    }
+  }
+  return f;
+}
+
+OciRuntime::OciRuntime(OciRuntimeConfig config)
+    : config_(std::move(config)),
+      name_(config_.name.empty() ? Basename(config_.path) : config_.name) {}
+
+std::vector<std::string> OciRuntime::BaseArgv() const {
+  std::vector<std::string> argv = {config_.path};
+  if (!config_.root.empty()) {
+    argv.push_back("--root");
+    argv.push_back(config_.root);
+  }
+  if (config_.systemd_cgroup) argv.push_back("--systemd-cgroup");
+  return argv;
+}
+
+Result<OciRuntime::Output> OciRuntime::Run(const std::string& verb, const std::string& id,
+                                           std::vector<std::string> args,
+                                           std::string stdin_data) const {
+  ProcessSpec spec;
+  spec.argv = BaseArgv();
+  spec.argv.push_back(verb);
+  for (auto& a : args) spec.argv.push_back(std::move(a));
+  spec.stdin_data = std::move(stdin_data);
+  spec.timeout = config_.timeout;
+  std::string what = name_ + " " + verb + (id.empty() ? "" : " " + id);
+  auto r = RunProcess(spec);
+  if (!r.ok()) return r.status().WithContext(what);
+  if (!r->success()) {
+    std::string msg = CleanRuntimeError(r->err);
+    if (msg.empty()) msg = r->Describe();
+    Code code = IsNotExistError(msg) ? Code::kNotFound : Code::kInternal;
+    return Status(code, what + ": " + msg);
+  }
+  return Output{std::move(r->out), std::move(r->err)};
+}
+
+Result<ContainerState> OciRuntime::State(const std::string& id) const {
+  BERTH_ASSIGN_OR_RETURN(Output o, Run("state", id, {id}));
+  auto st = ParseState(o.out);
+  if (!st.ok()) return st.status().WithContext(name_ + " state " + id);
+  return st;
+}
+
+Status OciRuntime::Start(const std::string& id) const { return Run("start", id, {id}).status(); }
+
+Status OciRuntime::Kill(const std::string& id, int signal, bool all) const {
+  std::vector<std::string> args;
+  if (all) args.push_back("--all");
+  args.push_back(id);
+  args.push_back(std::to_string(signal));
+  return Run("kill", id, std::move(args)).status();
+}
+
+Status OciRuntime::Delete(const std::string& id, bool force) const {
+  std::vector<std::string> args;
+  if (force) args.push_back("--force");
+  args.push_back(id);
+  auto r = Run("delete", id, std::move(args));
+  if (!r.ok() && r.status().code() == Code::kNotFound) return OkStatus();
+  return r.status();
+}
+
+Status OciRuntime::Update(const std::string& id, const std::string& resources_json) const {
+  return Run("update", id, {"--resources", "-", id}, resources_json).status();
+}
+
+Result<RuntimeFeatures> OciRuntime::Features() const {
+  BERTH_ASSIGN_OR_RETURN(Output o, Run("features", "", {}));
+  auto f = ParseFeatures(o.out);
+  if (!f.ok()) return f.status().WithContext(name_ + " features");
+  return f;
+}
+
+Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& process_json_path,
+                                    std::chrono::milliseconds timeout,
+                                    size_t output_limit) const {
+  ProcessSpec spec;
+  spec.argv = BaseArgv();
+  for (const char* a : {"exec", "--process"}) spec.argv.push_back(a);
+  spec.argv.push_back(process_json_path);
+  spec.argv.push_back(id);
+  spec.timeout = timeout;
+  spec.output_limit = output_limit;
+  auto r = RunProcess(spec);
+  if (!r.ok()) return r.status().WithContext(name_ + " exec " + id);
+  ExecOutput out;
+  out.exit_code = r->term_signal != 0 ? 128 + r->term_signal : r->exit_code;
+  out.out = std::move(r->out);
+  out.err = std::move(r->err);
+  out.out_truncated = r->out_truncated;
+  out.err_truncated = r->err_truncated;
+  return out;
+}
+
+}  // namespace berth::oci

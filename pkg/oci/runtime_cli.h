@@ -1,0 +1,102 @@
+// OciRuntime: the runc-compatible command line of one OCI runtime.
+//
+// Every call runs `<path> --root <root> [--systemd-cgroup] <command> ...` as a
+// child process (no shell) under a timeout; a failure carries the runtime's
+// own error text: "runc kill <id>: container does not exist".
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pkg/base/status.h"
+
+namespace berth::oci {
+
+struct OciRuntimeConfig {
+  std::string name;  // for messages ("runc"); empty = basename of path
+  std::string path;  // the runtime binary
+  std::string root;  // its state directory (--root); empty = the runtime's default
+  bool systemd_cgroup = false;
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+// `state` output: what the runtime knows of one container.
+struct ContainerState {
+  std::string id;
+  std::string status;  // "creating", "created", "running", "paused" or "stopped"
+  int pid = 0;         // 0 once stopped
+  std::string bundle;
+  std::string created;  // RFC 3339 as the runtime printed it
+};
+Result<ContainerState> ParseState(std::string_view json_text);
+
+// `features` output, reduced to what berth reports and decides on.
+struct RuntimeFeatures {
+  // "rro" listed among mountOptions: recursive read-only mounts.
+  bool recursive_read_only = false;
+  // linux.mountExtensions.idmap.enabled: id-mapped mounts (runc >= 1.2).
+  bool idmap_mounts = false;
+  // "user" listed among linux.namespaces.
+  bool user_namespaces = false;
+  std::vector<std::string> mount_options;
+  std::vector<std::string> namespaces;
+  std::string raw;  // the runtime's JSON as printed
+};
+Result<RuntimeFeatures> ParseFeatures(std::string_view json_text);
+
+struct ExecOutput {
+  int exit_code = -1;
+  std::string out, err;
+  bool out_truncated = false, err_truncated = false;
+};
+
+class OciRuntime {
+ public:
+  explicit OciRuntime(OciRuntimeConfig config);
+
+  const OciRuntimeConfig& config() const { return config_; }
+  // Display name used in messages.
+  const std::string& name() const { return name_; }
+
+  // NotFound when the runtime does not know the container.
+  Result<ContainerState> State(const std::string& id) const;
+  Status Start(const std::string& id) const;
+  // `signal` is a number; `all` sends it to every process of the container.
+  // NotFound when the container does not exist.
+  Status Kill(const std::string& id, int signal, bool all = false) const;
+  // With `force`, a running container is killed first. A container the
+  // runtime does not know counts as deleted (idempotent).
+  Status Delete(const std::string& id, bool force = true) const;
+  // `resources_json` is an OCI LinuxResources object, passed on stdin.
+  Status Update(const std::string& id, const std::string& resources_json) const;
+  Result<RuntimeFeatures> Features() const;
+  // Runs `exec --process <process_json_path> <id>` and waits up to `timeout`
+  // (then the runtime process is killed: DeadlineExceeded).
+  Result<ExecOutput> Exec(const std::string& id, const std::string& process_json_path,
+                          std::chrono::milliseconds timeout, size_t output_limit) const;
+
+  // The argv prefix every call uses: path, --root, --systemd-cgroup.
+  std::vector<std::string> BaseArgv() const;
+
+ private:
+  struct Output {
+    std::string out, err;
+  };
+  // Runs one command; non-zero exit becomes an error "<name> <verb> <id>: <stderr>".
+  Result<Output> Run(const std::string& verb, const std::string& id,
+                     std::vector<std::string> args, std::string stdin_data = "") const;
+
+  OciRuntimeConfig config_;
+  std::string name_;
+};
+
+// Turns runc's logrus lines (`time=".." level=error msg="..."`) into the plain
+// message; other text is trimmed and returned as is.
+std::string CleanRuntimeError(std::string_view stderr_text);
+
+// Whether a runtime error text means "this container does not exist".
+bool IsNotExistError(std::string_view text);
+
+}  // namespace berth::oci

@@ -1,0 +1,79 @@
+// RuntimeRouter: which OCI runtime a pod runs on, decided once at
+// RunPodSandbox from the config and the pod (a pure function: no I/O).
+//
+// Order of the rules (first that applies wins):
+//   1. runtime_handler set        -> that runtime (unknown: InvalidArgument)
+//   2. privileged pod             -> trusted
+//   3. io.kubernetes.cri-o.TrustedSandbox / io.berth.trusted-sandbox
+//                                 -> "true" trusted, "false" untrusted,
+//                                    anything else InvalidArgument
+//   4. io.kubernetes.cri.untrusted-workload "true" -> untrusted
+//   5. default_workload_trust
+// Trusted runs trusted_runtime (default_runtime when that is empty); untrusted
+// runs untrusted_runtime, or is refused (FailedPrecondition) unless
+// untrusted_fallback_to_trusted. A runtime of type "vm" is refused until
+// shim-based runtimes are supported.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pkg/base/status.h"
+
+namespace berth::oci {
+
+inline constexpr char kCrioTrustedAnnotation[] = "io.kubernetes.cri-o.TrustedSandbox";
+inline constexpr char kBerthTrustedAnnotation[] = "io.berth.trusted-sandbox";
+inline constexpr char kContainerdUntrustedAnnotation[] = "io.kubernetes.cri.untrusted-workload";
+
+// Mirrors config's `runtimes:` entries (kept free of pkg/config on purpose).
+struct RuntimeEntry {
+  std::string path;
+  std::string root;
+  std::string type = "oci";  // "oci" or "vm"
+  // io.berth.* annotations this runtime may receive: exact keys or "prefix.*".
+  std::vector<std::string> allowed_annotations;
+};
+
+struct RoutingConfig {
+  std::map<std::string, RuntimeEntry> runtimes;
+  std::string default_runtime;
+  std::string trusted_runtime;
+  std::string untrusted_runtime;  // empty = none configured
+  std::string default_workload_trust = "trusted";  // or "untrusted"
+  bool untrusted_fallback_to_trusted = false;
+};
+
+struct PodRoutingInput {
+  std::string name;       // for messages
+  std::string namespace_;  // for messages
+  std::string runtime_handler;
+  bool privileged = false;
+  std::map<std::string, std::string> annotations;
+};
+
+struct RuntimeChoice {
+  std::string name;  // the runtimes: key
+  std::string path;
+  std::string root;
+  std::string type;
+  std::vector<std::string> allowed_annotations;
+  std::string trust;   // "trusted" or "untrusted"
+  std::string reason;  // why, for logs and PodSandboxStatus info
+};
+
+Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutingInput& pod);
+
+struct FilteredAnnotations {
+  std::map<std::string, std::string> kept;
+  std::vector<std::string> dropped;  // keys the daemon should log as ignored
+};
+
+// io.berth.* annotations (other than the trust annotation) reach the runtime
+// only when the chosen runtime's allowed_annotations lists them; everything
+// else passes unchanged.
+FilteredAnnotations FilterAnnotations(const RuntimeChoice& choice,
+                                      const std::map<std::string, std::string>& annotations);
+
+}  // namespace berth::oci

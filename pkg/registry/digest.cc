@@ -1,0 +1,82 @@
+#include "pkg/registry/digest.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace berth::registry {
+
+bool IsValidDigest(std::string_view digest) {
+  if (!digest.starts_with(kSha256Prefix)) return false;
+  std::string_view hex = digest.substr(kSha256Prefix.size());
+  if (hex.size() != 64) return false;
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status ValidateDigest(std::string_view digest, std::string_view what) {
+  if (IsValidDigest(digest)) return OkStatus();
+  if (digest.find(':') != std::string_view::npos && !digest.starts_with(kSha256Prefix)) {
+    return InvalidArgument(std::string(what) + ": unsupported digest algorithm in \"" +
+                           Sanitize(digest) + "\" (only sha256 is accepted)");
+  }
+  return InvalidArgument(std::string(what) + ": invalid digest \"" + Sanitize(digest) +
+                         "\" (want sha256:<64 lowercase hex digits>)");
+}
+
+std::string_view DigestHex(std::string_view digest) {
+  return digest.substr(std::min(digest.size(), kSha256Prefix.size()));
+}
+
+struct Sha256Hasher::Ctx {
+  EVP_MD_CTX* md = nullptr;
+};
+
+Sha256Hasher::Sha256Hasher() : ctx_(std::make_unique<Ctx>()) {
+  ctx_->md = EVP_MD_CTX_new();
+  // Allocation or init failure of a built-in digest is not a recoverable state.
+  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) std::abort();
+}
+
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(ctx_->md); }
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (data.empty()) return;
+  if (EVP_DigestUpdate(ctx_->md, data.data(), data.size()) != 1) std::abort();
+}
+
+std::string Sha256Hasher::Finish() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_->md, out, &len) != 1) std::abort();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string result(kSha256Prefix);
+  for (unsigned int i = 0; i < len; ++i) {
+    result.push_back(kHex[out[i] >> 4]);
+    result.push_back(kHex[out[i] & 0xf]);
+  }
+  return result;
+}
+
+std::string Sha256Digest(std::string_view data) {
+  Sha256Hasher h;
+  h.Update(data);
+  return h.Finish();
+}
+
+std::string Sanitize(std::string_view untrusted, size_t max) {
+  std::string out;
+  size_t n = std::min(untrusted.size(), max);
+  out.reserve(n + 3);
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(untrusted[i]);
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  if (untrusted.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace berth::registry

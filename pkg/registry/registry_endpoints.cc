@@ -1,0 +1,95 @@
+#include "pkg/registry/registry_endpoints.h"
+
+#include <spdlog/spdlog.h>
+
+#include "pkg/registry/digest.h"
+
+namespace berth::registry {
+namespace {
+
+const RegistryHostConfig* FindHost(const RegistryHostConfigs& hosts, std::string_view host) {
+  auto it = hosts.find(std::string(host));
+  if (it != hosts.end()) return &it->second;
+  // docker.io has several spellings; a config written with any of them applies.
+  if (host == "docker.io" || host == "registry-1.docker.io" || host == "index.docker.io") {
+    for (const char* alias : {"docker.io", "registry-1.docker.io", "index.docker.io"}) {
+      it = hosts.find(alias);
+      if (it != hosts.end()) return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+bool ValidHostPort(std::string_view h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string UpstreamHost(std::string_view domain) {
+  if (domain == "docker.io" || domain == "index.docker.io") return "registry-1.docker.io";
+  return std::string(domain);
+}
+
+Result<Endpoint> ParseMirror(std::string_view mirror, const RegistryHostConfigs& hosts) {
+  Endpoint ep;
+  ep.mirror = true;
+  std::string_view rest = mirror;
+  if (rest.starts_with("https://")) {
+    ep.scheme = "https";
+    ep.explicit_scheme = true;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    ep.scheme = "http";
+    ep.explicit_scheme = true;
+    rest.remove_prefix(7);
+  } else if (rest.find("://") != std::string_view::npos) {
+    return InvalidArgument("mirror \"" + Sanitize(mirror) + "\": scheme must be http or https");
+  } else {
+    ep.scheme = "https";
+  }
+  size_t slash = rest.find('/');
+  std::string_view host = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (!path.empty() && path != "/" && path != "/v2" && path != "/v2/") {
+    return InvalidArgument("mirror \"" + Sanitize(mirror) +
+                           "\": a path is not supported, give scheme://host[:port]");
+  }
+  if (!ValidHostPort(host)) {
+    return InvalidArgument("mirror \"" + Sanitize(mirror) + "\": invalid host");
+  }
+  ep.host = std::string(host);
+  if (const RegistryHostConfig* cfg = FindHost(hosts, ep.host)) ep.insecure = cfg->insecure;
+  return ep;
+}
+
+std::vector<Endpoint> EndpointsFor(std::string_view domain, const RegistryHostConfigs& hosts) {
+  std::vector<Endpoint> out;
+  const RegistryHostConfig* cfg = FindHost(hosts, domain);
+  if (cfg != nullptr) {
+    for (const std::string& m : cfg->mirrors) {
+      auto ep = ParseMirror(m, hosts);
+      if (!ep.ok()) {
+        spdlog::warn("registry: ignoring mirror of {}: {}", Sanitize(domain),
+                     ep.status().message());
+        continue;
+      }
+      out.push_back(std::move(*ep));
+    }
+  }
+  Endpoint up;
+  up.host = UpstreamHost(domain);
+  up.scheme = "https";
+  up.insecure = cfg != nullptr && cfg->insecure;
+  out.push_back(std::move(up));
+  return out;
+}
+
+}  // namespace berth::registry

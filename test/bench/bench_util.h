@@ -1,0 +1,45 @@
+// Small helpers shared by the benchmarks: endpoint from argv, and latency
+// figures (median, p90) printed one line per measurement.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace berth::bench {
+
+// "--endpoint unix:///path" or $BERTH_ENDPOINT, else the default socket.
+inline std::string EndpointFromArgs(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--endpoint") return argv[i + 1];
+  }
+  if (const char* e = std::getenv("BERTH_ENDPOINT")) return e;
+  return "unix:///run/berth/berth.sock";
+}
+
+class Latencies {
+ public:
+  template <typename Fn>
+  void Measure(Fn&& fn) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    samples_.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  void Print(const std::string& what) {
+    if (samples_.empty()) return;
+    std::sort(samples_.begin(), samples_.end());
+    auto at = [&](double q) { return samples_[static_cast<size_t>(q * (samples_.size() - 1))]; };
+    std::printf("%-40s n=%-5zu median=%8.3f ms  p90=%8.3f ms  max=%8.3f ms\n", what.c_str(),
+                samples_.size(), at(0.5), at(0.9), samples_.back());
+  }
+
+ private:
+  std::vector<double> samples_;
+};
+
+}  // namespace berth::bench

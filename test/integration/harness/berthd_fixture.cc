@@ -1,0 +1,177 @@
+#include "test/integration/harness/berthd_fixture.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace berth::testing {
+
+namespace fs = std::filesystem;
+
+void RequireRoot() {
+  ASSERT_EQ(geteuid(), 0u) << "integration tests drive runc, mounts and network namespaces "
+                              "and must run as root (hack/test.sh runs them as root)";
+}
+
+std::string BuiltBinary(const std::string& relative) {
+  return std::string(BERTH_BINARY_DIR) + "/" + relative;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) std::abort();
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+
+// Waits for `pid` to exit with a deadline: the pidfd becomes readable at exit.
+bool WaitPid(pid_t pid, int* status, std::chrono::milliseconds timeout) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return waitpid(pid, status, 0) == pid;
+  pollfd p = {pidfd, POLLIN, 0};
+  int ready = poll(&p, 1, static_cast<int>(timeout.count()));
+  close(pidfd);
+  if (ready <= 0) return false;
+  return waitpid(pid, status, 0) == pid;
+}
+
+int ExitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+pid_t Spawn(const std::vector<std::string>& argv, int out_fd) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+ProcessResult RunCommand(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  TempDir tmp("berth-cmd");
+  std::string out_path = tmp.Sub("out");
+  int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  pid_t pid = Spawn(argv, fd);
+  close(fd);
+  ProcessResult r;
+  int status = 0;
+  if (!WaitPid(pid, &status, timeout)) {
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    r.output = "timed out after " + std::to_string(timeout.count()) + "s\n";
+  }
+  r.exit_code = ExitCodeOf(status);
+  r.output += ReadAll(out_path);
+  return r;
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(std::chrono::seconds timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+  return ctx;
+}
+
+BerthdProcess::BerthdProcess(std::string extra_yaml) : dir_("berthd-it") {
+  socket_ = dir_.Sub("run/berth.sock");
+  config_path_ = dir_.Sub("berth.yaml");
+  log_path_ = dir_.Sub("berthd.log");
+  fs::create_directories(dir_.Sub("cni"));
+  std::ofstream(config_path_) << "root: " << dir_.Sub("root") << "\n"
+                              << "runroot: " << dir_.Sub("run") << "\n"
+                              << "listen: " << socket_ << "\n"
+                              << "shutdown_file: " << dir_.Sub("root/berth.shutdown") << "\n"
+                              << "log_level: debug\n"
+                              << "cni: {conf_dir: " << dir_.Sub("cni") << "}\n"
+                              << extra_yaml << "\n";
+}
+
+BerthdProcess::~BerthdProcess() {
+  if (pid_ > 0) StopWith(SIGKILL, std::chrono::seconds(10));
+}
+
+std::vector<std::string> BerthdProcess::Argv(const std::vector<std::string>& extra) const {
+  std::vector<std::string> argv = {BuiltBinary("cmd/berthd/berthd"), "--config", config_path_};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+void BerthdProcess::Start() {
+  int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  pid_ = Spawn(Argv({}), fd);
+  close(fd);
+  channel_ = grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials());
+  // The channel connecting is the readiness event; berthd dying first is a failure.
+  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // checked between connect attempts
+      pid_ = -1;
+      FAIL() << "berthd exited during start-up:\n" << Log();
+    }
+    if (channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::milliseconds(200))) {
+      break;
+    }
+    if (std::chrono::system_clock::now() > deadline) FAIL() << "berthd not serving:\n" << Log();
+  }
+  runtime_ = runtime::v1::RuntimeService::NewStub(channel_);
+  image_ = runtime::v1::ImageService::NewStub(channel_);
+}
+
+ProcessResult BerthdProcess::RunToExit(const std::vector<std::string>& extra_args) {
+  return RunCommand(Argv(extra_args));
+}
+
+int BerthdProcess::StopWith(int sig, std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  if (!WaitPid(pid_, &status, timeout)) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    ADD_FAILURE() << "berthd did not exit within " << timeout.count() << "s of signal " << sig;
+  }
+  pid_ = -1;
+  return ExitCodeOf(status);
+}
+
+std::string BerthdProcess::Log() const { return ReadAll(log_path_); }
+
+runtime::v1::RuntimeService::Stub& BerthdProcess::runtime() { return *runtime_; }
+runtime::v1::ImageService::Stub& BerthdProcess::image() { return *image_; }
+
+}  // namespace berth::testing

@@ -1,0 +1,105 @@
+# A misbehaving OCI registry for fault-injection tests (python3 stdlib only).
+#   /v2/tampered/...    a layer whose bytes do not match the manifest's digest (same size)
+#   /v2/flaky/...       manifest: one 503 first; layer: two 503s first, then the real bytes
+#   /v2/broken/...      layer: the first answer closes the connection halfway through
+#   /v2/redirect/...    layer: a 307 redirect to /storage/<digest>
+#   /v2/schema1/...     a Docker schema1 manifest
+#   /counts             request counts per path (JSON)
+# Usage: fault_registry.py <port-file>; binds 127.0.0.1:0 and writes the port there.
+import hashlib, json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CONFIG = json.dumps({"architecture": "amd64", "os": "linux",
+                     "config": {"Cmd": ["/bin/sh"]},
+                     "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+LAYER = b"berth fault registry layer bytes\n" * 4096
+EVIL = b"X" * len(LAYER)
+
+def digest(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+
+MANIFEST = json.dumps({
+    "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+               "digest": digest(CONFIG), "size": len(CONFIG)},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": digest(LAYER), "size": len(LAYER)}]}).encode()
+SCHEMA1 = json.dumps({"schemaVersion": 1, "name": "schema1", "tag": "latest",
+                      "fsLayers": [], "history": []}).encode()
+
+counts = {}
+lock = threading.Lock()
+
+def bump(path):
+    with lock:
+        counts[path] = counts.get(path, 0) + 1
+        return counts[path]
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def send(self, code, body=b"", ctype="application/json", extra=None):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        n = bump(path)
+        if path == "/counts":
+            return self.send(200, json.dumps(counts).encode())
+        if path == "/v2/":
+            return self.send(200, b"{}")
+        if path.startswith("/storage/"):
+            return self.send(200, LAYER, "application/octet-stream")
+        parts = path.split("/")  # ['', 'v2', repo, kind, ref]
+        if len(parts) != 5:
+            return self.send(404, b'{"errors":[{"code":"NAME_UNKNOWN"}]}')
+        repo, kind, ref = parts[2], parts[3], parts[4]
+        if kind == "manifests":
+            if repo == "schema1":
+                return self.send(200, SCHEMA1,
+                                 "application/vnd.docker.distribution.manifest.v1+prettyjws")
+            if repo == "flaky" and n == 1:
+                return self.send(503, b'{"errors":[{"code":"UNAVAILABLE"}]}')
+            return self.send(200, MANIFEST, "application/vnd.oci.image.manifest.v1+json")
+        if kind != "blobs":
+            return self.send(404, b"")
+        if ref == digest(CONFIG):
+            return self.send(200, CONFIG, "application/octet-stream")
+        if ref != digest(LAYER):
+            return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
+        if repo == "tampered":
+            return self.send(200, EVIL, "application/octet-stream")
+        if repo == "flaky" and n <= 2:
+            return self.send(503, b'{"errors":[{"code":"UNAVAILABLE"}]}')
+        if repo == "redirect":
+            return self.send(307, b"", extra={"Location": "/storage/" + ref})
+        if repo == "broken" and n == 1:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(LAYER)))
+            self.end_headers()
+            self.wfile.write(LAYER[: len(LAYER) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        return self.send(200, LAYER, "application/octet-stream")
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()

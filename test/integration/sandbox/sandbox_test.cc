@@ -1,0 +1,302 @@
+// Pod sandboxes on real runc, conmon and CNI plugins (bridge, host-local,
+// portmap, loopback): lifecycle, conflicts, lookups, filters, bad input, and
+// nothing left behind.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test/integration/harness/berthd_fixture.h"
+
+namespace berth::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace rt = runtime::v1;
+using ::testing::HasSubstr;
+
+// A private bridge and subnet per test, so tests never share CNI state.
+struct TestNetwork {
+  std::string bridge;
+  std::string subnet_prefix;  // "10.199.N."
+  std::string conflist;
+};
+
+TestNetwork MakeNetwork(const std::string& dir) {
+  unsigned char r[2];
+  if (getrandom(r, sizeof r, 0) != 2) std::abort();
+  TestNetwork n;
+  n.bridge = "berthit" + std::to_string(r[0] % 100) + std::to_string(r[1] % 10);
+  n.subnet_prefix = "10.199." + std::to_string(r[1]) + ".";
+  n.conflist = nlohmann::json{
+      {"cniVersion", "1.0.0"},
+      {"name", "berth-it"},
+      {"plugins",
+       {{{"type", "bridge"},
+         {"bridge", n.bridge},
+         {"isGateway", true},
+         {"ipMasq", false},
+         {"ipam",
+          {{"type", "host-local"},
+           {"dataDir", dir + "/ipam"},
+           {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
+           {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
+        {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}}
+                   .dump();
+  return n;
+}
+
+rt::PodSandboxConfig PodConfig(const std::string& name, const std::string& uid = "uid-1") {
+  rt::PodSandboxConfig c;
+  c.mutable_metadata()->set_name(name);
+  c.mutable_metadata()->set_namespace_("default");
+  c.mutable_metadata()->set_uid(uid);
+  c.set_hostname(name);
+  (*c.mutable_labels())["app"] = name;
+  (*c.mutable_annotations())["note"] = "test";
+  return c;
+}
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RequireRoot();
+    net_ = MakeNetwork(tmp_.path());
+    d_ = std::make_unique<BerthdProcess>();
+    std::ofstream(d_->dir().Sub("cni/10-it.conflist")) << net_.conflist;
+    ASSERT_NO_FATAL_FAILURE(d_->Start());
+  }
+  void TearDown() override {
+    if (d_) d_->StopWith(SIGTERM);
+    RunCommand({"/usr/sbin/ip", "link", "del", net_.bridge});
+  }
+
+  grpc::Status Run(const rt::PodSandboxConfig& c, std::string* id) {
+    rt::RunPodSandboxRequest req;
+    *req.mutable_config() = c;
+    rt::RunPodSandboxResponse resp;
+    grpc::Status s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
+    if (id) *id = resp.pod_sandbox_id();
+    return s;
+  }
+  rt::PodSandboxStatusResponse Status(const std::string& id, bool verbose = false) {
+    rt::PodSandboxStatusRequest req;
+    req.set_pod_sandbox_id(id);
+    req.set_verbose(verbose);
+    rt::PodSandboxStatusResponse resp;
+    grpc::Status s = d_->runtime().PodSandboxStatus(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  grpc::Status Stop(const std::string& id) {
+    rt::StopPodSandboxRequest req;
+    req.set_pod_sandbox_id(id);
+    rt::StopPodSandboxResponse resp;
+    return d_->runtime().StopPodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+  }
+  grpc::Status Remove(const std::string& id) {
+    rt::RemovePodSandboxRequest req;
+    req.set_pod_sandbox_id(id);
+    rt::RemovePodSandboxResponse resp;
+    return d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+  }
+  std::vector<rt::PodSandbox> List(const rt::PodSandboxFilter& f = {}) {
+    rt::ListPodSandboxRequest req;
+    *req.mutable_filter() = f;
+    rt::ListPodSandboxResponse resp;
+    EXPECT_TRUE(d_->runtime().ListPodSandbox(Ctx().get(), req, &resp).ok());
+    return {resp.items().begin(), resp.items().end()};
+  }
+  // What a finished pod may leave: nothing under runroot's ns and sandboxes,
+  // no IP in host-local's store, no conmon for it.
+  void ExpectNoLeaks(const std::string& id) {
+    std::string mounts = RunCommand({"/usr/bin/findmnt", "-rn", "-o", "TARGET"}).output;
+    EXPECT_THAT(mounts, ::testing::Not(HasSubstr(id))) << "a mount of the pod is left";
+    EXPECT_FALSE(fs::exists(d_->dir().Sub("run/sandboxes/" + id)));
+    EXPECT_FALSE(fs::exists(d_->dir().Sub("root/sandboxes/" + id)));
+    std::string ipam = tmp_.path() + "/ipam/berth-it";
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(ipam, ec)) {
+      std::string name = e.path().filename().string();
+      EXPECT_FALSE(name.rfind(net_.subnet_prefix, 0) == 0) << "IP still allocated: " << name;
+    }
+    std::string procs = RunCommand({"/usr/bin/pgrep", "-af", "conmon"}).output;
+    EXPECT_THAT(procs, ::testing::Not(HasSubstr(id)));
+  }
+
+  TempDir tmp_{"berth-sandbox-it"};
+  TestNetwork net_;
+  std::unique_ptr<BerthdProcess> d_;
+};
+
+TEST_F(SandboxTest, RunStatusStopRemoveRoundTripLeavesNothing) {
+  std::string id;
+  grpc::Status s = Run(PodConfig("web"), &id);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
+  ASSERT_EQ(id.size(), 64u);
+
+  rt::PodSandboxStatusResponse st = Status(id, true);
+  EXPECT_EQ(st.status().state(), rt::SANDBOX_READY);
+  EXPECT_EQ(st.status().metadata().name(), "web");
+  EXPECT_THAT(st.status().network().ip(), ::testing::StartsWith(net_.subnet_prefix));
+  EXPECT_EQ(st.status().labels().at("app"), "web");
+  EXPECT_EQ(st.status().annotations().at("note"), "test");
+  EXPECT_EQ(st.status().runtime_handler(), "runc");
+  auto info = nlohmann::json::parse(st.info().at("info"));
+  EXPECT_EQ(info["runtime"]["name"], "runc");
+  EXPECT_EQ(info["runtime"]["trust"], "trusted");
+  EXPECT_GT(info["pid"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(info["netns_path"].get<std::string>()));
+
+  ASSERT_TRUE(Stop(id).ok());
+  EXPECT_EQ(Status(id).status().state(), rt::SANDBOX_NOTREADY);
+  EXPECT_TRUE(Stop(id).ok()) << "stop is idempotent";
+  ASSERT_TRUE(Remove(id).ok());
+  EXPECT_TRUE(Remove(id).ok()) << "remove of an unknown ID succeeds";
+  EXPECT_TRUE(Stop(id).ok()) << "stop of an unknown ID succeeds";
+  EXPECT_TRUE(List().empty());
+  ExpectNoLeaks(id);
+}
+
+TEST_F(SandboxTest, RemoveWithoutStopStopsFirst) {
+  std::string id;
+  ASSERT_TRUE(Run(PodConfig("direct"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Remove(id).ok());
+  ExpectNoLeaks(id);
+}
+
+TEST_F(SandboxTest, SameNameConflictsAndRetryOfSameConfigReturnsTheSandbox) {
+  std::string id, again, other;
+  ASSERT_TRUE(Run(PodConfig("dup"), &id).ok()) << d_->Log();
+  // The kubelet retrying the very same request gets the sandbox it asked for.
+  ASSERT_TRUE(Run(PodConfig("dup"), &again).ok());
+  EXPECT_EQ(again, id);
+  // The same name with a different config is a conflict naming the holder.
+  rt::PodSandboxConfig changed = PodConfig("dup");
+  (*changed.mutable_labels())["v"] = "2";
+  grpc::Status s = Run(changed, &other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), HasSubstr(id));
+  ASSERT_TRUE(Remove(id).ok());
+}
+
+TEST_F(SandboxTest, PrefixesAndFiltersFindTheRightPods) {
+  std::string a, b;
+  ASSERT_TRUE(Run(PodConfig("alpha", "u-a"), &a).ok()) << d_->Log();
+  ASSERT_TRUE(Run(PodConfig("beta", "u-b"), &b).ok());
+  EXPECT_EQ(Status(a.substr(0, 12)).status().id(), a);
+
+  rt::PodSandboxFilter by_label;
+  (*by_label.mutable_label_selector())["app"] = "beta";
+  auto items = List(by_label);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].id(), b);
+
+  rt::PodSandboxFilter by_id;
+  by_id.set_id(a.substr(0, 10));
+  items = List(by_id);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].id(), a);
+
+  ASSERT_TRUE(Stop(a).ok());
+  rt::PodSandboxFilter ready;
+  ready.mutable_state()->set_state(rt::SANDBOX_READY);
+  items = List(ready);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].id(), b);
+  EXPECT_EQ(List().size(), 2u);
+
+  rt::PodSandboxStatusRequest unknown;
+  unknown.set_pod_sandbox_id("ffffffffffff");
+  rt::PodSandboxStatusResponse resp;
+  EXPECT_EQ(d_->runtime().PodSandboxStatus(Ctx().get(), unknown, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Remove(a).ok());
+  ASSERT_TRUE(Remove(b).ok());
+}
+
+TEST_F(SandboxTest, HostNetworkPodHasNoNetnsAndNoIp) {
+  rt::PodSandboxConfig c = PodConfig("hostnet");
+  c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(rt::NODE);
+  std::string id;
+  ASSERT_TRUE(Run(c, &id).ok()) << d_->Log();
+  rt::PodSandboxStatusResponse st = Status(id, true);
+  EXPECT_EQ(st.status().state(), rt::SANDBOX_READY);
+  EXPECT_EQ(st.status().network().ip(), "");
+  EXPECT_EQ(nlohmann::json::parse(st.info().at("info"))["netns_path"], "");
+  ASSERT_TRUE(Remove(id).ok());
+  ExpectNoLeaks(id);
+}
+
+struct BadPod {
+  const char* what;
+  std::function<void(rt::PodSandboxConfig*)> mutate;
+  const char* names;  // the field the error must name
+};
+
+TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
+  std::vector<BadPod> cases = {
+      {"no metadata", [](rt::PodSandboxConfig* c) { c->clear_metadata(); }, "metadata"},
+      {"no uid", [](rt::PodSandboxConfig* c) { c->mutable_metadata()->clear_uid(); },
+       "metadata.uid"},
+      {"bad hostname", [](rt::PodSandboxConfig* c) { c->set_hostname("bad host"); }, "hostname"},
+      {"relative log dir", [](rt::PodSandboxConfig* c) { c->set_log_directory("logs"); },
+       "log_directory"},
+      {"bad dns server",
+       [](rt::PodSandboxConfig* c) { c->mutable_dns_config()->add_servers("8.8.8"); },
+       "dns_config.servers[0]"},
+      {"bad port",
+       [](rt::PodSandboxConfig* c) { c->add_port_mappings()->set_container_port(70000); },
+       "port_mappings[0].container_port"},
+      {"smuggled sysctl",
+       [](rt::PodSandboxConfig* c) {
+         (*c->mutable_linux()->mutable_sysctls())["net.ipv4.ip_forward"] = "1\nkernel.x=1";
+       },
+       "net.ipv4.ip_forward"},
+      {"host sysctl",
+       [](rt::PodSandboxConfig* c) { (*c->mutable_linux()->mutable_sysctls())["vm.swappiness"] = "1"; },
+       "vm.swappiness"},
+      {"reserved annotation",
+       [](rt::PodSandboxConfig* c) { (*c->mutable_annotations())["io.berth.internal.x"] = "1"; },
+       "io.berth.internal.x"},
+  };
+  for (const auto& bad : cases) {
+    rt::PodSandboxConfig c = PodConfig("bad");
+    bad.mutate(&c);
+    grpc::Status s = Run(c, nullptr);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.what << ": "
+                                                                  << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(bad.names)) << bad.what;
+  }
+  EXPECT_TRUE(List().empty());
+  // The daemon is still up and the name is free.
+  std::string id;
+  ASSERT_TRUE(Run(PodConfig("bad"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Remove(id).ok());
+}
+
+TEST_F(SandboxTest, UnknownRuntimeHandlerListsTheConfiguredOnes) {
+  rt::RunPodSandboxRequest req;
+  *req.mutable_config() = PodConfig("handler");
+  req.set_runtime_handler("kata");
+  rt::RunPodSandboxResponse resp;
+  grpc::Status s = d_->runtime().RunPodSandbox(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("kata"));
+  EXPECT_THAT(s.error_message(), HasSubstr("runc"));
+}
+
+TEST_F(SandboxTest, UntrustedPodWithoutUntrustedRuntimeIsRefused) {
+  rt::PodSandboxConfig c = PodConfig("untrusted");
+  (*c.mutable_annotations())["io.kubernetes.cri.untrusted-workload"] = "true";
+  grpc::Status s = Run(c, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("untrusted"));
+}
+
+}  // namespace
+}  // namespace berth::testing

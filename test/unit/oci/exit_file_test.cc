@@ -1,0 +1,97 @@
+#include "pkg/oci/exit_file.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace berth::oci {
+namespace {
+
+class ExitDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-oci-exit-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // Writes like conmon does: temporary name, then rename.
+  void WriteExit(const std::string& id, const std::string& content) {
+    std::string tmp = dir_ + "/" + id + ".AB12CD";
+    std::ofstream(tmp) << content;
+    ASSERT_EQ(std::rename(tmp.c_str(), (dir_ + "/" + id).c_str()), 0);
+  }
+  std::string dir_;
+};
+
+TEST_F(ExitDir, ReadExitFile) {
+  EXPECT_EQ(ReadExitFile(dir_, "c1").status().code(), Code::kNotFound);
+  WriteExit("c1", "137");
+  auto info = ReadExitFile(dir_, "c1");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->exit_code, 137);
+  EXPECT_EQ(info->id, "c1");
+  auto age = std::chrono::system_clock::now() - info->finished;
+  EXPECT_LT(age, std::chrono::minutes(1));
+  WriteExit("c2", "garbage");
+  EXPECT_EQ(ReadExitFile(dir_, "c2").status().code(), Code::kInternal);
+  EXPECT_EQ(ReadExitFile(dir_, "../etc").status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(ExitDir, WaitExitFileSeesLaterWrite) {
+  std::thread writer([&] { WriteExit("c1", "0"); });
+  auto info = WaitExitFile(dir_, "c1", std::chrono::seconds(10));
+  writer.join();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->exit_code, 0);
+}
+
+TEST_F(ExitDir, WaitExitFileTimesOut) {
+  auto info = WaitExitFile(dir_, "c1", std::chrono::milliseconds(100));
+  EXPECT_EQ(info.status().code(), Code::kDeadlineExceeded);
+}
+
+TEST_F(ExitDir, WatcherReportsExistingAndNewExits) {
+  WriteExit("old", "1");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<ExitInfo> seen;  // guarded by mu
+  ExitWatcher w(dir_, [&](const ExitInfo& e) {
+    std::lock_guard<std::mutex> l(mu);
+    seen.push_back(e);
+    cv.notify_all();
+  });
+  ASSERT_TRUE(w.Start().ok());
+  WriteExit("new", "143");
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10), [&] {
+      bool old_seen = false, new_seen = false;
+      for (const auto& e : seen) {
+        old_seen |= e.id == "old" && e.exit_code == 1;
+        new_seen |= e.id == "new" && e.exit_code == 143;
+      }
+      return old_seen && new_seen;
+    }));
+    for (const auto& e : seen) EXPECT_EQ(e.id.find('.'), std::string::npos) << e.id;
+  }
+  w.Stop();
+  w.Stop();  // idempotent
+}
+
+TEST_F(ExitDir, WatcherOnMissingDirFails) {
+  ExitWatcher w(dir_ + "/missing", [](const ExitInfo&) {});
+  EXPECT_FALSE(w.Start().ok());
+}
+
+}  // namespace
+}  // namespace berth::oci
