@@ -154,7 +154,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
     if (watchdog.timed_out()) {
       return DeadlineExceeded("pull of " + name + " made no progress for " +
                               std::to_string(config_.image_pull_progress_timeout_seconds) +
-                              "s (image_pull_progress_timeout_seconds); cancelled");
+                              "s (image_pull_progress_timeout); cancelled");
     }
     return s.WithContext("pull " + name);
   };
@@ -198,8 +198,9 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   Status first_error;  // guarded by err_mu
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
-      if (watchdog.cancel_flag()->load()) return;
+    for (;;) {
+      const size_t j = next.fetch_add(1);
+      if (j >= jobs.size() || watchdog.cancel_flag()->load()) return;
       Status s = FetchAndUnpack(*registry_, *layers_, *plan, jobs[j], download_dir->path(), opts,
                                 watchdog);
       if (!s.ok()) {
@@ -226,6 +227,9 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   record->size = uint64_t(plan->config.size);
   for (const auto& l : plan->layers) record->size += uint64_t(l.size);
   record->manifest_media_type = plan->image_manifest_media_type;
+  for (const auto& chain_id : record->chain_ids) {
+    if (auto layer = layers_->Get(chain_id); layer.ok()) record->unpacked_size += layer->unpacked_bytes;
+  }
   auto added = images_->Add(std::move(*record));
   if (!added.ok()) return explain(added.status());
 

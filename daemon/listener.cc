@@ -110,7 +110,8 @@ void Listener::AcceptLoop() {
       return;
     }
     if (fds[1].revents) return;
-    int conn = accept4(activated_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    // gRPC drives connections from its event loop: they must not block.
+    int conn = accept4(activated_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (conn < 0) {
       if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
         spdlog::warn("accept on activated socket: {}", strerror(errno));

@@ -74,8 +74,13 @@ void Server::ReloadLogLevel() {
                   fresh.status().ToString());
     return;
   }
-  spdlog::set_level(spdlog::level::from_str(fresh->log_level));
-  spdlog::info("SIGHUP: log level is now {}", fresh->log_level);
+  // Say so at whichever of the old and new levels is more verbose, so the
+  // line is written in both directions of the change.
+  auto level = spdlog::level::from_str(fresh->log_level);
+  bool quieter = level > spdlog::get_level();
+  if (quieter) spdlog::info("SIGHUP: log level is now {}", fresh->log_level);
+  spdlog::set_level(level);
+  if (!quieter) spdlog::info("SIGHUP: log level is now {}", fresh->log_level);
 }
 
 }  // namespace berth::daemon

@@ -14,7 +14,7 @@ packages=(
   # runtime: OCI runtime, monitor, networking, helpers the daemon shells out to
   runc conmon containernetworking-plugins iptables iproute2 util-linux procps
   # tests: a local registry, test images from busybox, htpasswd for Basic auth
-  docker-registry busybox-static apache2-utils curl jq python3
+  docker-registry busybox-static apache2-utils curl jq python3 zstd
   # Windows platform module: cross compiler and wine to run its tests
   g++-mingw-w64-x86-64-posix wine64
 )

@@ -9,6 +9,8 @@
 #
 #   hack/test-registry.sh start <workdir>   # prints and writes <workdir>/registry.env
 #   hack/test-registry.sh stop <workdir>
+# BERTH_TEST_REGISTRY_STORAGE, when set, is the storage directory (e.g. shared across
+# test runs so that images pushed once stay); default <workdir>/storage.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop <workdir>" >&2; exit 2; }
@@ -19,6 +21,7 @@ work=$(mkdir -p "$2" && cd "$2" && pwd)
 BASIC_USER=testuser BASIC_PASSWORD=testpass
 TOKEN_USER=tokenuser TOKEN_PASSWORD=tokenpass
 SERVICE=berth-test-registry ISSUER=berth-test-issuer
+storage=${BERTH_TEST_REGISTRY_STORAGE:-$work/storage}
 
 stop() {
   local f pid
@@ -53,7 +56,7 @@ log:
   level: warn
   accesslog: {disabled: true}
 storage:
-  filesystem: {rootdirectory: $work/storage}
+  filesystem: {rootdirectory: $storage}
   delete: {enabled: true}
   maintenance:
     uploadpurging: {enabled: false}
@@ -136,7 +139,7 @@ PY
 
 start() {
   stop
-  mkdir -p "$work/storage"
+  mkdir -p "$storage"
   [ -s "$work/token.key" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
       -keyout "$work/token.key" -out "$work/token.crt" -subj "/CN=berth-test-token" 2>/dev/null
   htpasswd -Bbn "$BASIC_USER" "$BASIC_PASSWORD" > "$work/htpasswd" 2>/dev/null

@@ -173,7 +173,11 @@ TEST_F(DaemonTest, SigintExitsZero) {
 TEST_F(DaemonTest, SighupReloadsTheLogLevel) {
   BerthdProcess d;
   ASSERT_NO_FATAL_FAILURE(d.Start());
-  std::ofstream(d.config_path(), std::ios::app) << "log_level: warn\n";
+  std::string config = RunCommand({"/bin/cat", d.config_path()}).output;
+  auto at = config.find("log_level: debug");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, 16, "log_level: warn");
+  std::ofstream(d.config_path(), std::ios::trunc) << config;
   kill(d.pid(), SIGHUP);
   // The reload's own log line is the event: wait for it with a deadline.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -40,12 +40,14 @@ class Environment : public ::testing::Environment {
     work_ = tmpl;
     g_values["WORKDIR"] = work_;
     const std::string src = BERTH_SOURCE_DIR;
-    Run(src + "/hack/test-registry.sh start " + work_ + "/registry > " + work_ + "/start.log 2>&1");
-    ReadEnvFile(work_ + "/registry/registry.env");
-    // Built layers are kept in a shared build dir across runs (the script locks it):
-    // ctest runs each case as its own process, and rebuilding 100 MB each time is slow.
+    // Built layers and the registry storage are kept in a shared dir across runs (the
+    // build script locks it): ctest runs each case as its own process, and building and
+    // pushing 100 MB each time is slow. Pushing again is a no-op for present blobs.
     const char* images_env = std::getenv("BERTH_TEST_IMAGES_DIR");
     const std::string images = images_env != nullptr ? images_env : "/tmp/berth-test-images";
+    Run("BERTH_TEST_REGISTRY_STORAGE=" + images + "/storage " + src +
+        "/hack/test-registry.sh start " + work_ + "/registry > " + work_ + "/start.log 2>&1");
+    ReadEnvFile(work_ + "/registry/registry.env");
     Run(src + "/hack/build-test-images.sh " + g_values["OPEN_REGISTRY"] + " " + images + " > " +
         work_ + "/images.log 2>&1");
     ReadEnvFile(images + "/images.env");
