@@ -45,6 +45,12 @@ function(berth_test name)
     set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
     return()
   endif()
+  # gtest_discover_tests flattens PROPERTIES into one list, so a discovered
+  # test carries exactly one label.
+  list(LENGTH ARG_LABELS label_count)
+  if(label_count GREATER 1)
+    message(FATAL_ERROR "berth_test(${name}): one label per discovered test, got ${ARG_LABELS}")
+  endif()
   include(GoogleTest)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
