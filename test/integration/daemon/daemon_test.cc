@@ -53,9 +53,14 @@ TEST_F(DaemonTest, NetworkReadyFollowsTheCniConfDir) {
   EXPECT_EQ(before.reason(), "NetworkPluginNotReady");
   EXPECT_THAT(before.message(), HasSubstr("no CNI network config found in " + d.dir().Sub("cni")));
 
-  std::ofstream(d.dir().Sub("cni/10-test.conflist"))
+  // Written aside and renamed in, as config management tools do.
+  std::ofstream(d.dir().Sub("10-test.conflist"))
       << R"({"cniVersion":"1.0.0","name":"t","plugins":[{"type":"loopback"}]})";
+  std::filesystem::rename(d.dir().Sub("10-test.conflist"), d.dir().Sub("cni/10-test.conflist"));
+  // berthd notices through inotify: poll its Status with a deadline.
   rt::RuntimeCondition after = network();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!after.status() && std::chrono::steady_clock::now() < deadline) after = network();
   EXPECT_TRUE(after.status()) << after.message();
 }
 
