@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -180,10 +181,18 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
 
   // 2. Lease every layer before downloading, so a concurrent removal of
   //    another image cannot take a layer this one is about to rely on.
-  image::LayerLease lease = layers_->NewLease();
+  std::optional<image::LayerLease> lease = layers_->NewLease();
+  // A failed pull keeps none of the layers it unpacked: no image holds them and
+  // nothing else would ever delete them before a restart.
+  const std::vector<std::string> chain_ids = record->chain_ids;  // record is moved into Add
+  auto fail = [&](const Status& s) -> Status {
+    lease.reset();
+    images_->ReleaseUnusedLayers(chain_ids);
+    return explain(s);
+  };
   std::vector<LayerJob> jobs;
   for (size_t i = 0; i < plan->layers.size(); ++i) {
-    lease.Add(record->chain_ids[i]);
+    lease->Add(record->chain_ids[i]);
     if (layers_->Exists(record->chain_ids[i])) continue;  // shared with an image we have
     jobs.push_back(LayerJob{i, plan->layers[i], record->config.diff_ids[i],
                             record->chain_ids[i], i > 0 ? record->chain_ids[i - 1] : ""});
@@ -193,7 +202,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   //    at a time; the first failure cancels the rest. Blobs live in a private
   //    directory removed when the pull ends, whatever its outcome.
   auto download_dir = TempDir::Create(downloads_dir_, "pull-");
-  if (!download_dir.ok()) return explain(download_dir.status());
+  if (!download_dir.ok()) return fail(download_dir.status());
   std::mutex err_mu;
   Status first_error;  // guarded by err_mu
   std::atomic<size_t> next{0};
@@ -218,8 +227,8 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
     for (size_t i = 1; i < parallel; ++i) workers.emplace_back(worker);
     if (parallel > 0) worker();
   }
-  if (!first_error.ok()) return explain(first_error);
-  if (watchdog.timed_out()) return explain(Cancelled("cancelled"));
+  if (!first_error.ok()) return fail(first_error);
+  if (watchdog.timed_out()) return fail(Cancelled("cancelled"));
 
   // 4. Register: tag (if the reference had one) and repo digest.
   if (!ref.tag.empty()) record->repo_tags.push_back(ref.TagString());
@@ -231,7 +240,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
     if (auto layer = layers_->Get(chain_id); layer.ok()) record->unpacked_size += layer->unpacked_bytes;
   }
   auto added = images_->Add(std::move(*record));
-  if (!added.ok()) return explain(added.status());
+  if (!added.ok()) return fail(added.status());
 
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);

@@ -39,10 +39,38 @@ BERTH_UNARY(StopPodSandbox, StopPodSandbox)
 BERTH_UNARY(RemovePodSandbox, RemovePodSandbox)
 BERTH_UNARY(PodSandboxStatus, PodSandboxStatus)
 BERTH_UNARY(ListPodSandbox, ListPodSandbox)
+BERTH_UNARY(UpdatePodSandboxResources, UpdatePodSandboxResources)
+BERTH_UNARY(CreateContainer, CreateContainer)
+BERTH_UNARY(StartContainer, StartContainer)
+BERTH_UNARY(StopContainer, StopContainer)
+BERTH_UNARY(RemoveContainer, RemoveContainer)
+BERTH_UNARY(ContainerStatus, ContainerStatus)
+BERTH_UNARY(ListContainers, ListContainers)
+BERTH_UNARY(ExecSync, ExecSync)
+BERTH_UNARY(UpdateContainerResources, UpdateContainerResources)
+BERTH_UNARY(ReopenContainerLog, ReopenContainerLog)
 
 namespace {
 // Streamed lists send this many items per message, far below gRPC's limit.
 constexpr int kStreamBatch = 500;
+
+// Writes `items` in batches of kStreamBatch, each batch a Response whose
+// repeated field `add` appends to.
+template <typename Response, typename Items, typename Add>
+berth::Status WriteInBatches(grpc::ServerWriter<Response>* writer, Items& items, Add add) {
+  Response batch;
+  int in_batch = 0;
+  for (auto& item : items) {
+    *add(batch) = std::move(item);
+    if (++in_batch == kStreamBatch) {
+      if (!writer->Write(batch)) return Cancelled("client went away");
+      batch.Clear();
+      in_batch = 0;
+    }
+  }
+  if (in_batch > 0 && !writer->Write(batch)) return Cancelled("client went away");
+  return OkStatus();
+}
 }  // namespace
 
 grpc::Status RuntimeServiceImpl::StreamPodSandboxes(
@@ -53,18 +81,21 @@ grpc::Status RuntimeServiceImpl::StreamPodSandboxes(
     *list_req.mutable_filter() = req->filter();
     runtime::v1::ListPodSandboxResponse all;
     BERTH_RETURN_IF_ERROR(server_.ListPodSandbox(list_req, &all));
-    runtime::v1::StreamPodSandboxesResponse batch;
-    for (auto& item : *all.mutable_items()) {
-      *batch.add_pod_sandboxes() = std::move(item);
-      if (batch.pod_sandboxes_size() == kStreamBatch) {
-        if (!writer->Write(batch)) return Cancelled("client went away");
-        batch.Clear();
-      }
-    }
-    if (batch.pod_sandboxes_size() > 0 && !writer->Write(batch)) {
-      return Cancelled("client went away");
-    }
-    return OkStatus();
+    return WriteInBatches(writer, *all.mutable_items(),
+                          [](auto& batch) { return batch.add_pod_sandboxes(); });
+  });
+}
+
+grpc::Status RuntimeServiceImpl::StreamContainers(
+    grpc::ServerContext*, const runtime::v1::StreamContainersRequest* req,
+    grpc::ServerWriter<runtime::v1::StreamContainersResponse>* writer) {
+  return HandleRpc("StreamContainers", *req, [&]() -> berth::Status {
+    runtime::v1::ListContainersRequest list_req;
+    *list_req.mutable_filter() = req->filter();
+    runtime::v1::ListContainersResponse all;
+    BERTH_RETURN_IF_ERROR(server_.ListContainers(list_req, &all));
+    return WriteInBatches(writer, *all.mutable_containers(),
+                          [](auto& batch) { return batch.add_containers(); });
   });
 }
 

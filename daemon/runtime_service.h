@@ -32,6 +32,25 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                                 runtime::v1::PodSandboxStatusResponse* resp) override;
   grpc::Status ListPodSandbox(grpc::ServerContext*, const runtime::v1::ListPodSandboxRequest* req,
                               runtime::v1::ListPodSandboxResponse* resp) override;
+  grpc::Status UpdatePodSandboxResources(
+      grpc::ServerContext*, const runtime::v1::UpdatePodSandboxResourcesRequest* req,
+      runtime::v1::UpdatePodSandboxResourcesResponse* resp) override;
+#define BERTH_DECLARE_UNARY(rpc)                                                            \
+  grpc::Status rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req,              \
+                   runtime::v1::rpc##Response* resp) override;
+  BERTH_DECLARE_UNARY(CreateContainer)
+  BERTH_DECLARE_UNARY(StartContainer)
+  BERTH_DECLARE_UNARY(StopContainer)
+  BERTH_DECLARE_UNARY(RemoveContainer)
+  BERTH_DECLARE_UNARY(ContainerStatus)
+  BERTH_DECLARE_UNARY(ListContainers)
+  BERTH_DECLARE_UNARY(ExecSync)
+  BERTH_DECLARE_UNARY(UpdateContainerResources)
+  BERTH_DECLARE_UNARY(ReopenContainerLog)
+#undef BERTH_DECLARE_UNARY
+  grpc::Status StreamContainers(
+      grpc::ServerContext*, const runtime::v1::StreamContainersRequest* req,
+      grpc::ServerWriter<runtime::v1::StreamContainersResponse>* writer) override;
   grpc::Status StreamPodSandboxes(
       grpc::ServerContext*, const runtime::v1::StreamPodSandboxesRequest* req,
       grpc::ServerWriter<runtime::v1::StreamPodSandboxesResponse>* writer) override;

@@ -38,13 +38,32 @@ std::string Server::SandboxRunDir(const std::string& id) const {
 }
 std::string Server::ExitDir() const { return config_.runroot + "/exits"; }
 
-oci::OciRuntime Server::RuntimeFor(const Sandbox& s) const {
+std::string Server::ContainerBundleDir(const std::string& id) const {
+  return config_.root + "/containers/" + id;
+}
+std::string Server::ContainerRunDir(const std::string& id) const {
+  return config_.runroot + "/containers/" + id;
+}
+
+namespace {
+oci::OciRuntime MakeRuntime(const std::string& name, const std::string& path,
+                            const std::string& root, bool systemd_cgroup) {
   oci::OciRuntimeConfig rc;
-  rc.name = s.runtime_name;
-  rc.path = s.runtime_path;
-  rc.root = s.runtime_root;
-  rc.systemd_cgroup = config_.cgroup_manager == "systemd";
+  rc.name = name;
+  rc.path = path;
+  rc.root = root;
+  rc.systemd_cgroup = systemd_cgroup;
   return oci::OciRuntime(rc);
+}
+}  // namespace
+
+oci::OciRuntime Server::RuntimeFor(const Sandbox& s) const {
+  return MakeRuntime(s.runtime_name, s.runtime_path, s.runtime_root,
+                     config_.cgroup_manager == "systemd");
+}
+oci::OciRuntime Server::RuntimeFor(const Container& c) const {
+  return MakeRuntime(c.runtime_name, c.runtime_path, c.runtime_root,
+                     config_.cgroup_manager == "systemd");
 }
 
 Status Server::InitRuntime() {
@@ -62,6 +81,8 @@ Status Server::InitRuntime() {
 
   BERTH_RETURN_IF_ERROR(MkdirAll(config_.root + "/sandboxes", 0711));
   BERTH_RETURN_IF_ERROR(MkdirAll(config_.runroot + "/sandboxes", 0711));
+  BERTH_RETURN_IF_ERROR(MkdirAll(config_.root + "/containers", 0711));
+  BERTH_RETURN_IF_ERROR(MkdirAll(config_.runroot + "/containers", 0711));
   BERTH_RETURN_IF_ERROR(MkdirAll(ExitDir(), 0700));
 
   cni::CniOptions cni_options;
@@ -87,14 +108,27 @@ Status Server::InitRuntime() {
     }
   }
 
+  // Started by Start() once restore has rebuilt memory (see restore.cc).
   exit_watcher_ = std::make_unique<oci::ExitWatcher>(
       ExitDir(), [this](const oci::ExitInfo& exit) { OnExit(exit); });
-  return exit_watcher_->Start();
+  return OkStatus();
 }
 
 void Server::OnExit(const oci::ExitInfo& exit) {
+  // Exact IDs only: an exit file names a full ID, never a prefix.
+  if (Result<std::shared_ptr<Container>> c = containers_.Get(exit.id); c.ok() && (*c)->id == exit.id) {
+    if (!RecordContainerExit(**c, exit)) return;
+    // An operation in progress (start, stop, remove) persists the state
+    // itself, and a removal may already have moved the bundle away.
+    std::unique_lock<std::mutex> op((*c)->op_mu, std::try_to_lock);
+    if (!op.owns_lock()) return;
+    if (Status s = PersistContainerState(**c); !s.ok()) {
+      spdlog::warn("container {}: {}", exit.id, s.message());
+    }
+    return;
+  }
   Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(exit.id);
-  if (!s.ok() || (*s)->id != exit.id) return;  // not a sandbox (a container, later)
+  if (!s.ok() || (*s)->id != exit.id) return;
   sandboxes_.Write([&] {
     if ((*s)->stage.empty() && (*s)->state == runtime::v1::SANDBOX_READY) {
       spdlog::info("pod sandbox {}: infra process exited with {}; sandbox is not ready",

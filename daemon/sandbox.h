@@ -1,5 +1,5 @@
 // Sandbox: one pod as berthd keeps it in memory, and SandboxStore, the maps,
-// name registrar and truncated-ID index that find it.
+// name registrar and truncated-ID index that find it (an ObjectStore).
 //
 // Memory is a cache: every field needed to rebuild a Sandbox is also in the
 // annotations of its on-disk config.json (see sandbox_record.h).
@@ -9,13 +9,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "daemon/object_store.h"
 #include "pkg/base/status.h"
-#include "pkg/registrar/name_registrar.h"
-#include "pkg/truncindex/trunc_index.h"
 #include "runtime/v1/api.pb.h"
 
 namespace berth::daemon {
@@ -38,41 +38,20 @@ struct Sandbox {
   int pid = 0;
   bool network_attached = false;
   std::string stage;  // while being created: the step in progress ("" when done)
+  // Last UpdatePodSandboxResources (absent until the first update).
+  std::optional<runtime::v1::LinuxContainerResources> overhead, resources;
 
   // Serializes operations (run, stop, remove, update) on this one sandbox.
   std::mutex op_mu;
+  // CreateContainer holds it shared, StopPodSandbox exclusive while it stops
+  // the pod's containers, so no container is created into a stopping pod.
+  std::shared_mutex containers_mu;
 };
 
-// Owns every Sandbox. One shared lock guards the maps and the mutable fields
-// above; it is never held across a call into another process.
-class SandboxStore {
+// Owns every Sandbox (see object_store.h for the locking rules).
+class SandboxStore : public ObjectStore<Sandbox> {
  public:
-  // Resolves an ID or unique prefix; NotFound names the prefix.
-  Result<std::shared_ptr<Sandbox>> Get(const std::string& id_or_prefix) const;
-  // Adds a sandbox whose name is already reserved.
-  Status Add(std::shared_ptr<Sandbox> sandbox);
-  void Remove(const std::string& id);
-  std::vector<std::shared_ptr<Sandbox>> List() const;
-
-  NameRegistrar& names() { return names_; }
-
-  // Reads or writes the mutable fields under the lock.
-  template <typename Fn>
-  auto Read(Fn&& fn) const {
-    std::shared_lock lock(mu_);
-    return fn();
-  }
-  template <typename Fn>
-  auto Write(Fn&& fn) {
-    std::unique_lock lock(mu_);
-    return fn();
-  }
-
- private:
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<Sandbox>> by_id_;  // guarded by mu_
-  TruncIndex index_;                                        // its own lock
-  NameRegistrar names_;                                     // its own lock
+  SandboxStore() : ObjectStore<Sandbox>("pod sandbox") {}
 };
 
 }  // namespace berth::daemon

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace berth::daemon {
 
@@ -33,6 +34,27 @@ Result<std::string> Need(const std::map<std::string, std::string>& a, const std:
 std::string Optional(const std::map<std::string, std::string>& a, const std::string& key) {
   auto it = a.find(key);
   return it == a.end() ? "" : it->second;
+}
+
+// Pod resources are kept in their CRI JSON form (field names as in the proto).
+nlohmann::json ResourcesToJson(const runtime::v1::LinuxContainerResources& r) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(r, &text, opts);
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+Result<std::optional<runtime::v1::LinuxContainerResources>> ResourcesFromJson(
+    const nlohmann::json& state, const std::string& key) {
+  if (!state.contains(key)) return std::optional<runtime::v1::LinuxContainerResources>();
+  runtime::v1::LinuxContainerResources r;
+  auto parsed = google::protobuf::util::JsonStringToMessage(state[key].dump(), &r);
+  if (!parsed.ok()) {
+    return InvalidArgument("state file: \"" + key + "\" is not LinuxContainerResources: " +
+                           std::string(parsed.message()));
+  }
+  return std::optional<runtime::v1::LinuxContainerResources>(std::move(r));
 }
 
 }  // namespace
@@ -103,6 +125,8 @@ std::string SandboxStateJson(const Sandbox& s) {
       {"ips", s.ips},
       {"network_attached", s.network_attached},
   };
+  if (s.overhead) j["overhead"] = ResourcesToJson(*s.overhead);
+  if (s.resources) j["resources"] = ResourcesToJson(*s.resources);
   return j.dump();
 }
 
@@ -114,6 +138,8 @@ Status ApplySandboxStateJson(const std::string& text, Sandbox* s) {
   s->pid = j.value("pid", 0);
   s->ips = j.value("ips", std::vector<std::string>{});
   s->network_attached = j.value("network_attached", false);
+  BERTH_ASSIGN_OR_RETURN(s->overhead, ResourcesFromJson(j, "overhead"));
+  BERTH_ASSIGN_OR_RETURN(s->resources, ResourcesFromJson(j, "resources"));
   return OkStatus();
 }
 

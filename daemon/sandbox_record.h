@@ -21,7 +21,8 @@ std::map<std::string, std::string> SandboxAnnotations(const Sandbox& sandbox);
 Result<std::shared_ptr<Sandbox>> SandboxFromAnnotations(
     const std::map<std::string, std::string>& annotations);
 
-// state.json: state, pid, IPs and whether the network is attached.
+// state.json: state, pid, IPs, whether the network is attached, and the pod
+// resources of the last UpdatePodSandboxResources.
 std::string SandboxStateJson(const Sandbox& sandbox);
 Status ApplySandboxStateJson(const std::string& json_text, Sandbox* sandbox);
 

@@ -3,6 +3,8 @@
 // An unknown ID is success, as CRI requires.
 #include <unistd.h>
 
+#include "daemon/bundle_marker.h"
+#include "daemon/crash_point.h"
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
@@ -24,14 +26,21 @@ Status Server::RemovePodSandbox(const rt::RemovePodSandboxRequest& req,
 
   // 1. Stop (idempotent): infra, network, shm, namespaces.
   BERTH_RETURN_IF_ERROR(StopSandboxLocked(s));
-  // 2. Runtime state.
+  BERTH_CRASH_POINT("sandbox-remove/after-stop");
+  // 2. The pod's containers, then the infra's runtime state. From the marker
+  // on, a restart finishes the removal (restore.cc).
+  BERTH_RETURN_IF_ERROR(RemoveContainersOf(s.id).WithContext("pod sandbox " + s.id));
+  BERTH_CRASH_POINT("sandbox-remove/after-containers");
+  BERTH_RETURN_IF_ERROR(SetMarker(s.bundle_dir, kRemovingMarker));
   BERTH_RETURN_IF_ERROR(RuntimeFor(s).Delete(s.id, true));
+  BERTH_CRASH_POINT("sandbox-remove/after-runtime-delete");
   // 3. Files: stale mounts first, then the directories and the exit file.
   const std::string run_dir = SandboxRunDir(s.id);
   BERTH_RETURN_IF_ERROR(UnmountRecursive(run_dir));
   BERTH_RETURN_IF_ERROR(UnmountRecursive(s.bundle_dir));
   BERTH_RETURN_IF_ERROR(RemoveAll(run_dir));
-  BERTH_RETURN_IF_ERROR(RemoveAll(s.bundle_dir));
+  BERTH_ASSIGN_OR_RETURN(std::string trash, MoveToTrash(s.bundle_dir));
+  BERTH_RETURN_IF_ERROR(RemoveAll(trash));
   unlink((ExitDir() + "/" + s.id).c_str());
   // 4. Names and index entries last: until here a retry can still find it.
   sandboxes_.names().Release(s.name);

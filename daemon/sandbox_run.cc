@@ -1,12 +1,15 @@
 // RunPodSandbox, as numbered steps; each registers its undo right after it
 // succeeds, and the undo stack runs in reverse unless the pod came up.
 #include <sys/mount.h>
-#include <sys/random.h>
 
 #include <chrono>
+#include <google/protobuf/util/message_differencer.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/bundle_marker.h"
+#include "daemon/crash_point.h"
+#include "daemon/object_ids.h"
 #include "daemon/sandbox_files.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/sandbox_validate.h"
@@ -25,27 +28,9 @@ namespace rt = runtime::v1;
 
 namespace {
 
-std::string NewId() {
-  unsigned char bytes[32];
-  if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) std::abort();  // no entropy: fatal
-  static const char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
-}
-
 std::string PodName(const rt::PodSandboxMetadata& m) {
   return "k8s_" + m.name() + "_" + m.namespace_() + "_" + m.uid() + "_" +
          std::to_string(m.attempt());
-}
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& m) {
@@ -53,7 +38,8 @@ std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string
 }
 
 bool SameConfig(const rt::PodSandboxConfig& a, const rt::PodSandboxConfig& b) {
-  return a.SerializeAsString() == b.SerializeAsString();
+  // Field by field: serialized maps (labels) have no fixed byte order.
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
 }  // namespace
@@ -107,7 +93,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
 
   // 3. Reserve the name; a retry of a call in progress or done is answered.
   auto sandbox = std::make_shared<Sandbox>();
-  sandbox->id = NewId();
+  sandbox->id = NewObjectId();
   sandbox->name = PodName(config.metadata());
   sandbox->config = config;
   sandbox->created_at_ns = NowNs();
@@ -122,12 +108,15 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     if (s.code() != Code::kAlreadyExists) return s;
     return ExplainNameConflict(sandbox->name, config, resp);
   }
+  // Locked before the undo stack exists, so a failed creation is undone
+  // before any other operation on this sandbox can run.
+  std::lock_guard<std::mutex> op(sandbox->op_mu);
   UndoStack undo;
   undo.Push("release name", [&] { sandboxes_.names().Release(sandbox->name); });
-  std::lock_guard<std::mutex> op(sandbox->op_mu);
   BERTH_RETURN_IF_ERROR(sandboxes_.Add(sandbox));
   undo.Push("forget sandbox", [&] { sandboxes_.Remove(sandbox->id); });
   auto stage = [&](const char* what) { sandboxes_.Write([&] { sandbox->stage = what; }); };
+  BERTH_CRASH_POINT("sandbox-run/after-reserve");
   spdlog::info("pod {} ({}): runtime {} ({}, {})", sandbox->name, sandbox->id, choice->name,
                choice->trust, choice->reason);
 
@@ -135,6 +124,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   stage("creating directories");
   const std::string run_dir = SandboxRunDir(sandbox->id);
   BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->bundle_dir, 0711));
+  // Until the marker goes, a restart undoes this creation (restore.cc).
+  BERTH_RETURN_IF_ERROR(SetMarker(sandbox->bundle_dir, kCreatingMarker));
   BERTH_RETURN_IF_ERROR(MkdirAll(run_dir, 0711));
   undo.Push("remove directories", [&, run_dir] {
     (void)UnmountRecursive(run_dir);
@@ -143,6 +134,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     (void)RemoveAll(sandbox->bundle_dir);
     (void)unlink((ExitDir() + "/" + sandbox->id).c_str());
   });
+
+  BERTH_CRASH_POINT("sandbox-run/after-dirs");
 
   // 5. Pin the pod's namespaces so they outlive any process of the pod.
   stage("pinning namespaces");
@@ -158,6 +151,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   sandbox->netns_path = pinned.net;
   sandbox->ipcns_path = pinned.ipc;
   sandbox->utsns_path = pinned.uts;
+
+  BERTH_CRASH_POINT("sandbox-run/after-pin-namespaces");
 
   // 6. Files containers share: /etc/hostname, hosts, resolv.conf, /dev/shm.
   stage("preparing pod files");
@@ -201,11 +196,14 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
       WriteFileAtomic(sandbox->bundle_dir + "/config.json", spec_json.dump(2), 0600));
   BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
 
+  BERTH_CRASH_POINT("sandbox-run/after-config");
+
   // 8. Create the infra container through conmon, then start it.
   stage("creating infra container");
   oci::OciRuntime runtime = RuntimeFor(*sandbox);
   oci::ConmonConfig conmon_config;
   conmon_config.conmon_path = config_.conmon;
+  conmon_config.create_timeout = std::chrono::seconds(config_.runtime_create_timeout_seconds);
   oci::ConmonDriver conmon(conmon_config);
   oci::ConmonCreateRequest create;
   create.id = sandbox->id;
@@ -223,8 +221,11 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
       spdlog::warn("undo: {}", s.message());
     }
   });
+  BERTH_CRASH_POINT("sandbox-run/after-infra-create");
   stage("starting infra container");
   BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
+
+  BERTH_CRASH_POINT("sandbox-run/after-infra-start");
 
   // 9. Pod network: CNI ADD in the pinned netns (not for host network).
   std::vector<std::string> ips;
@@ -250,6 +251,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, ips));
   }
 
+  BERTH_CRASH_POINT("sandbox-run/after-network");
+
   // 10. Ready: record the runtime state, then keep everything.
   sandboxes_.Write([&] {
     sandbox->ips = ips;
@@ -258,6 +261,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     sandbox->state = rt::SANDBOX_READY;
   });
   BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
+  BERTH_CRASH_POINT("sandbox-run/before-commit");
+  BERTH_RETURN_IF_ERROR(ClearMarker(sandbox->bundle_dir, kCreatingMarker));
   sandboxes_.Write([&] { sandbox->stage.clear(); });
   undo.Commit();
   resp->set_pod_sandbox_id(sandbox->id);

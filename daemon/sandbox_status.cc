@@ -75,6 +75,14 @@ Status Server::PodSandboxStatus(const rt::PodSandboxStatusRequest& req,
         {"stage", s->stage},
         {"config", nlohmann::json::parse(config_json, nullptr, false)},
     };
+    // The pod resources of the last UpdatePodSandboxResources, as recorded.
+    for (const auto& [key, value] : {std::pair{"overhead", &s->overhead},
+                                     std::pair{"resources", &s->resources}}) {
+      if (!value->has_value()) continue;
+      std::string text;
+      (void)google::protobuf::util::MessageToJsonString(**value, &text, opts);
+      info[key] = nlohmann::json::parse(text, nullptr, false);
+    }
     (*resp->mutable_info())["info"] = info.dump();
   });
   return OkStatus();

@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "daemon/crash_point.h"
 #include "daemon/server.h"
 #include "pkg/fs/mount.h"
 #include "pkg/ns/pinned_namespaces.h"
@@ -19,7 +20,12 @@ constexpr auto kInfraStopGrace = std::chrono::seconds(10);
 }  // namespace
 
 Status Server::StopSandboxLocked(Sandbox& s) {
-  // 1. Stop the infra process (containers first, once containers exist).
+  // 1. Stop the pod's containers (no new ones meanwhile), then the infra process.
+  {
+    std::unique_lock no_new_containers(s.containers_mu);
+    BERTH_RETURN_IF_ERROR(StopContainersOf(s.id).WithContext("pod sandbox " + s.id));
+  }
+  BERTH_CRASH_POINT("sandbox-stop/after-containers");
   oci::OciRuntime runtime = RuntimeFor(s);
   Result<oci::ContainerState> st = runtime.State(s.id);
   if (st.ok() && (st->status == "running" || st->status == "paused" || st->status == "created")) {
@@ -34,6 +40,8 @@ Status Server::StopSandboxLocked(Sandbox& s) {
     }
   }
 
+  BERTH_CRASH_POINT("sandbox-stop/after-infra-stop");
+
   // 2. CNI DEL from the cached config and result; a missing netns is fine.
   const auto& ns_opts = s.config.linux().security_context().namespace_options();
   if (ns_opts.network() != rt::NODE) {
@@ -45,6 +53,8 @@ Status Server::StopSandboxLocked(Sandbox& s) {
     net.pod_uid = s.config.metadata().uid();
     BERTH_RETURN_IF_ERROR(network_->Detach(net).WithContext("pod sandbox " + s.id + ": CNI DEL"));
   }
+
+  BERTH_CRASH_POINT("sandbox-stop/after-network");
 
   // 3. Release shm and the pinned namespaces.
   if (!s.shm_path.empty()) BERTH_RETURN_IF_ERROR(Unmount(s.shm_path));

@@ -6,10 +6,12 @@
 
 #include <chrono>
 
+#include "daemon/image_manager.h"
 #include "daemon/image_service.h"
 #include "daemon/listener.h"
 #include "daemon/rpc_interceptor.h"
 #include "daemon/runtime_service.h"
+#include "pkg/fs/atomic_file.h"
 
 namespace berth::daemon {
 
@@ -31,6 +33,12 @@ Status Server::Start() {
   runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
   image_service_ = std::make_unique<ImageServiceImpl>(*this);
   BERTH_RETURN_IF_ERROR(image_service_->Init());
+  image_service_->manager().SetInUseCheck(
+      [this](const std::string& image_id) { return ImageInUse(image_id); });
+  // Memory from disk, then exits: the watcher reports every exit file present
+  // when it starts, so exits during restore are not missed.
+  BERTH_RETURN_IF_ERROR(Restore());
+  BERTH_RETURN_IF_ERROR(exit_watcher_->Start());
 
   grpc::ServerBuilder builder;
   listener_->AttachTo(builder);
@@ -63,8 +71,16 @@ void Server::Shutdown() {
   spdlog::info("shutting down: no new calls, waiting for in-flight calls");
   listener_->StopAccepting();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  spdlog::debug("shutdown: gRPC server stopped");
   if (exit_watcher_) exit_watcher_->Stop();
   if (network_) network_->StopWatching();
+  spdlog::debug("shutdown: watchers stopped");
+  // Containers keep running (conmon holds them); the marker tells the next
+  // start that this one ended cleanly.
+  if (Status m = WriteFileAtomic(config_.shutdown_file, std::to_string(time(nullptr)) + "\n", 0644);
+      !m.ok()) {
+    spdlog::warn("shutdown: {}", m.message());
+  }
 }
 
 void Server::ReloadLogLevel() {

@@ -7,14 +7,17 @@
 
 #include <grpcpp/server.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "daemon/container.h"
 #include "daemon/sandbox.h"
 #include "pkg/base/status.h"
 #include "pkg/cni/cni_network.h"
 #include "pkg/config/config.h"
+#include "pkg/oci/container_spec.h"
 #include "pkg/oci/exit_file.h"
 #include "pkg/oci/runtime_cli.h"
 #include "pkg/oci/runtime_router.h"
@@ -59,8 +62,37 @@ class Server {
                           runtime::v1::PodSandboxStatusResponse* resp);
   Status ListPodSandbox(const runtime::v1::ListPodSandboxRequest& req,
                         runtime::v1::ListPodSandboxResponse* resp);
+  // sandbox_update.cc
+  Status UpdatePodSandboxResources(const runtime::v1::UpdatePodSandboxResourcesRequest& req,
+                                   runtime::v1::UpdatePodSandboxResourcesResponse* resp);
+
+  // Containers (container_create.cc, container_start.cc, container_stop.cc,
+  // container_remove.cc, container_status.cc, container_exec.cc,
+  // container_update.cc).
+  Status CreateContainer(const runtime::v1::CreateContainerRequest& req,
+                         runtime::v1::CreateContainerResponse* resp);
+  Status StartContainer(const runtime::v1::StartContainerRequest& req,
+                        runtime::v1::StartContainerResponse* resp);
+  Status StopContainer(const runtime::v1::StopContainerRequest& req,
+                       runtime::v1::StopContainerResponse* resp);
+  Status RemoveContainer(const runtime::v1::RemoveContainerRequest& req,
+                         runtime::v1::RemoveContainerResponse* resp);
+  Status ContainerStatus(const runtime::v1::ContainerStatusRequest& req,
+                         runtime::v1::ContainerStatusResponse* resp);
+  Status ListContainers(const runtime::v1::ListContainersRequest& req,
+                        runtime::v1::ListContainersResponse* resp);
+  Status ExecSync(const runtime::v1::ExecSyncRequest& req, runtime::v1::ExecSyncResponse* resp);
+  Status UpdateContainerResources(const runtime::v1::UpdateContainerResourcesRequest& req,
+                                  runtime::v1::UpdateContainerResourcesResponse* resp);
+  Status ReopenContainerLog(const runtime::v1::ReopenContainerLogRequest& req,
+                            runtime::v1::ReopenContainerLogResponse* resp);
+
+  // Re-syncs memory with disk (restore.cc): loads objects that appeared,
+  // forgets those that vanished. Restore() runs it at start-up.
+  Status Update();
 
   SandboxStore& sandboxes() { return sandboxes_; }
+  ContainerStore& containers() { return containers_; }
 
  private:
   // Opens what the handlers use: network, exit watcher, runtime probes.
@@ -80,7 +112,54 @@ class Server {
                              runtime::v1::RunPodSandboxResponse* resp);
   void OnExit(const oci::ExitInfo& exit);
 
+  // --- containers ---
+  // What a pod hands each of its containers (namespaces, files, cgroup).
+  oci::PodContext PodContextOf(const Sandbox& sandbox) const;
+  std::string ContainerBundleDir(const std::string& id) const;
+  std::string ContainerRunDir(const std::string& id) const;
+  oci::OciRuntime RuntimeFor(const Container& container) const;
+  Status PersistContainerState(const Container& container);
+  // Answers a CreateContainer whose name is taken (a kubelet retry, see
+  // container_create.cc).
+  Status ExplainContainerNameConflict(const std::string& name,
+                                      const runtime::v1::CreateContainerRequest& req,
+                                      runtime::v1::CreateContainerResponse* resp);
+  // Records a container's exit (exit watcher, stop, restore): state EXITED,
+  // exit code, finish time, reason (Completed, Error, OOMKilled). False when
+  // the exit was recorded already.
+  bool RecordContainerExit(Container& container, const oci::ExitInfo& exit);
+  // Stops a container (its op_mu held): stop signal, then SIGKILL after
+  // `timeout`. A container that is not running stays as it is.
+  Status StopContainerLocked(Container& container, std::chrono::seconds timeout);
+  // Removes a container (its op_mu held): stop, runtime state, rootfs, files,
+  // names.
+  Status RemoveContainerLocked(Container& container);
+  // Every container of a pod, for StopPodSandbox / RemovePodSandbox.
+  std::vector<std::shared_ptr<Container>> ContainersOf(const std::string& sandbox_id) const;
+  Status StopContainersOf(const std::string& sandbox_id);
+  Status RemoveContainersOf(const std::string& sandbox_id);
+  // --- restore (restore.cc) ---
+  // Rebuilds memory from disk before serving (see the assumptions there).
+  Status Restore();
+  void LoadSandbox(const std::string& id);
+  void LoadContainer(const std::string& id);
+  void ReconcileContainer(Container& container);
+  // Releases what an object holds outside its bundle, by ID alone
+  // (annotations, when readable, name the runtime to ask).
+  void ReleaseSandboxLeftovers(const std::string& id,
+                               const std::map<std::string, std::string>* annotations);
+  void ReleaseContainerLeftovers(const std::string& id,
+                                 const std::map<std::string, std::string>* annotations);
+  std::vector<oci::OciRuntime> RuntimesToAsk(
+      const std::map<std::string, std::string>* annotations) const;
+  // Moves `dir` to <root>/quarantine, logging the reason.
+  void Quarantine(const std::string& kind, const std::string& dir, const std::string& reason);
+
+  // True when a container (in any state) uses the image.
+  bool ImageInUse(const std::string& image_id) const;
+
   SandboxStore sandboxes_;
+  ContainerStore containers_;
   oci::RoutingConfig routing_;
   std::string pause_binary_;
   std::unique_ptr<cni::CniNetwork> network_;

@@ -2,7 +2,7 @@
 # Builds the test images from Debian's busybox-static and pushes them to a
 # registry over its HTTP API (monolithic blob upload, manifest PUT):
 #   berth-test/busybox:latest     one layer: /bin/busybox + applet symlinks, /etc/passwd
-#                                 (root, app uid 1002), /etc/group; Cmd ["/bin/sh"]
+#                                 (root, app uid 1002), /etc/group (app also in staff, gid 50); Cmd ["/bin/sh"]
 #   berth-test/multilayer:latest  busybox + a layer with files, a hard link and a symlink
 #                                 + a layer with a whiteout (.wh.b.txt) and an opaque dir
 #   berth-test/zstd:latest        busybox with its layer compressed with zstd (if zstd exists)
@@ -132,7 +132,7 @@ busybox_rootfs() {
     [ "$applet" = busybox ] || ln -sf busybox "$bb/bin/$applet"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1002:1002:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$bb/etc/passwd"
-  printf 'root:x:0:\napp:x:1002:\nnobody:x:65534:\n' > "$bb/etc/group"
+  printf 'root:x:0:\napp:x:1002:\nstaff:x:50:app\nnobody:x:65534:\n' > "$bb/etc/group"
 }
 cached_layer busybox busybox_rootfs gzip
 BB=$LAYER_SPEC

@@ -225,6 +225,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"default_workload_trust", c.default_workload_trust},
       {"untrusted_fallback_to_trusted", c.untrusted_fallback_to_trusted},
       {"clamp_oom_score_adj", c.clamp_oom_score_adj},
+      {"runtime_create_timeout", std::to_string(c.runtime_create_timeout_seconds) + "s"},
       {"cni",
        {{"conf_dir", c.cni.conf_dir},
         {"plugin_dirs", c.cni.plugin_dirs},

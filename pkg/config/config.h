@@ -61,6 +61,9 @@ struct Config {
   // Processes without CAP_SYS_RESOURCE cannot set an oom_score_adj below their
   // own; runc then fails obscurely, so clamp to the daemon's value instead.
   bool clamp_oom_score_adj = true;
+  // How long `runtime create` (run by conmon) may take before the container
+  // is given up and cleaned away.
+  int runtime_create_timeout_seconds = 60;
   CniConfig cni;
   std::map<std::string, RegistryHost> registries;
   std::string auth_file;

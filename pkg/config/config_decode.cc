@@ -250,16 +250,23 @@ Status Decode(const YAML::Node& root, Config* c) {
   }));
   BERTH_RETURN_IF_ERROR(
       r.Int("max_concurrent_downloads", 1, 64, &c->max_concurrent_downloads));
-  std::string timeout;
-  BERTH_RETURN_IF_ERROR(r.String("image_pull_progress_timeout", &timeout));
-  if (!timeout.empty()) {
-    Result<int> secs = ParseDurationSeconds(timeout);
-    if (!secs.ok()) {
-      return InvalidArgument(r.Key("image_pull_progress_timeout") + ": " +
-                             secs.status().message());
+  // Durations are strings ("90s", "2m"); the key names itself in errors.
+  auto duration = [&](const char* key, int min_seconds, int* seconds) -> Status {
+    std::string text;
+    BERTH_RETURN_IF_ERROR(r.String(key, &text));
+    if (text.empty()) return OkStatus();
+    Result<int> secs = ParseDurationSeconds(text);
+    if (!secs.ok()) return InvalidArgument(r.Key(key) + ": " + secs.status().message());
+    if (*secs < min_seconds) {
+      return InvalidArgument(r.Key(key) + ": must be at least " + std::to_string(min_seconds) + "s");
     }
-    c->image_pull_progress_timeout_seconds = *secs;
-  }
+    *seconds = *secs;
+    return OkStatus();
+  };
+  BERTH_RETURN_IF_ERROR(
+      duration("image_pull_progress_timeout", 0, &c->image_pull_progress_timeout_seconds));
+  BERTH_RETURN_IF_ERROR(
+      duration("runtime_create_timeout", 1, &c->runtime_create_timeout_seconds));
   BERTH_RETURN_IF_ERROR(r.StringList("pinned_images", &c->pinned_images));
   BERTH_RETURN_IF_ERROR(r.Map("stream", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(m.String("address", &c->stream.address));

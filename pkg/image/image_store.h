@@ -73,6 +73,9 @@ class ImageStore {
   // CRI RemoveImage: a tag of an image with other tags is only untagged;
   // otherwise the image is removed; an unknown reference is kAbsent.
   Result<RemoveOutcome> RemoveReference(std::string_view ref);
+  // Deletes those of `chain_ids` that no image uses and no lease holds: what a
+  // failed pull unpacked (release the pull's lease first).
+  void ReleaseUnusedLayers(const std::vector<std::string>& chain_ids) { ReleaseLayers(chain_ids); }
 
  private:
   ImageStore(std::string images_dir, LayerStore* layers);

@@ -5,11 +5,14 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -94,12 +97,35 @@ struct ChildReport {
 };
 
 // Runs in the forked child: async-signal-safe calls only.
+// Closes every descriptor above 2 except `a` and `b` (async-signal-safe).
+void CloseAllBut(int a, int b) {
+  const unsigned lo = static_cast<unsigned>(std::min(a, b));
+  const unsigned hi = static_cast<unsigned>(std::max(a, b));
+  auto close_span = [](unsigned first, unsigned last) {
+    if (first > last) return;
+    if (syscall(SYS_close_range, first, last, 0) == 0) return;
+    // Kernels before 5.9: one by one, up to the descriptor limit.
+    struct rlimit rl;
+    unsigned limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                         ? static_cast<unsigned>(rl.rlim_cur)
+                         : 65536u;
+    for (unsigned fd = first; fd <= last && fd < limit; ++fd) close(static_cast<int>(fd));
+  };
+  close_span(3, lo - 1);
+  close_span(lo + 1, hi - 1);
+  close_span(hi + 1, ~0u);
+}
+
 [[noreturn]] void ChildMain(int flags, const char* hostname, size_t hostname_len, int report_fd,
                             int release_fd, int parent_ends[2]) {
   // Our copy of the parent's release end would keep our own read from ever
   // seeing EOF.
   close(parent_ends[0]);
   close(parent_ends[1]);
+  // This child never execs, so O_CLOEXEC does not protect the daemon's other
+  // descriptors: holding another pod's pin pipes would make two concurrent
+  // pins wait on each other forever. Keep only our two.
+  CloseAllBut(report_fd, release_fd);
   ChildReport r;
   if (unshare(flags) != 0) {
     r = {1, errno};

@@ -1,7 +1,10 @@
 #include "pkg/oci/runtime_cli.h"
 
+#include <signal.h>
+
 #include <nlohmann/json.hpp>
 
+#include "pkg/oci/conmon.h"  // ReadPidFile
 #include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
@@ -198,17 +201,27 @@ Result<RuntimeFeatures> OciRuntime::Features() const {
 }
 
 Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& process_json_path,
+                                    const std::string& pid_file,
                                     std::chrono::milliseconds timeout,
                                     size_t output_limit) const {
   ProcessSpec spec;
   spec.argv = BaseArgv();
   for (const char* a : {"exec", "--process"}) spec.argv.push_back(a);
   spec.argv.push_back(process_json_path);
+  spec.argv.push_back("--pid-file");
+  spec.argv.push_back(pid_file);
   spec.argv.push_back(id);
   spec.timeout = timeout;
   spec.output_limit = output_limit;
   auto r = RunProcess(spec);
-  if (!r.ok()) return r.status().WithContext(name_ + " exec " + id);
+  if (!r.ok()) {
+    // The exec'd process lives in the container, outside the runtime's
+    // process group: a timeout must kill it by pid.
+    if (r.status().code() == Code::kDeadlineExceeded) {
+      if (Result<pid_t> pid = ReadPidFile(pid_file); pid.ok() && *pid > 1) ::kill(*pid, SIGKILL);
+    }
+    return r.status().WithContext(name_ + " exec " + id);
+  }
   ExecOutput out;
   out.exit_code = r->term_signal != 0 ? 128 + r->term_signal : r->exit_code;
   out.out = std::move(r->out);

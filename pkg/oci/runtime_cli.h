@@ -72,10 +72,12 @@ class OciRuntime {
   // `resources_json` is an OCI LinuxResources object, passed on stdin.
   Status Update(const std::string& id, const std::string& resources_json) const;
   Result<RuntimeFeatures> Features() const;
-  // Runs `exec --process <process_json_path> <id>` and waits up to `timeout`
-  // (then the runtime process is killed: DeadlineExceeded).
+  // Runs `exec --process <process_json_path> --pid-file <pid_file> <id>` and
+  // waits up to `timeout`; then the exec'd process (found through the pid
+  // file) and the runtime process are killed: DeadlineExceeded.
   Result<ExecOutput> Exec(const std::string& id, const std::string& process_json_path,
-                          std::chrono::milliseconds timeout, size_t output_limit) const;
+                          const std::string& pid_file, std::chrono::milliseconds timeout,
+                          size_t output_limit) const;
 
   // The argv prefix every call uses: path, --root, --systemd-cgroup.
   std::vector<std::string> BaseArgv() const;

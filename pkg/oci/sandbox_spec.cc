@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "pkg/oci/spec_defaults.h"
 #include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
@@ -128,16 +129,8 @@ Result<json> BuildSandboxSpec(const SandboxSpecOptions& o) {
   BERTH_ASSIGN_OR_RETURN(std::string cgroups_path,
                          SandboxCgroupsPath(o.cgroup_manager, o.cgroup_parent, o.id));
 
-  int oom = o.oom_score_adj;
-  if (o.clamp_oom_score_adj) {
-    int own;
-    if (o.own_oom_score_adj) {
-      own = *o.own_oom_score_adj;
-    } else {
-      BERTH_ASSIGN_OR_RETURN(own, ReadOwnOomScoreAdj());
-    }
-    if (oom < own) oom = own;
-  }
+  BERTH_ASSIGN_OR_RETURN(int oom,
+                         ClampOomScoreAdj(o.oom_score_adj, o.clamp_oom_score_adj, o.own_oom_score_adj));
 
   json caps = json::array();
   json process{
@@ -193,12 +186,8 @@ Result<json> BuildSandboxSpec(const SandboxSpecOptions& o) {
       {"namespaces", namespaces},
       {"cgroupsPath", cgroups_path},
       {"resources", {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}}},
-      {"maskedPaths",
-       {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware", "/sys/devices/virtual/powercap"}},
-      {"readonlyPaths",
-       {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+      {"maskedPaths", DefaultMaskedPaths()},
+      {"readonlyPaths", DefaultReadonlyPaths()},
   };
   if (!o.sysctls.empty()) linux_["sysctl"] = o.sysctls;
   if (o.seccomp) {

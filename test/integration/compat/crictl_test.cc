@@ -12,20 +12,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Crictl() { return std::string(BERTH_SOURCE_DIR) + "/../shared/tools/crictl"; }
-
-ProcessResult RunCrictl(const BerthdProcess& d, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {Crictl(), "--runtime-endpoint", d.endpoint(),
-                                   "--image-endpoint", d.endpoint(), "--timeout", "20s"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv);
-}
-
 class CrictlCompatTest : public ::testing::Test {
  protected:
   void SetUp() override {
     RequireRoot();
-    ASSERT_EQ(access(Crictl().c_str(), X_OK), 0) << "crictl not found at " << Crictl();
+    ASSERT_EQ(access(CrictlPath().c_str(), X_OK), 0) << "crictl not found at " << CrictlPath();
   }
 };
 

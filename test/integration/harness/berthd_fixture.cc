@@ -5,10 +5,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -36,6 +38,19 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  // berthd leaves runroot's shared ns mount (and a failed test may leave
+  // more) under the directory: detach them, deepest first, so it can go.
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::vector<std::string> below;
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devs, root, target;
+    fields >> id >> parent >> devs >> root >> target;
+    if (target == path_ || target.rfind(path_ + "/", 0) == 0) below.push_back(target);
+  }
+  std::sort(below.begin(), below.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& target : below) umount2(target.c_str(), MNT_DETACH);
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
@@ -55,9 +70,11 @@ bool WaitPid(pid_t pid, int* status, std::chrono::milliseconds timeout) {
 
 int ExitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 
-pid_t Spawn(const std::vector<std::string>& argv, int out_fd) {
+pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
+            const std::vector<std::pair<std::string, std::string>>& env = {}) {
   pid_t pid = fork();
   if (pid == 0) {
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     setpgid(0, 0);
     dup2(out_fd, 1);
     dup2(out_fd, 2);
@@ -131,7 +148,7 @@ std::vector<std::string> BerthdProcess::Argv(const std::vector<std::string>& ext
 
 void BerthdProcess::Start() {
   int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  pid_ = Spawn(Argv({}), fd);
+  pid_ = Spawn(Argv({}), fd, env_);
   close(fd);
   channel_ = grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials());
   // The channel connecting is the readiness event; berthd dying first is a failure.
@@ -158,6 +175,11 @@ ProcessResult BerthdProcess::RunToExit(const std::vector<std::string>& extra_arg
 
 int BerthdProcess::StopWith(int sig, std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
+  // Close our connection first: berthd's gRPC server otherwise spends seconds
+  // on an idle client's connection while shutting down.
+  runtime_.reset();
+  image_.reset();
+  channel_.reset();
   kill(pid_, sig);
   int status = 0;
   if (!WaitPid(pid_, &status, timeout)) {
@@ -169,9 +191,36 @@ int BerthdProcess::StopWith(int sig, std::chrono::seconds timeout) {
   return ExitCodeOf(status);
 }
 
+void BerthdProcess::SetEnv(const std::string& key, const std::string& value) {
+  std::erase_if(env_, [&](const auto& kv) { return kv.first == key; });
+  if (!value.empty()) env_.emplace_back(key, value);
+}
+
+int BerthdProcess::WaitExit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  if (!WaitPid(pid_, &status, timeout)) {
+    ADD_FAILURE() << "berthd did not exit within " << timeout.count() << "s";
+    return -1;
+  }
+  pid_ = -1;
+  return ExitCodeOf(status);
+}
+
 std::string BerthdProcess::Log() const { return ReadAll(log_path_); }
 
 runtime::v1::RuntimeService::Stub& BerthdProcess::runtime() { return *runtime_; }
 runtime::v1::ImageService::Stub& BerthdProcess::image() { return *image_; }
+
+std::string CrictlPath() { return std::string(BERTH_SOURCE_DIR) + "/../shared/tools/crictl"; }
+
+ProcessResult RunCrictl(const BerthdProcess& d, const std::vector<std::string>& args,
+                        std::chrono::seconds timeout) {
+  std::vector<std::string> argv = {CrictlPath(), "--runtime-endpoint", d.endpoint(),
+                                   "--image-endpoint", d.endpoint(), "--timeout",
+                                   std::to_string(timeout.count()) + "s"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, timeout + std::chrono::seconds(60));
+}
 
 }  // namespace berth::testing

@@ -49,7 +49,12 @@ class BerthdProcess {
   ~BerthdProcess();
 
   // Starts berthd and waits until its socket answers (or fails the test).
+  // A BerthdProcess may be started again after it stopped (same root).
   void Start();
+  // Environment for the next Start() (e.g. BERTH_CRASH_POINT); "" unsets.
+  void SetEnv(const std::string& key, const std::string& value);
+  // Waits for berthd to exit on its own; returns its exit status (-1: signal).
+  int WaitExit(std::chrono::seconds timeout = std::chrono::seconds(60));
   // Starts berthd expecting it to exit; returns its exit code and output.
   ProcessResult RunToExit(const std::vector<std::string>& extra_args = {});
   // Sends a signal and waits for exit; returns the exit status (-1: signal death).
@@ -72,10 +77,18 @@ class BerthdProcess {
   TempDir dir_;
   std::string socket_, config_path_, log_path_;
   pid_t pid_ = -1;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
   std::unique_ptr<runtime::v1::ImageService::Stub> image_;
 };
+
+// Upstream crictl (../shared/tools/crictl beside the checkout).
+std::string CrictlPath();
+// Runs crictl against `d` (runtime and image endpoint), with crictl's own
+// --timeout set to `timeout`.
+ProcessResult RunCrictl(const BerthdProcess& d, const std::vector<std::string>& args,
+                        std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // A client context with a deadline, for every test RPC.
 std::unique_ptr<grpc::ClientContext> Ctx(std::chrono::seconds timeout = std::chrono::seconds(30));

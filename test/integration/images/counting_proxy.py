@@ -1,10 +1,14 @@
 # A pass-through proxy in front of a test registry, used as a registry mirror:
 # counts GET requests per path (so tests can assert a blob was fetched once)
-# and can be told to stall blob bodies (for the pull progress timeout).
+# and can be told to stall blob bodies (for the pull progress timeout) or to
+# send them slowly (so a test can act while a pull is in flight).
 #   GET  /__counts        {"/v2/...": n, ...} (GET requests answered 200)
 #   POST /__stall         blob responses from now on send a few bytes, then hang
+#   POST /__rate?bps=N    blob responses from now on send at most N bytes/s per
+#                         connection (0: no limit; applies to bodies already flowing)
 # Usage: counting_proxy.py <upstream host:port> <port-file>   (python3 stdlib only)
-import http.client, json, sys, threading
+import http.client, json, sys, threading, time
+from urllib.parse import parse_qs, urlparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 upstream, port_file = sys.argv[1], sys.argv[2]
@@ -12,6 +16,7 @@ counts = {}
 lock = threading.Lock()
 stall = threading.Event()
 never = threading.Event()  # stalled handlers wait on this forever
+rate = [0]  # bytes/s per blob body, 0 = unlimited (a list: rebound by POST /__rate)
 PASS_HEADERS = ("content-type", "content-length", "docker-content-digest",
                 "www-authenticate", "location", "docker-distribution-api-version")
 
@@ -43,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
             conn.close()
             return
         first = True
+        started, sent = time.monotonic(), 0
         while True:
             chunk = resp.read(64 * 1024)
             if not chunk:
@@ -53,6 +59,12 @@ class Handler(BaseHTTPRequestHandler):
                 never.wait()
             first = False
             self.wfile.write(chunk)
+            sent += len(chunk)
+            limit = rate[0]
+            if limit > 0 and "/blobs/" in self.path:
+                ahead = sent / limit - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)  # pacing the body: this is the throttle itself
         conn.close()
 
     def do_GET(self):
@@ -67,6 +79,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path == "/__stall":
             stall.set()
+            return self.local(200, b"{}")
+        url = urlparse(self.path)
+        if url.path == "/__rate":
+            rate[0] = int(parse_qs(url.query).get("bps", ["0"])[0])
             return self.local(200, b"{}")
         self.local(404, b"{}")
 

@@ -14,20 +14,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Crictl() { return std::string(BERTH_SOURCE_DIR) + "/../shared/tools/crictl"; }
-
-ProcessResult RunCrictl(const BerthdProcess& d, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {Crictl(), "--runtime-endpoint", d.endpoint(),
-                                   "--image-endpoint", d.endpoint(), "--timeout", "60s"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv, std::chrono::seconds(120));
-}
-
 class CrictlImagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     RequireRoot();
-    ASSERT_EQ(access(Crictl().c_str(), X_OK), 0) << "crictl not found at " << Crictl();
+    ASSERT_EQ(access(CrictlPath().c_str(), X_OK), 0) << "crictl not found at " << CrictlPath();
     ASSERT_FALSE(ImageEnv::Get("PROXY").empty()) << "image test environment did not start";
   }
 };

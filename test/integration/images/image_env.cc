@@ -19,13 +19,13 @@ namespace {
 
 std::map<std::string, std::string> g_values;
 
-void ReadEnvFile(const std::string& path) {
+void ReadEnvFile(const std::string& path, std::map<std::string, std::string>& into = g_values) {
   std::ifstream in(path);
   ASSERT_TRUE(in) << "missing " << path;
   std::string line;
   while (std::getline(in, line)) {
     size_t eq = line.find('=');
-    if (eq != std::string::npos) g_values[line.substr(0, eq)] = line.substr(eq + 1);
+    if (eq != std::string::npos) into[line.substr(0, eq)] = line.substr(eq + 1);
   }
 }
 
@@ -49,6 +49,9 @@ class Environment : public ::testing::Environment {
     const std::string src = BERTH_SOURCE_DIR;
     RunOrFail({src + "/hack/test-registry.sh", "start", work_->Sub("registry")}, "test-registry.sh");
     ReadEnvFile(work_->Sub("registry/registry.env"));
+    const char* shared_storage = std::getenv("BERTH_TEST_REGISTRY_STORAGE");
+    g_values["REGISTRY_STORAGE"] =
+        shared_storage != nullptr ? shared_storage : work_->Sub("registry/storage");
     // Layers are built once per build tree (the script caches and locks its dir):
     // ctest runs every case as its own process.
     const std::string images = std::string(BERTH_BINARY_DIR) + "/test-images";
@@ -120,5 +123,30 @@ int ImageEnv::ProxyCount(const std::string& path) {
 }
 
 void ImageEnv::StallProxy() { Curl({"-X", "POST", "http://" + Get("PROXY") + "/__stall"}); }
+
+void ImageEnv::SetProxyRate(uint64_t bytes_per_second) {
+  Curl({"-X", "POST",
+        "http://" + Get("PROXY") + "/__rate?bps=" + std::to_string(bytes_per_second)});
+}
+
+std::map<std::string, std::string> ImageEnv::PushHostileImages(const std::string& escape_dir) {
+  TempDir tmp("berth-hostile");
+  const std::string env_file = tmp.Sub("hostile.env");
+  ProcessResult r = RunCommand({"/usr/bin/python3",
+                                std::string(BERTH_SOURCE_DIR) +
+                                    "/test/integration/images/push_hostile_images.py",
+                                Get("OPEN_REGISTRY"), escape_dir, env_file});
+  EXPECT_EQ(r.exit_code, 0) << "push_hostile_images.py failed:\n" << r.output;
+  std::map<std::string, std::string> values;
+  ReadEnvFile(env_file, values);
+  return values;
+}
+
+std::string ImageEnv::StoredBlobPath(const std::string& digest) {
+  // docker-registry's filesystem driver: blobs/<algorithm>/<first two hex>/<hex>/data.
+  const std::string hex = digest.substr(digest.find(':') + 1);
+  return Get("REGISTRY_STORAGE") + "/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" +
+         hex + "/data";
+}
 
 }  // namespace berth::testing

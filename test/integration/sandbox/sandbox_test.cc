@@ -263,6 +263,124 @@ TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
       {"reserved annotation",
        [](rt::PodSandboxConfig* c) { (*c->mutable_annotations())["io.berth.internal.x"] = "1"; },
        "io.berth.internal.x"},
+      {"empty annotation key",
+       [](rt::PodSandboxConfig* c) { (*c->mutable_annotations())[""] = "1"; }, "annotations"},
+      {"underscore in name", [](rt::PodSandboxConfig* c) { c->mutable_metadata()->set_name("a_b"); },
+       "metadata.name"},
+      {"no namespace", [](rt::PodSandboxConfig* c) { c->mutable_metadata()->clear_namespace_(); },
+       "metadata.namespace"},
+      {"hostname with newline", [](rt::PodSandboxConfig* c) { c->set_hostname("a\nb"); },
+       "hostname"},
+      {"log dir with ..", [](rt::PodSandboxConfig* c) { c->set_log_directory("/var/log/../x"); },
+       "log_directory"},
+      {"bad dns search",
+       [](rt::PodSandboxConfig* c) { c->mutable_dns_config()->add_searches("a b"); },
+       "dns_config.searches[0]"},
+      {"dns option with newline",
+       [](rt::PodSandboxConfig* c) { c->mutable_dns_config()->add_options("ndots:1\nnameserver"); },
+       "dns_config.options[0]"},
+      {"host port out of range",
+       [](rt::PodSandboxConfig* c) {
+         auto* p = c->add_port_mappings();
+         p->set_container_port(80);
+         p->set_host_port(70000);
+       },
+       "port_mappings[0].host_port"},
+      {"bad host ip",
+       [](rt::PodSandboxConfig* c) {
+         auto* p = c->add_port_mappings();
+         p->set_container_port(80);
+         p->set_host_ip("1.2.3");
+       },
+       "port_mappings[0].host_ip"},
+      {"unknown protocol",
+       [](rt::PodSandboxConfig* c) {
+         auto* p = c->add_port_mappings();
+         p->set_container_port(80);
+         p->set_protocol(static_cast<rt::Protocol>(9));
+       },
+       "port_mappings[0].protocol"},
+      {"sysctl smuggled with = and +",
+       [](rt::PodSandboxConfig* c) {
+         (*c->mutable_linux()->mutable_sysctls())["net.ipv4.ip_forward"] = "1+kernel.x=1";
+       },
+       "net.ipv4.ip_forward"},
+      {"sysctl name with =",
+       [](rt::PodSandboxConfig* c) {
+         (*c->mutable_linux()->mutable_sysctls())["net.ipv4.ip_forward=1"] = "1";
+       },
+       "net.ipv4.ip_forward=1"},
+      {"sysctl name with empty component",
+       [](rt::PodSandboxConfig* c) { (*c->mutable_linux()->mutable_sysctls())["net..x"] = "1"; },
+       "net..x"},
+      {"net sysctl with host network",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+             rt::NODE);
+         (*c->mutable_linux()->mutable_sysctls())["net.ipv4.ip_forward"] = "1";
+       },
+       "net.ipv4.ip_forward"},
+      {"ipc sysctl with host ipc",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(
+             rt::NODE);
+         (*c->mutable_linux()->mutable_sysctls())["kernel.shmmax"] = "1000";
+       },
+       "kernel.shmmax"},
+      {"relative cgroup parent",
+       [](rt::PodSandboxConfig* c) { c->mutable_linux()->set_cgroup_parent("kubepods/pod1"); },
+       "linux.cgroup_parent"},
+      {"cgroup parent with ..",
+       [](rt::PodSandboxConfig* c) { c->mutable_linux()->set_cgroup_parent("/kubepods/../x"); },
+       "linux.cgroup_parent"},
+      {"network namespace TARGET",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+             rt::TARGET);
+       },
+       "namespace_options"},
+      {"ipc namespace CONTAINER",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_ipc(
+             rt::CONTAINER);
+       },
+       "namespace_options"},
+      {"unknown pid namespace mode",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+             static_cast<rt::NamespaceMode>(7));
+       },
+       "namespace_options"},
+      {"negative run_as_user",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(-1);
+       },
+       "run_as_user"},
+      {"negative run_as_group",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(-2);
+       },
+       "run_as_group"},
+      {"negative supplemental group",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_security_context()->add_supplemental_groups(-3);
+       },
+       "supplemental_groups"},
+      {"relative seccomp profile",
+       [](rt::PodSandboxConfig* c) {
+         auto* p = c->mutable_linux()->mutable_security_context()->mutable_seccomp();
+         p->set_profile_type(rt::SecurityProfile::Localhost);
+         p->set_localhost_ref("profile.json");
+       },
+       "seccomp.localhost_ref"},
+      {"negative overhead",
+       [](rt::PodSandboxConfig* c) {
+         c->mutable_linux()->mutable_overhead()->set_memory_limit_in_bytes(-1);
+       },
+       "linux.overhead"},
+      {"resources cpu period out of range",
+       [](rt::PodSandboxConfig* c) { c->mutable_linux()->mutable_resources()->set_cpu_period(10); },
+       "linux.resources.cpu_period"},
   };
   for (const auto& bad : cases) {
     rt::PodSandboxConfig c = PodConfig("bad");

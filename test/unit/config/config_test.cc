@@ -62,6 +62,7 @@ registries:
   "gcr.io": {mirrors: ["http://127.0.0.1:5000"]}
   "127.0.0.1:5000": {insecure: true}
 image_pull_progress_timeout: 1m30s
+runtime_create_timeout: 45s
 pinned_images: ["registry.k8s.io/pause*"]
 stream: {port: 10010}
 )");
@@ -75,6 +76,7 @@ stream: {port: 10010}
   EXPECT_EQ(c->registries.at("gcr.io").mirrors.at(0), "http://127.0.0.1:5000");
   EXPECT_TRUE(c->registries.at("127.0.0.1:5000").insecure);
   EXPECT_EQ(c->image_pull_progress_timeout_seconds, 90);
+  EXPECT_EQ(c->runtime_create_timeout_seconds, 45);
   EXPECT_EQ(c->stream.port, 10010);
 }
 
@@ -120,6 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"log_level: loud", "\"log_level\" must be one of"},
         BadCase{"cgroup_manager: cgroupv3", "\"cgroup_manager\" must be one of"},
         BadCase{"image_pull_progress_timeout: 5 minutes", "\"image_pull_progress_timeout\""},
+        BadCase{"runtime_create_timeout: soon", "\"runtime_create_timeout\""},
         BadCase{"registries: {\"gcr.io\": {mirrors: [127.0.0.1:5000]}}",
                 "\"registries.gcr.io.mirrors[0]\" must start with http://"},
         BadCase{"pinned_images: [\"a*b\"]", "\"pinned_images[0]\""},

@@ -1,0 +1,70 @@
+// ExecSync: runs a command in a running container through the runtime's
+// `exec`, with the container's own process settings (user, env, cwd,
+// capabilities, no_new_privs), and returns what it wrote and its exit code.
+#include <nlohmann/json.hpp>
+
+#include "daemon/object_ids.h"
+#include "daemon/server.h"
+#include "pkg/fs/atomic_file.h"
+
+namespace berth::daemon {
+
+namespace rt = runtime::v1;
+
+namespace {
+// Per stream: the kubelet holds the whole response in memory.
+constexpr size_t kExecOutputLimit = 16 << 20;
+constexpr char kTruncatedMarker[] = "\n[berth: output truncated after 16 MiB]\n";
+// CRI's timeout 0 means "no timeout"; a day bounds a forgotten exec.
+constexpr auto kNoTimeout = std::chrono::hours(24);
+}  // namespace
+
+Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* resp) {
+  if (req.container_id().empty()) return InvalidArgument("container_id is required");
+  if (req.cmd().empty()) return InvalidArgument("cmd is required");
+  if (req.timeout() < 0) return InvalidArgument("timeout may not be negative");
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, containers_.Get(req.container_id()));
+  if (containers_.Read([&] { return c->state; }) != rt::CONTAINER_RUNNING) {
+    return FailedPrecondition("container " + c->id + " is not running");
+  }
+
+  // 1. The process: the container's own, with the command replaced.
+  BERTH_ASSIGN_OR_RETURN(std::string spec_text, ReadFile(c->bundle_dir + "/config.json"));
+  nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("process")) {
+    return Internal("container " + c->id + ": config.json has no process");
+  }
+  nlohmann::json process = spec["process"];
+  process["args"] = std::vector<std::string>(req.cmd().begin(), req.cmd().end());
+  process["terminal"] = false;
+  process.erase("consoleSize");
+  const std::string base = ContainerRunDir(c->id) + "/exec-" + NewObjectId().substr(0, 16);
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(base + ".json", process.dump(), 0600));
+  struct Cleanup {
+    std::string base;
+    ~Cleanup() {
+      unlink((base + ".json").c_str());
+      unlink((base + ".pid").c_str());
+    }
+  } cleanup{base};
+
+  // 2. Run it (no state lock held: this may take as long as the command).
+  std::chrono::milliseconds timeout =
+      req.timeout() > 0 ? std::chrono::milliseconds(std::chrono::seconds(req.timeout()))
+                        : std::chrono::milliseconds(kNoTimeout);
+  Result<oci::ExecOutput> out =
+      RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid", timeout, kExecOutputLimit);
+  if (!out.ok()) {
+    if (out.status().code() == Code::kDeadlineExceeded) {
+      return DeadlineExceeded("container " + c->id + ": command timed out after " +
+                              std::to_string(req.timeout()) + "s and was killed");
+    }
+    return out.status();
+  }
+  resp->set_stdout(out->out + (out->out_truncated ? kTruncatedMarker : ""));
+  resp->set_stderr(out->err + (out->err_truncated ? kTruncatedMarker : ""));
+  resp->set_exit_code(out->exit_code);
+  return OkStatus();
+}
+
+}  // namespace berth::daemon

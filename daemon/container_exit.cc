@@ -1,0 +1,72 @@
+// What happens when a container's process ends: the exit watcher (or a stop)
+// reports conmon's exit file, and the container becomes EXITED with its exit
+// code, finish time and reason.
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "daemon/server.h"
+#include "pkg/oci/sandbox_spec.h"
+
+namespace berth::daemon {
+
+namespace rt = runtime::v1;
+
+namespace {
+
+// The kernel's count of OOM kills in a memory cgroup: cgroup v1 reports it
+// in memory.oom_control, v2 in memory.events (both as "oom_kill N").
+bool CgroupSawOomKill(const std::string& cgroups_path) {
+  for (const std::string& file : {"/sys/fs/cgroup/memory" + cgroups_path + "/memory.oom_control",
+                                 "/sys/fs/cgroup" + cgroups_path + "/memory.events"}) {
+    std::ifstream in(file);
+    std::string key;
+    long long value = 0;
+    while (in >> key >> value) {
+      if (key == "oom_kill") return value > 0;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
+  if (containers_.Read([&] { return c.state == rt::CONTAINER_EXITED; })) return false;
+  bool oom = false;
+  // Only the cgroupfs layout is known here; with systemd the scope is named
+  // by the runtime.
+  if (config_.cgroup_manager != "systemd") {
+    Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(c.sandbox_id);
+    std::string parent = pod.ok() ? (*pod)->config.linux().cgroup_parent() : "";
+    Result<std::string> path =
+        oci::SandboxCgroupsPath(oci::CgroupManager::kCgroupfs, parent, c.id);
+    oom = path.ok() && CgroupSawOomKill(*path);
+  }
+  const int64_t finished =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(exit.finished.time_since_epoch())
+          .count();
+  bool recorded = containers_.Write([&] {
+    if (c.state == rt::CONTAINER_EXITED) return false;
+    c.state = rt::CONTAINER_EXITED;
+    c.exit_code = exit.exit_code;
+    c.finished_at_ns = finished;
+    // A container that never ran reports no start; keep the order sane.
+    if (c.started_at_ns == 0) c.started_at_ns = finished;
+    c.pid = 0;
+    if (oom) {
+      c.reason = "OOMKilled";
+      c.message = "the container exceeded its memory limit";
+    } else {
+      c.reason = exit.exit_code == 0 ? "Completed" : "Error";
+    }
+    return true;
+  });
+  if (recorded) {
+    spdlog::info("container {} exited with {}{}", c.id, exit.exit_code, oom ? " (OOM killed)" : "");
+  }
+  return recorded;
+}
+
+}  // namespace berth::daemon

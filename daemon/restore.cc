@@ -1,0 +1,409 @@
+// Restore (at start-up) and Update (on demand): memory rebuilt from disk.
+//
+// What recovery assumes, and why it can:
+//  1. config.json is written atomically (temp, fsync, rename, fsync dir), so
+//     it is either whole or absent; one that does not parse was damaged
+//     outside berth and is set aside in <root>/quarantine, never dropped.
+//  2. A bundle holding the .creating marker (or nothing at all) is a creation
+//     a crash interrupted: it is undone completely. One holding .removing is
+//     a removal a crash interrupted: it is finished.
+//  3. The runtime recorded in an object's annotations is the one to ask about
+//     it, whatever the routing config says today.
+//  4. Exit files are read here, and the exit watcher, started after restore,
+//     reports every exit file again; recording an exit is idempotent, so an
+//     exit that happens while restore runs is not missed.
+//  5. Everything an object holds outside its bundle is named by its ID
+//     (run dir, pinned namespaces, CNI cache entry, exit file, runtime
+//     state), so it can be released even when config.json is unreadable.
+#include <signal.h>
+#include <unistd.h>
+
+#include <google/protobuf/util/json_util.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "daemon/bundle_marker.h"
+#include "daemon/container_record.h"
+#include "daemon/image_manager.h"
+#include "daemon/image_service.h"
+#include "daemon/object_ids.h"
+#include "daemon/sandbox_record.h"
+#include "daemon/server.h"
+#include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
+#include "pkg/fs/mount.h"
+#include "pkg/ns/pinned_namespaces.h"
+#include "pkg/oci/conmon.h"
+#include "pkg/oci/subprocess.h"
+
+namespace berth::daemon {
+
+namespace rt = runtime::v1;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+bool IsObjectId(const std::string& s) {
+  return s.size() == 64 &&
+         s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool IsEmptyDir(const std::string& dir) {
+  std::error_code ec;
+  return stdfs::is_empty(dir, ec) && !ec;
+}
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The annotations of a bundle's config.json.
+Result<std::map<std::string, std::string>> ReadAnnotations(const std::string& bundle) {
+  const std::string path = bundle + "/config.json";
+  BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  nlohmann::json spec = nlohmann::json::parse(text, nullptr, false);
+  if (spec.is_discarded()) return InvalidArgument(path + " is not JSON (truncated?)");
+  if (!spec.is_object() || !spec.contains("annotations") || !spec["annotations"].is_object()) {
+    return InvalidArgument(path + " has no annotations");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : spec["annotations"].items()) {
+    if (v.is_string()) out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+// Whether the conmon whose pid file is in `run_dir` still runs. conmon lives
+// exactly as long as its container, so this answers "is it running?"
+// without a runtime call per object (restore of hundreds of objects stays
+// fast); the runtime is asked only when conmon is gone.
+bool ConmonAlive(const std::string& run_dir) {
+  Result<pid_t> pid = oci::ReadPidFile(run_dir + "/conmon.pid");
+  if (!pid.ok() || *pid <= 1) return false;
+  Result<std::string> comm = ReadFile("/proc/" + std::to_string(*pid) + "/comm");
+  return comm.ok() && comm->rfind("conmon", 0) == 0;
+}
+
+// Kills a conmon whose pid file is in `run_dir` (it would otherwise go on
+// creating or watching a container restore is about to delete).
+void KillConmon(const std::string& run_dir) {
+  Result<pid_t> pid = oci::ReadPidFile(run_dir + "/conmon.pid");
+  if (!pid.ok() || *pid <= 1) return;
+  if (!ConmonAlive(run_dir)) return;  // pids are reused: only a conmon is killed
+  ::kill(*pid, SIGKILL);
+  oci::WaitProcessGone(*pid, std::chrono::seconds(5));
+}
+
+void LogIfError(const Status& s, const std::string& what) {
+  if (!s.ok()) spdlog::warn("restore: {}: {}", what, s.message());
+}
+
+}  // namespace
+
+// ---- releasing what an object holds outside its bundle ----
+
+std::vector<oci::OciRuntime> Server::RuntimesToAsk(
+    const std::map<std::string, std::string>* annotations) const {
+  std::vector<oci::OciRuntime> out;
+  if (annotations != nullptr) {
+    auto get = [&](const char* key) {
+      auto it = annotations->find(std::string("io.berth.internal.") + key);
+      return it == annotations->end() ? std::string() : it->second;
+    };
+    if (!get("runtime-path").empty()) {
+      Sandbox probe;  // only the runtime fields matter
+      probe.runtime_name = get("runtime");
+      probe.runtime_path = get("runtime-path");
+      probe.runtime_root = get("runtime-root");
+      out.push_back(RuntimeFor(probe));
+      return out;
+    }
+  }
+  // Unknown: ask every configured runtime (delete of an unknown ID is a no-op).
+  for (const auto& [name, r] : config_.runtimes) {
+    if (r.type != "oci") continue;
+    Sandbox probe;
+    probe.runtime_name = name;
+    probe.runtime_path = r.path;
+    probe.runtime_root = r.root;
+    out.push_back(RuntimeFor(probe));
+  }
+  return out;
+}
+
+void Server::ReleaseSandboxLeftovers(const std::string& id,
+                                     const std::map<std::string, std::string>* annotations) {
+  const std::string run_dir = SandboxRunDir(id);
+  KillConmon(run_dir);
+  for (const auto& runtime : RuntimesToAsk(annotations)) {
+    LogIfError(runtime.Delete(id, true), "delete infra " + id);
+  }
+  // CNI DEL from the cache; a pod never attached has no entry (a no-op).
+  cni::PodNetworkRequest net;
+  net.container_id = id;
+  net.netns_path = ns::PinPath(config_.runroot, "net", id);
+  if (annotations != nullptr) {
+    auto cfg = annotations->find("io.berth.internal.sandbox-config");
+    rt::PodSandboxConfig pod;
+    if (cfg != annotations->end() &&
+        google::protobuf::util::JsonStringToMessage(cfg->second, &pod).ok()) {
+      net.pod_name = pod.metadata().name();
+      net.pod_namespace = pod.metadata().namespace_();
+      net.pod_uid = pod.metadata().uid();
+    }
+  }
+  LogIfError(network_->Detach(net), "CNI DEL " + id);
+  LogIfError(UnmountRecursive(run_dir), "unmount " + run_dir);
+  LogIfError(RemoveAll(run_dir), "remove " + run_dir);
+  LogIfError(ns::UnpinNamespaces({ns::PinPath(config_.runroot, "net", id),
+                                  ns::PinPath(config_.runroot, "ipc", id),
+                                  ns::PinPath(config_.runroot, "uts", id)}),
+             "unpin namespaces of " + id);
+  ::unlink((ExitDir() + "/" + id).c_str());
+}
+
+void Server::ReleaseContainerLeftovers(const std::string& id,
+                                       const std::map<std::string, std::string>* annotations) {
+  const std::string run_dir = ContainerRunDir(id);
+  KillConmon(run_dir);
+  for (const auto& runtime : RuntimesToAsk(annotations)) {
+    LogIfError(runtime.Delete(id, true), "delete container " + id);
+  }
+  LogIfError(UnmountRecursive(ContainerBundleDir(id)), "unmount rootfs of " + id);
+  LogIfError(RemoveAll(run_dir), "remove " + run_dir);
+  ::unlink((ExitDir() + "/" + id).c_str());
+}
+
+void Server::Quarantine(const std::string& kind, const std::string& dir, const std::string& reason) {
+  const std::string qdir = config_.root + "/quarantine";
+  const std::string target =
+      qdir + "/" + kind + "-" + stdfs::path(dir).filename().string() + "-" + std::to_string(NowNs());
+  Status s = MkdirAll(qdir, 0700);
+  if (s.ok()) s = UnmountRecursive(dir);
+  if (s.ok() && ::rename(dir.c_str(), target.c_str()) != 0) s = ErrnoError("rename " + dir, errno);
+  if (!s.ok()) {
+    spdlog::error("restore: {} could not be set aside ({}): {}", dir, reason, s.message());
+    return;
+  }
+  spdlog::error("restore: {} {} set aside as {}: {}", kind, dir, target, reason);
+}
+
+// ---- loading one object ----
+
+void Server::LoadSandbox(const std::string& id) {
+  const std::string dir = SandboxBundleDir(id);
+  if (!IsObjectId(id)) return Quarantine("sandbox", dir, "not a sandbox ID");
+  Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
+  const auto* known = ann.ok() ? &*ann : nullptr;
+  // 1. Interrupted removal: finish it. Interrupted creation: undo it.
+  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || IsEmptyDir(dir)) {
+    const bool removing = HasMarker(dir, kRemovingMarker);
+    ReleaseSandboxLeftovers(id, known);
+    LogIfError(UnmountRecursive(dir), "unmount " + dir);
+    LogIfError(RemoveAll(dir), "remove " + dir);
+    spdlog::info("restore: pod sandbox {}: {} interrupted by a crash; completed", id,
+                 removing ? "removal" : "creation (undone)");
+    return;
+  }
+  // 2. The record: annotations, then the state file.
+  Result<std::shared_ptr<Sandbox>> s =
+      ann.ok() ? SandboxFromAnnotations(*ann) : Result<std::shared_ptr<Sandbox>>(ann.status());
+  if (s.ok() && (*s)->id != id) s = InvalidArgument("annotations name another ID " + (*s)->id);
+  if (!s.ok()) {
+    ReleaseSandboxLeftovers(id, known);
+    return Quarantine("sandbox", dir, s.status().message());
+  }
+  Sandbox& sb = **s;
+  if (Result<std::string> st = ReadFile(dir + "/state.json"); st.ok()) {
+    if (Status a = ApplySandboxStateJson(*st, &sb); !a.ok()) {
+      spdlog::warn("restore: pod sandbox {}: state.json: {}; treating it as not ready", id,
+                   a.message());
+      sb.state = rt::SANDBOX_NOTREADY;
+    }
+  }
+  // 3. Reconcile with the runtime: a gone infra process means NOTREADY.
+  const std::string recorded = SandboxStateJson(sb);
+  const bool exited = oci::ReadExitFile(ExitDir(), id).ok();
+  if (sb.state == rt::SANDBOX_READY && (exited || !ConmonAlive(SandboxRunDir(id)))) {
+    Result<oci::ContainerState> rs = RuntimeFor(sb).State(id);
+    if (!rs.ok() || rs->status != "running") {
+      spdlog::info("restore: pod sandbox {}: infra is {}; not ready", id,
+                   rs.ok() ? rs->status : "gone");
+      sb.state = rt::SANDBOX_NOTREADY;
+      sb.pid = 0;
+    }
+  }
+  // 4. Names and indexes.
+  if (Status r = sandboxes_.names().Reserve(sb.name, id); !r.ok()) {
+    ReleaseSandboxLeftovers(id, known);
+    return Quarantine("sandbox", dir, r.message());
+  }
+  if (Status a = sandboxes_.Add(*s); !a.ok()) {
+    sandboxes_.names().Release(sb.name);
+    return Quarantine("sandbox", dir, a.message());
+  }
+  // Written only when it changed: one fsync per object would dominate restore.
+  if (SandboxStateJson(sb) != recorded) LogIfError(PersistSandboxState(sb), "state of " + id);
+}
+
+void Server::LoadContainer(const std::string& id) {
+  const std::string dir = ContainerBundleDir(id);
+  if (!IsObjectId(id)) return Quarantine("container", dir, "not a container ID");
+  Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
+  const auto* known = ann.ok() ? &*ann : nullptr;
+  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || IsEmptyDir(dir)) {
+    const bool removing = HasMarker(dir, kRemovingMarker);
+    ReleaseContainerLeftovers(id, known);
+    LogIfError(RemoveAll(dir), "remove " + dir);
+    spdlog::info("restore: container {}: {} interrupted by a crash; completed", id,
+                 removing ? "removal" : "creation (undone)");
+    return;
+  }
+  Result<std::shared_ptr<Container>> c =
+      ann.ok() ? ContainerFromAnnotations(*ann) : Result<std::shared_ptr<Container>>(ann.status());
+  if (c.ok() && (*c)->id != id) c = InvalidArgument("annotations name another ID " + (*c)->id);
+  if (c.ok()) {
+    Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get((*c)->sandbox_id);
+    if (!pod.ok() || (*pod)->id != (*c)->sandbox_id) {
+      c = FailedPrecondition("its pod sandbox " + (*c)->sandbox_id + " is gone");
+    }
+  }
+  if (!c.ok()) {
+    ReleaseContainerLeftovers(id, known);
+    return Quarantine("container", dir, c.status().message());
+  }
+  Container& k = **c;
+  if (Result<std::string> spec = ReadFile(dir + "/config.json"); spec.ok()) {
+    nlohmann::json j = nlohmann::json::parse(*spec, nullptr, false);
+    if (j.is_object() && j.contains("process")) RecordProcessUser(j["process"], &k);
+  }
+  if (Result<std::string> st = ReadFile(dir + "/state.json"); st.ok()) {
+    LogIfError(ApplyContainerStateJson(*st, &k), "state of container " + id);
+  }
+  if (Status r = containers_.names().Reserve(k.name, id); !r.ok()) {
+    ReleaseContainerLeftovers(id, known);
+    return Quarantine("container", dir, r.message());
+  }
+  if (Status a = containers_.Add(*c); !a.ok()) {
+    containers_.names().Release(k.name);
+    return Quarantine("container", dir, a.message());
+  }
+  ReconcileContainer(k);
+}
+
+void Server::ReconcileContainer(Container& c) {
+  const std::string recorded = containers_.Read([&] { return ContainerStateJson(c); });
+  // An exit conmon recorded while berthd was away.
+  if (Result<oci::ExitInfo> exit = oci::ReadExitFile(ExitDir(), c.id); exit.ok()) {
+    RecordContainerExit(c, *exit);
+  } else if (rt::ContainerState recorded_state = containers_.Read([&] { return c.state; });
+             recorded_state == rt::CONTAINER_CREATED ||
+             (recorded_state == rt::CONTAINER_RUNNING && !ConmonAlive(ContainerRunDir(c.id)))) {
+    // Created (a start may have happened just before a crash), or running
+    // with conmon gone and no exit file: ask the runtime what is there.
+    Result<oci::ContainerState> rs = RuntimeFor(c).State(c.id);
+    containers_.Write([&] {
+      if (rs.ok() && rs->status == "running") {
+        c.state = rt::CONTAINER_RUNNING;
+        c.pid = rs->pid;
+      } else if (rs.ok() && rs->status == "created") {
+        c.state = rt::CONTAINER_CREATED;
+        c.started_at_ns = 0;  // a start recorded just before a crash never happened
+      } else {
+        // Neither an exit file nor a live process: the node rebooted, or the
+        // runtime's state was lost. The exit code is unknown.
+        c.state = rt::CONTAINER_EXITED;
+        c.exit_code = 255;
+        c.finished_at_ns = NowNs();
+        if (c.started_at_ns == 0) c.started_at_ns = c.finished_at_ns;
+        c.pid = 0;
+        c.reason = "Unknown";
+        c.message = "the container's process was gone when berthd started (node reboot?)";
+      }
+    });
+  }
+  if (containers_.Read([&] { return ContainerStateJson(c); }) != recorded) {
+    LogIfError(PersistContainerState(c), "state of container " + c.id);
+  }
+}
+
+// ---- the two entry points ----
+
+Status Server::Update() {
+  const std::string sandbox_root = config_.root + "/sandboxes";
+  const std::string container_root = config_.root + "/containers";
+  // Bundles a removal had moved aside: finish deleting them.
+  for (const std::string& root : {sandbox_root, container_root}) {
+    for (const auto& name : Entries(root)) {
+      if (name.rfind(kTrashPrefix, 0) != 0) continue;
+      LogIfError(UnmountRecursive(root + "/" + name), "unmount " + name);
+      LogIfError(RemoveAll(root + "/" + name), "remove " + name);
+    }
+  }
+  // Sandboxes first: a container needs its pod.
+  for (const auto& id : Entries(sandbox_root)) {
+    if (id.rfind(kTrashPrefix, 0) == 0) continue;
+    if (Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(id); s.ok() && (*s)->id == id) continue;
+    LoadSandbox(id);
+  }
+  for (const auto& id : Entries(container_root)) {
+    if (id.rfind(kTrashPrefix, 0) == 0) continue;
+    if (Result<std::shared_ptr<Container>> c = containers_.Get(id); c.ok() && (*c)->id == id) continue;
+    LoadContainer(id);
+  }
+  // What vanished from disk leaves memory too.
+  for (const auto& c : containers_.List()) {
+    if (::access((c->bundle_dir + "/config.json").c_str(), F_OK) != 0 && c->stage.empty()) {
+      containers_.names().Release(c->name);
+      containers_.Remove(c->id);
+    }
+  }
+  for (const auto& s : sandboxes_.List()) {
+    if (::access((s->bundle_dir + "/config.json").c_str(), F_OK) != 0 && s->stage.empty()) {
+      sandboxes_.names().Release(s->name);
+      sandboxes_.Remove(s->id);
+    }
+  }
+  return OkStatus();
+}
+
+Status Server::Restore() {
+  // A reboot empties runroot: the boot ID kept there tells.
+  Result<std::string> boot_id = ReadFile("/proc/sys/kernel/random/boot_id");
+  Result<std::string> seen = ReadFile(config_.runroot + "/boot_id");
+  const bool rebooted = !seen.ok() || !boot_id.ok() || *seen != *boot_id;
+  const bool clean = ::access(config_.shutdown_file.c_str(), F_OK) == 0;
+  if (clean) ::unlink(config_.shutdown_file.c_str());
+  spdlog::info("restore: {} start{}", clean ? "clean" : "unclean",
+               rebooted ? " after a reboot (or first start)" : "");
+
+  const auto started = std::chrono::steady_clock::now();
+  BERTH_RETURN_IF_ERROR(Update());
+  const double took_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  size_t ready = 0, running = 0;
+  for (const auto& s : sandboxes_.List()) ready += s->state == rt::SANDBOX_READY;
+  for (const auto& c : containers_.List()) running += c->state == rt::CONTAINER_RUNNING;
+  spdlog::info("restore: {} pod sandbox(es) ({} ready), {} container(s) ({} running) in {:.1f} ms",
+               sandboxes_.List().size(), ready, containers_.List().size(), running, took_ms);
+
+  // An unclean stop may have left partial layers: check the stores.
+  if (!clean) {
+    Result<std::vector<std::string>> bad = image_service_->manager().layers().CheckIntegrity();
+    if (!bad.ok()) {
+      spdlog::warn("restore: layer integrity check: {}", bad.status().message());
+    } else if (!bad->empty()) {
+      spdlog::warn("restore: {} damaged layer(s) set aside", bad->size());
+    }
+  }
+  if (boot_id.ok()) LogIfError(WriteFileAtomic(config_.runroot + "/boot_id", *boot_id, 0644), "boot id");
+  return OkStatus();
+}
+
+}  // namespace berth::daemon

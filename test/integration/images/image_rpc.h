@@ -1,0 +1,30 @@
+// Small ImageService call helpers for the image integration tests, plus what
+// the tests check on disk under a berthd root after a refused or killed pull.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/v1/api.grpc.pb.h"
+#include "test/integration/harness/berthd_fixture.h"
+
+namespace berth::testing {
+
+grpc::Status PullImage(BerthdProcess& d, const std::string& ref,
+                       const runtime::v1::AuthConfig* auth = nullptr,
+                       std::string* image_ref = nullptr);
+// ImageStatus; fails the test if the RPC itself fails.
+runtime::v1::ImageStatusResponse ImageStatus(BerthdProcess& d, const std::string& ref);
+std::vector<runtime::v1::Image> ListImages(BerthdProcess& d);
+grpc::Status RemoveImage(BerthdProcess& d, const std::string& ref);
+
+// The entries of `dir` (names only; empty when it does not exist).
+std::vector<std::string> DirEntries(const std::string& dir);
+// Layer directories (chain IDs) in the layer store under berthd's root.
+std::vector<std::string> LayerDirs(const BerthdProcess& d);
+// Files left anywhere under <root>/image/downloads and <root>/image/layers/tmp.
+std::vector<std::string> LeftoverTempFiles(const BerthdProcess& d);
+
+}  // namespace berth::testing
