@@ -302,11 +302,14 @@ void Server::ReconcileContainer(Container& c) {
   // An exit conmon recorded while berthd was away.
   if (Result<oci::ExitInfo> exit = oci::ReadExitFile(ExitDir(), c.id); exit.ok()) {
     RecordContainerExit(c, *exit);
-  } else if (rt::ContainerState recorded_state = containers_.Read([&] { return c.state; });
-             recorded_state == rt::CONTAINER_CREATED ||
-             (recorded_state == rt::CONTAINER_RUNNING && !ConmonAlive(ContainerRunDir(c.id)))) {
-    // Created (a start may have happened just before a crash), or running
-    // with conmon gone and no exit file: ask the runtime what is there.
+  } else if (auto [recorded_state, started] =
+                 containers_.Read([&] { return std::make_pair(c.state, c.started_at_ns); });
+             (recorded_state == rt::CONTAINER_CREATED && started != 0) ||
+             ((recorded_state == rt::CONTAINER_CREATED || recorded_state == rt::CONTAINER_RUNNING) &&
+              !ConmonAlive(ContainerRunDir(c.id)))) {
+    // A start recorded but maybe not done (StartContainer writes the start
+    // time first), or conmon gone without an exit file: ask the runtime. A
+    // created container never started, with its conmon alive, needs no call.
     Result<oci::ContainerState> rs = RuntimeFor(c).State(c.id);
     containers_.Write([&] {
       if (rs.ok() && rs->status == "running") {
