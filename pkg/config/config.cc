@@ -32,6 +32,33 @@ Result<std::string> ReadText(const std::string& path) {
   return ss.str();
 }
 
+// yaml-cpp reports misuse and failed conversions by throwing. Config errors
+// must come back as a Status naming the file: `berthd config`, start-up and the
+// SIGHUP reload all load through here, and an escaping exception aborts berthd.
+template <typename Fn>
+auto NoThrow(const std::string& origin, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ": " + e.what());
+  } catch (const std::exception& e) {
+    return InvalidArgument(origin + ": " + e.what());
+  }
+}
+
+// One file's YAML, decoded alone first so that an unknown key or wrong type
+// is reported against the file that holds it.
+Result<YAML::Node> ReadConfigFile(const std::string& file) {
+  return NoThrow(file, [&]() -> Result<YAML::Node> {
+    BERTH_ASSIGN_OR_RETURN(std::string text, ReadText(file));
+    BERTH_ASSIGN_OR_RETURN(YAML::Node node, ParseYaml(text, file));
+    Config scratch;
+    Status s = Decode(node, &scratch);
+    if (!s.ok()) return s.WithContext(file);
+    return node;
+  });
+}
+
 Result<Config> DecodeMerged(const YAML::Node& merged, const Overrides& o,
                             const std::string& origin) {
   Config c;
@@ -158,42 +185,46 @@ Status Validate(const Config& c) {
 }
 
 Result<Config> Parse(const std::string& yaml_text, const Overrides& overrides) {
-  BERTH_ASSIGN_OR_RETURN(YAML::Node node, ParseYaml(yaml_text, "config"));
-  return DecodeMerged(node, overrides, "config");
+  return NoThrow("config", [&]() -> Result<Config> {
+    BERTH_ASSIGN_OR_RETURN(YAML::Node node, ParseYaml(yaml_text, "config"));
+    return DecodeMerged(node, overrides, "config");
+  });
 }
 
 Result<Config> Load(const std::string& path, bool must_exist, const Overrides& overrides) {
-  YAML::Node merged;
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    BERTH_ASSIGN_OR_RETURN(std::string text, ReadText(path));
-    BERTH_ASSIGN_OR_RETURN(merged, ParseYaml(text, path));
-  } else if (must_exist) {
-    return NotFound("config file " + path + " does not exist");
-  }
-  // Drop-ins merge over the main file in lexical order; later files win.
-  std::string dropin_dir = path + ".d";
-  std::vector<fs::path> dropins;
-  if (fs::is_directory(dropin_dir, ec)) {
-    for (const auto& entry : fs::directory_iterator(dropin_dir, ec)) {
-      if (entry.path().extension() == ".yaml" && entry.is_regular_file(ec)) {
-        dropins.push_back(entry.path());
-      }
+  return NoThrow(path, [&]() -> Result<Config> {
+    YAML::Node merged;
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+      BERTH_ASSIGN_OR_RETURN(merged, ReadConfigFile(path));
+    } else if (must_exist) {
+      return NotFound("config file " + path + " does not exist");
     }
-  }
-  std::sort(dropins.begin(), dropins.end());
-  std::string origin = path;
-  for (const auto& d : dropins) {
-    BERTH_ASSIGN_OR_RETURN(std::string text, ReadText(d.string()));
-    BERTH_ASSIGN_OR_RETURN(YAML::Node node, ParseYaml(text, d.string()));
-    // Validate each drop-in alone for unknown keys and types so the error names its file.
-    Config scratch;
-    Status s = Decode(node, &scratch);
-    if (!s.ok()) return s.WithContext(d.string());
-    merged = MergeNodes(merged, node);
-    origin += " + " + d.filename().string();
-  }
-  return DecodeMerged(merged, overrides, origin);
+    // Drop-ins merge over the main file in lexical order; later files win.
+    std::string dropin_dir = path + ".d";
+    std::vector<fs::path> dropins;
+    if (fs::is_directory(dropin_dir, ec)) {
+      fs::directory_iterator it(dropin_dir, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        std::error_code file_ec;
+        if (it->path().extension() == ".yaml" && it->is_regular_file(file_ec)) {
+          dropins.push_back(it->path());
+        }
+      }
+      if (ec) return InvalidArgument("cannot list drop-in directory " + dropin_dir + ": " +
+                                     ec.message());
+    }
+    std::sort(dropins.begin(), dropins.end());
+    std::string origin = path;
+    for (const auto& d : dropins) {
+      BERTH_ASSIGN_OR_RETURN(YAML::Node node, ReadConfigFile(d.string()));
+      Result<YAML::Node> next = NoThrow(d.string(), [&] { return MergeNodes(merged, node); });
+      if (!next.ok()) return next.status().WithContext(d.string());
+      merged = *next;  // a fresh tree: MergeNodes shares no node with its inputs
+      origin += " + " + d.filename().string();
+    }
+    return DecodeMerged(merged, overrides, origin);
+  });
 }
 
 namespace {
@@ -272,7 +303,10 @@ void EmitYaml(const nlohmann::ordered_json& j, YAML::Emitter& out) {
 
 }  // namespace
 
-std::string ToJson(const Config& c) { return ToJsonValue(c).dump(); }
+// Replace, not throw, on bytes that are not UTF-8 (a config string may hold any).
+std::string ToJson(const Config& c) {
+  return ToJsonValue(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string ToYaml(const Config& c) {
   YAML::Emitter out;

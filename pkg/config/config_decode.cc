@@ -17,6 +17,49 @@ std::string TypeName(const YAML::Node& n) {
   }
 }
 
+// A map key as text. Keys name config entries, so only scalars do; a list, map
+// or null key is an error here (yaml-cpp would throw converting it).
+Result<std::string> KeyText(const YAML::Node& key, const std::string& map_path) {
+  if (key.IsScalar()) return key.Scalar();
+  std::string where = map_path.empty() ? "the config" : "\"" + map_path + "\"";
+  return InvalidArgument(where + " has a key that is " + TypeName(key) + ", not a name");
+}
+
+Result<YAML::Node> MergeAt(const YAML::Node& base, const YAML::Node& overlay,
+                           const std::string& path) {
+  if (!overlay.IsDefined() || overlay.IsNull()) return YAML::Clone(base);
+  if (!base.IsDefined() || !base.IsMap() || !overlay.IsMap()) return YAML::Clone(overlay);
+  // Built afresh rather than by indexing `base`: a const lookup of a key that
+  // `base` lacks yields an invalid node whose every use throws.
+  std::map<std::string, YAML::Node> over;
+  for (const auto& kv : overlay) {
+    BERTH_ASSIGN_OR_RETURN(std::string key, KeyText(kv.first, path));
+    if (!over.emplace(key, kv.second).second) {
+      return InvalidArgument("duplicate key \"" + (path.empty() ? key : path + "." + key) + "\"");
+    }
+  }
+  YAML::Node merged(YAML::NodeType::Map);
+  std::set<std::string> done;
+  for (const auto& kv : base) {
+    BERTH_ASSIGN_OR_RETURN(std::string key, KeyText(kv.first, path));
+    if (!done.insert(key).second) continue;  // Decode reports base duplicates
+    auto it = over.find(key);
+    if (it == over.end()) {
+      merged[key] = YAML::Clone(kv.second);
+    } else {
+      Result<YAML::Node> sub =
+          MergeAt(kv.second, it->second, path.empty() ? key : path + "." + key);
+      if (!sub.ok()) return sub.status();
+      merged[key] = *sub;
+    }
+  }
+  for (const auto& kv : overlay) {
+    std::string key = kv.first.Scalar();  // checked above
+    if (done.insert(key).second) merged[key] = YAML::Clone(kv.second);
+  }
+  return merged;
+}
+
 // Walks one YAML map; each accessor consumes a key, Finish() reports leftovers.
 class MapReader {
  public:
@@ -94,8 +137,12 @@ class MapReader {
     if (!Take(key, &n)) return OkStatus();
     if (n.IsNull()) return OkStatus();
     if (!n.IsMap()) return InvalidArgument(Key(key) + " must be a map, got " + TypeName(n));
+    std::set<std::string> names;
     for (const auto& kv : n) {
-      std::string name = kv.first.as<std::string>();
+      BERTH_ASSIGN_OR_RETURN(std::string name, KeyText(kv.first, Path(key)));
+      if (!names.insert(name).second) {
+        return InvalidArgument("duplicate key \"" + Path(key) + "." + name + "\"");
+      }
       MapReader child(kv.second, Path(key) + "." + name);
       BERTH_RETURN_IF_ERROR(child.Open());
       BERTH_RETURN_IF_ERROR(fn(name, child));
@@ -106,9 +153,12 @@ class MapReader {
 
   Status Finish() const {
     if (!node_.IsMap()) return OkStatus();
+    std::set<std::string> keys;
     for (const auto& kv : node_) {
-      std::string key = kv.first.as<std::string>();
+      BERTH_ASSIGN_OR_RETURN(std::string key, KeyText(kv.first, path_));
       if (!seen_.count(key)) return InvalidArgument("unknown key " + Key(key));
+      // yaml-cpp keeps both; lookups would silently use the first.
+      if (!keys.insert(key).second) return InvalidArgument("duplicate key " + Key(key));
     }
     return OkStatus();
   }
@@ -169,15 +219,8 @@ Status DecodeRuntime(MapReader& r, RuntimeEntry* e) {
 
 }  // namespace
 
-YAML::Node MergeNodes(const YAML::Node& base, const YAML::Node& overlay) {
-  if (!overlay.IsDefined() || overlay.IsNull()) return YAML::Clone(base);
-  if (!base.IsMap() || !overlay.IsMap()) return YAML::Clone(overlay);
-  YAML::Node merged = YAML::Clone(base);
-  for (const auto& kv : overlay) {
-    std::string key = kv.first.as<std::string>();
-    merged[key] = MergeNodes(base[key], kv.second);
-  }
-  return merged;
+Result<YAML::Node> MergeNodes(const YAML::Node& base, const YAML::Node& overlay) {
+  return MergeAt(base, overlay, "");
 }
 
 Result<int> ParseDurationSeconds(const std::string& text) {
@@ -189,6 +232,8 @@ Result<int> ParseDurationSeconds(const std::string& text) {
     size_t start = i;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
     if (i == start) return InvalidArgument("bad duration \"" + text + "\"");
+    // More digits than a year of seconds has would overflow std::stol (it throws).
+    if (i - start > 9) return InvalidArgument("duration \"" + text + "\" too long");
     long n = std::stol(text.substr(start, i - start));
     long unit = 1;
     if (i < text.size()) {

@@ -9,8 +9,11 @@
 
 namespace berth::config {
 
-// Merges `overlay` over `base`: maps key by key (recursively), anything else replaced.
-YAML::Node MergeNodes(const YAML::Node& base, const YAML::Node& overlay);
+// Merges `overlay` over `base`: maps key by key (recursively), anything else
+// replaced; a null overlay value keeps the base. Keys absent from `base` are
+// added. A key that is not a scalar, or one given twice, is InvalidArgument
+// naming its dotted path (yaml-cpp would throw on such keys).
+Result<YAML::Node> MergeNodes(const YAML::Node& base, const YAML::Node& overlay);
 
 // Decodes a merged document over the defaults already in `*config`.
 Status Decode(const YAML::Node& root, Config* config);
