@@ -37,6 +37,16 @@ std::string Scope(const std::string& repo) { return "repository:" + repo + ":pul
 
 }  // namespace
 
+Status PingFailure(const Endpoint& ep, const HttpResult& r) {
+  std::string msg = "registry " + ep.host + " unreachable: " + r.status.message();
+  // A TLS failure on a host that is only tried over verified HTTPS is most
+  // often a plain-HTTP or self-signed registry: say how to allow it.
+  if (r.failure == HttpFailure::kTls && !ep.insecure && !ep.explicit_scheme) {
+    msg += "; " + InsecureRegistryHint(ep.host);
+  }
+  return Unavailable(msg);
+}
+
 std::string RegistryAuth::PingKey(const Endpoint& ep) {
   return ep.host + (ep.explicit_scheme ? "|" + ep.scheme : "|") + (ep.insecure ? "|insecure" : "");
 }
@@ -66,7 +76,7 @@ Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const std::atomic<bool>*
                                     settings_.retry, cancel);
     if (r.failure == HttpFailure::kCancelled) return r.status;
     if (r.failure != HttpFailure::kNone) {
-      last = Unavailable("registry " + ep.host + " unreachable: " + r.status.message());
+      last = PingFailure(ep, r);
       continue;  // an insecure host may answer plain HTTP
     }
     long code = r.response.status;

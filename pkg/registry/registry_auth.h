@@ -24,6 +24,11 @@ struct AuthSettings {
   std::string user_agent = "berth";
 };
 
+// The error of a /v2/ ping that got no HTTP response (`r.failure` is not
+// kNone), naming the host and the cause; a TLS failure on a secure endpoint
+// also says how to mark the registry insecure.
+Status PingFailure(const Endpoint& ep, const HttpResult& r);
+
 class RegistryAuth {
  public:
   explicit RegistryAuth(AuthSettings settings) : settings_(std::move(settings)) {}

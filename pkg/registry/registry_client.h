@@ -5,7 +5,9 @@
 //    mirrors in order, then the host itself (docker.io means registry-1.docker.io).
 //    An insecure host is spoken to over HTTPS without certificate checks, falling
 //    back to plain HTTP when the TLS handshake fails; a mirror written with an
-//    explicit "http://" is plain HTTP.
+//    explicit "http://" is plain HTTP. A loopback host (localhost, 127.0.0.0/8,
+//    ::1) is insecure without configuration, as in docker; for any other host a
+//    failed TLS handshake's error says how to mark it insecure.
 //  - Authentication follows the registry's /v2/ challenge: Basic, or Bearer via the
 //    token endpoint (service + scope, anonymous or with the pull's credentials).
 //    Tokens are cached per (realm, service, scope, credential identity) until they

@@ -1,6 +1,10 @@
 #include "pkg/registry/registry_endpoints.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+
+#include <cctype>
 
 #include "pkg/registry/digest.h"
 
@@ -31,7 +35,44 @@ bool ValidHostPort(std::string_view h) {
   return true;
 }
 
+// The host part of "host[:port]" or "[v6][:port]"; a bare v6 address stays whole.
+std::string HostOnly(std::string_view host_port) {
+  if (host_port.starts_with("[")) {
+    size_t close = host_port.find(']');
+    return std::string(
+        host_port.substr(1, close == std::string_view::npos ? host_port.npos : close - 1));
+  }
+  size_t colon = host_port.find(':');
+  if (colon != std::string_view::npos && host_port.find(':', colon + 1) != std::string_view::npos) {
+    return std::string(host_port);  // more than one ':': an unbracketed v6 address
+  }
+  return std::string(host_port.substr(0, colon));
+}
+
 }  // namespace
+
+bool IsLoopbackHost(std::string_view host_port) {
+  std::string host = HostOnly(host_port);
+  std::string lower = host;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "localhost" || lower == "localhost.") return true;
+  in_addr v4{};
+  // inet_aton, not inet_pton: it reads "127.1" the way the resolver (and curl) do.
+  if (inet_aton(host.c_str(), &v4) != 0) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::string InsecureRegistryHint(std::string_view host) {
+  const std::string h = Sanitize(host);
+  return "if " + h + " speaks plain HTTP or uses a certificate this node does not trust, " +
+         "mark it insecure in berth's config (e.g. a drop-in in /etc/berth/berth.yaml.d/): " +
+         "registries: {\"" + h + "\": {insecure: true}}";
+}
 
 std::string UpstreamHost(std::string_view domain) {
   if (domain == "docker.io" || domain == "index.docker.io") return "registry-1.docker.io";
@@ -67,6 +108,7 @@ Result<Endpoint> ParseMirror(std::string_view mirror, const RegistryHostConfigs&
   }
   ep.host = std::string(host);
   if (const RegistryHostConfig* cfg = FindHost(hosts, ep.host)) ep.insecure = cfg->insecure;
+  ep.insecure = ep.insecure || IsLoopbackHost(ep.host);
   return ep;
 }
 
@@ -87,7 +129,7 @@ std::vector<Endpoint> EndpointsFor(std::string_view domain, const RegistryHostCo
   Endpoint up;
   up.host = UpstreamHost(domain);
   up.scheme = "https";
-  up.insecure = cfg != nullptr && cfg->insecure;
+  up.insecure = (cfg != nullptr && cfg->insecure) || IsLoopbackHost(up.host);
   out.push_back(std::move(up));
   return out;
 }

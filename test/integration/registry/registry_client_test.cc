@@ -127,6 +127,53 @@ TEST_F(RegistryClientIT, MissingImageIsNotFound) {
   EXPECT_EQ(plan.status().code(), Code::kNotFound) << plan.status().ToString();
 }
 
+// No `insecure` configured: a registry named by a loopback address is tried
+// over HTTPS, then plain HTTP, as docker does (issue 12: it failed with "wrong
+// version number").
+TEST_F(RegistryClientIT, LoopbackRegistryNeedsNoInsecureConfig) {
+  RegistryClientOptions o = Options();
+  o.hosts.clear();
+  RegistryClient client(o);
+  const std::string port = RegistryEnv::Get("OPEN_REGISTRY").substr(sizeof("127.0.0.1:") - 1);
+  int n = 0;
+  for (const std::string& host : {"127.0.0.1:" + port, "localhost:" + port}) {
+    auto plan = client.ResolveManifest(Ref(host + "/berth-test/busybox:latest"));
+    ASSERT_TRUE(plan.ok()) << host << ": " << plan.status().ToString();
+    EXPECT_EQ(plan->source, "http://" + host);
+    EXPECT_EQ(plan->manifest_digest, RegistryEnv::Get("IMAGE_BUSYBOX_DIGEST"));
+    auto config = client.FetchConfig(*plan);
+    EXPECT_TRUE(config.ok()) << host << ": " << config.status().ToString();
+    Status s = client.FetchBlob(*plan, plan->layers.at(0), dir_ + "/layer" + std::to_string(n++));
+    EXPECT_TRUE(s.ok()) << host << ": " << s.ToString();
+  }
+}
+
+// A host not named as loopback gets no fallback, and its error says which
+// config key allows it. "0.0.0.0" is not a loopback name, yet on Linux a
+// connection to it reaches this machine's 127.0.0.1 listener: the test's
+// traffic stays on loopback.
+TEST_F(RegistryClientIT, PlainHttpRegistryNotNamedLoopbackSaysHowToMarkItInsecure) {
+  RegistryClientOptions o = Options();
+  o.hosts.clear();
+  const std::string port = RegistryEnv::Get("OPEN_REGISTRY").substr(sizeof("127.0.0.1:") - 1);
+  const std::string host = "0.0.0.0:" + port;
+  {
+    RegistryClient client(o);
+    auto plan = client.ResolveManifest(Ref(host + "/berth-test/busybox:latest"));
+    ASSERT_FALSE(plan.ok());
+    EXPECT_EQ(plan.status().code(), Code::kUnavailable) << plan.status().ToString();
+    EXPECT_NE(plan.status().message().find("registries: {\"" + host + "\": {insecure: true}}"),
+              std::string::npos)
+        << plan.status().ToString();
+  }
+  // And doing what it says works.
+  o.hosts[host].insecure = true;
+  RegistryClient client(o);
+  auto plan = client.ResolveManifest(Ref(host + "/berth-test/busybox:latest"));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->source, "http://" + host);
+}
+
 TEST_F(RegistryClientIT, MirrorServesAnotherRegistrysName) {
   RegistryClientOptions o = Options();
   // A dead mirror first: it is skipped, the next mirror serves; gcr.io is never asked.
