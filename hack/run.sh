@@ -5,6 +5,7 @@
 # pod network, like CRI-O's and containerd's packages ship one.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/cni-default-network.sh"
 cd "$BERTH_ROOT"
 
 bash hack/install-deps.sh
@@ -17,11 +18,6 @@ if [ ! -e /etc/berth/berth.yaml ]; then
 fi
 conf_dir=$("$build/cmd/berthd/berthd" config | sed -n 's/^  conf_dir: //p')
 conf_dir=${conf_dir:-/etc/cni/net.d}
-if ! ls "$conf_dir"/*.conflist "$conf_dir"/*.conf "$conf_dir"/*.json >/dev/null 2>&1; then
-  if [ -f config/10-berth-bridge.conflist ]; then
-    install -D -m 0644 config/10-berth-bridge.conflist "$conf_dir/10-berth-bridge.conflist"
-    echo "run.sh: installed default pod network $conf_dir/10-berth-bridge.conflist"
-  fi
-fi
+berth_install_default_network "$conf_dir" config/10-berth-bridge.conflist
 install -D -m 0755 "$build/cmd/berth-pause/berth-pause" /usr/local/libexec/berth/berth-pause
 exec "$build/cmd/berthd/berthd" "$@"
