@@ -15,6 +15,8 @@ packages=(
   runc conmon containernetworking-plugins iptables iproute2 util-linux procps
   # tests: a local registry, test images from busybox, htpasswd for Basic auth
   docker-registry busybox-static apache2-utils curl jq python3 zstd
+  # conformance: critest's images are built offline (../shared/tools/critest-images/build.sh)
+  skopeo umoci gcc libc6-dev
   # Windows platform module: cross compiler and wine to run its tests
   g++-mingw-w64-x86-64-posix wine64
 )
