@@ -2,6 +2,7 @@
 // succeeds, and the undo stack runs in reverse unless the container exists.
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
+#include <spdlog/fmt/ranges.h>
 
 #include <filesystem>
 
@@ -260,7 +261,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
 
   // 5. Write before you act: config.json with every CRI field as annotations.
   stage("writing config.json");
-  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps, oci::EffectiveCapabilities(config, pod));
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
+                         oci::EffectiveCapabilities(config, pod, node_.held_capabilities));
   BERTH_ASSIGN_OR_RETURN(auto seccomp_choice,
                          SeccompChoice(config.linux().security_context(), cname));
   const bool privileged = config.linux().security_context().privileged();
@@ -273,6 +275,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   spec.image = DefaultsOf(*image);
   spec.pod = pod;
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
+  spec.node = node_;
   spec.supports_recursive_read_only = features_.count(c->runtime_name) > 0 &&
                                       features_.at(c->runtime_name).recursive_read_only;
   // PID mode TARGET joins another container's PID namespace.
@@ -294,8 +297,13 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
     it = it->first.starts_with("io.berth.internal.") ? spec.annotations.erase(it) : std::next(it);
   }
   for (const auto& [k, v] : ContainerAnnotations(*c)) spec.annotations[k] = v;
-  Result<nlohmann::json> spec_json = oci::BuildContainerSpec(spec);
+  std::vector<std::string> degraded;
+  Result<nlohmann::json> spec_json = oci::BuildContainerSpec(spec, &degraded);
   if (!spec_json.ok()) return spec_json.status().WithContext("container " + cname);
+  if (!degraded.empty()) {
+    spdlog::info("container {} ({}): this node cannot honour, left out: {}", c->name, c->id,
+                 fmt::join(degraded, "; "));
+  }
   BERTH_RETURN_IF_ERROR(WriteFileAtomic(c->bundle_dir + "/config.json", spec_json->dump(2), 0600));
   RecordProcessUser((*spec_json)["process"], c.get());
   containers_.Write([&] { c->state = rt::CONTAINER_CREATED; });
@@ -303,9 +311,15 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
 
   BERTH_CRASH_POINT("container-create/after-config");
 
-  // 6. The log directory is the kubelet's, but may not exist yet.
+  // 6. The log directory is the kubelet's, but may not exist yet. A log file
+  // a failed creation leaves behind would count as an earlier attempt for the
+  // kubelet (it derives restartCount from the numbered files), so it goes
+  // with the rest unless it was there before.
   std::string log_parent = std::filesystem::path(c->log_path).parent_path();
   BERTH_RETURN_IF_ERROR(MkdirAll(log_parent, 0755));
+  if (!std::filesystem::exists(c->log_path)) {
+    undo.Push("remove log file", [&] { (void)unlink(c->log_path.c_str()); });
+  }
 
   // 7. Create the container through conmon (not started yet).
   stage("creating container");

@@ -2,6 +2,9 @@
 // it) and ReopenContainerLog (conmon reopens the log after rotation).
 #include <google/protobuf/util/json_util.h>
 
+#include <spdlog/fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
 #include "daemon/server.h"
 #include "pkg/oci/conmon.h"
 #include "pkg/oci/container_spec.h"
@@ -22,6 +25,11 @@ Status Server::UpdateContainerResources(const rt::UpdateContainerResourcesReques
   }
   Result<nlohmann::json> resources = oci::ResourcesToOci(req.linux());
   if (!resources.ok()) return resources.status().WithContext("container " + c->id);
+  if (std::vector<std::string> left_out = oci::FitResourcesToNode(&*resources, node_);
+      !left_out.empty()) {
+    spdlog::info("container {}: this node cannot honour, left out of the update: {}", c->id,
+                 fmt::join(left_out, "; "));
+  }
   BERTH_RETURN_IF_ERROR(
       RuntimeFor(*c).Update(c->id, resources->dump()).WithContext("container " + c->id));
   containers_.Write([&] { c->resources = req.linux(); });
@@ -35,7 +43,8 @@ Status Server::ReopenContainerLog(const rt::ReopenContainerLogRequest& req,
   if (containers_.Read([&] { return c->state; }) != rt::CONTAINER_RUNNING) {
     return FailedPrecondition("container " + c->id + " is not running");
   }
-  return oci::ConmonDriver::ReopenLog(c->bundle_dir).WithContext("container " + c->id);
+  return oci::ConmonDriver::ReopenLog(c->bundle_dir, c->log_path, std::chrono::seconds(10))
+      .WithContext("container " + c->id);
 }
 
 }  // namespace berth::daemon

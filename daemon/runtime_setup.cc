@@ -8,6 +8,7 @@
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
 #include <spdlog/spdlog.h>
+#include <spdlog/fmt/ranges.h>
 
 namespace berth::daemon {
 
@@ -75,6 +76,12 @@ Status Server::InitRuntime() {
   routing_.untrusted_runtime = config_.untrusted_runtime;
   routing_.default_workload_trust = config_.default_workload_trust;
   routing_.untrusted_fallback_to_trusted = config_.untrusted_fallback_to_trusted;
+
+  node_ = oci::ProbeNode();
+  spdlog::info("node: cgroup {} with controllers [{}], swap accounting {}; capabilities not held: [{}]",
+               node_.cgroups.ModeName(), fmt::join(node_.cgroups.controllers, ","),
+               node_.cgroups.swap_accounting ? "on" : "off",
+               fmt::join(oci::CapabilityNames(~node_.held_capabilities), ","));
 
   pause_binary_ = FindPauseBinary();
   if (pause_binary_.empty()) spdlog::warn("berth-pause not found: pods cannot start");

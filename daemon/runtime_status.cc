@@ -52,7 +52,16 @@ Status Server::RuntimeStatus(const runtime::v1::StatusRequest& req,
     h->mutable_features()->set_user_namespaces(f->second.user_namespaces &&
                                                f->second.idmap_mounts);
   }
-  if (req.verbose()) (*resp->mutable_info())["config"] = config::ToJson(config_);
+  if (req.verbose()) {
+    (*resp->mutable_info())["config"] = config::ToJson(config_);
+    // What the specs are built within, as probed at start-up.
+    nlohmann::json node = node_.ToJson();
+    for (const auto& [name, f] : features_) {
+      nlohmann::json raw = nlohmann::json::parse(f.raw, nullptr, false);
+      node["runtime_features"][name] = raw.is_discarded() ? nlohmann::json(f.raw) : raw;
+    }
+    (*resp->mutable_info())["node"] = node.dump();
+  }
   return OkStatus();
 }
 

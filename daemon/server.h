@@ -19,6 +19,7 @@
 #include "pkg/config/config.h"
 #include "pkg/oci/container_spec.h"
 #include "pkg/oci/exit_file.h"
+#include "pkg/oci/node_profile.h"
 #include "pkg/oci/runtime_cli.h"
 #include "pkg/oci/runtime_router.h"
 #include "runtime/v1/api.pb.h"
@@ -166,6 +167,9 @@ class Server {
   std::unique_ptr<oci::ExitWatcher> exit_watcher_;
   // `runtime features` per handler, probed once at start (for Status).
   std::map<std::string, oci::RuntimeFeatures> features_;
+  // cgroup layout and controllers, the daemon's capabilities: probed once at
+  // start; every container spec is built within them.
+  oci::NodeProfile node_;
 
   const config::Config config_;
   const std::string config_path_;

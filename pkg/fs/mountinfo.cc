@@ -65,6 +65,7 @@ Result<std::vector<MountInfo>> ParseMountInfo(std::string_view text) {
     m.mount_point = Unescape(f[4]);
     m.fstype = Unescape(f[sep + 1]);
     if (sep + 2 < f.size()) m.source = Unescape(f[sep + 2]);
+    if (sep + 3 < f.size()) m.super_options = Unescape(f[sep + 3]);
     mounts.push_back(std::move(m));
   }
   return mounts;

@@ -16,6 +16,7 @@ struct MountInfo {
   std::string mount_point;  // where it is mounted, octal escapes decoded
   std::string fstype;
   std::string source;
+  std::string super_options;  // per-superblock options ("rw,cpu,cpuacct" for cgroup v1)
 };
 
 // Parses mountinfo text (proc(5) format); a malformed line is InvalidArgument

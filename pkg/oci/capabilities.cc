@@ -100,11 +100,54 @@ int KnownCapabilityCount() {
   return static_cast<int>(kCapabilities.size());
 }
 
-std::vector<std::string> AllCapabilities() {
+Result<CapabilityMask> ParseHeldCapabilities(std::string_view status) {
+  // "CapEff:\t000001fffeffffff"
+  auto field = [&](std::string_view key) -> std::optional<CapabilityMask> {
+    size_t pos = 0;
+    while (pos < status.size()) {
+      size_t end = status.find('\n', pos);
+      std::string_view line = status.substr(pos, end == std::string_view::npos ? end : end - pos);
+      pos = end == std::string_view::npos ? status.size() : end + 1;
+      if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') continue;
+      std::string_view hex = line.substr(key.size() + 1);
+      while (!hex.empty() && (hex.front() == '\t' || hex.front() == ' ')) hex.remove_prefix(1);
+      if (hex.empty() || hex.size() > 16) return std::nullopt;
+      CapabilityMask v = 0;
+      for (char c : hex) {
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+        if (d < 0) return std::nullopt;
+        v = (v << 4) | static_cast<CapabilityMask>(d);
+      }
+      return v;
+    }
+    return std::nullopt;
+  };
+  std::optional<CapabilityMask> eff = field("CapEff"), bnd = field("CapBnd");
+  if (!eff || !bnd) return InvalidArgument("process status has no readable CapEff and CapBnd lines");
+  return *eff & *bnd;
+}
+
+CapabilityMask ProbeHeldCapabilities() {
+  FILE* f = fopen("/proc/self/status", "re");
+  if (f == nullptr) return kEveryCapability;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  fclose(f);
+  Result<CapabilityMask> held = ParseHeldCapabilities(text);
+  return held.ok() ? *held : kEveryCapability;
+}
+
+std::vector<std::string> CapabilityNames(CapabilityMask mask) {
   std::vector<std::string> out;
-  for (int i = 0; i <= KernelLastCap(); ++i) out.push_back(CapabilityName(i));
+  for (int i = 0; i <= KernelLastCap(); ++i) {
+    if (mask & (CapabilityMask{1} << i)) out.push_back(CapabilityName(i));
+  }
   return out;
 }
+
+std::vector<std::string> AllCapabilities(CapabilityMask held) { return CapabilityNames(held); }
 
 std::vector<std::string> DefaultCapabilities() {
   std::set<int> nums;
@@ -115,7 +158,8 @@ std::vector<std::string> DefaultCapabilities() {
 }
 
 Result<std::vector<std::string>> EffectiveCapabilities(const runtime::v1::ContainerConfig& config,
-                                                       const PodContext& pod) {
+                                                       const PodContext& pod, CapabilityMask held,
+                                                       std::vector<std::string>* not_held) {
   const auto& sc = config.linux().security_context();
   const std::string who = "container " + Quote(config.metadata().name());
   if (sc.privileged()) {
@@ -123,7 +167,7 @@ Result<std::vector<std::string>> EffectiveCapabilities(const runtime::v1::Contai
       return InvalidArgument(who +
                              ": security_context.privileged is set but the pod is not privileged");
     }
-    return AllCapabilities();
+    return AllCapabilities(held);
   }
   // Collects the numbers of one list; "ALL" is reported through *all.
   auto parse = [&](const google::protobuf::RepeatedPtrField<std::string>& list, const char* field,
@@ -159,11 +203,19 @@ Result<std::vector<std::string>> EffectiveCapabilities(const runtime::v1::Contai
   if (drop_all) caps.clear();
   for (int n : drop) caps.erase(n);
   if (add_all) {
-    for (const auto& c : AllCapabilities()) caps.insert(*CapabilityNumber(c));
+    for (const auto& c : AllCapabilities(held)) caps.insert(*CapabilityNumber(c));
   }
   for (int n : add) caps.insert(n);
+  // What the daemon does not hold it cannot hand on: asking would make the
+  // runtime fail the whole container, so it is left out and reported.
   std::vector<std::string> out;
-  for (int n : caps) out.push_back(CapabilityName(n));
+  for (int n : caps) {
+    if (held & (CapabilityMask{1} << n)) {
+      out.push_back(CapabilityName(n));
+    } else if (not_held != nullptr) {
+      not_held->push_back(CapabilityName(n));
+    }
+  }
   return out;
 }
 

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "pkg/fs/scoped_fd.h"
 #include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
@@ -292,7 +295,36 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   return ConmonCreated{*pid, *conmon_pid};
 }
 
-Status ConmonDriver::ReopenLog(const std::string& bundle) { return WriteCtl(bundle, "2 0 0\n"); }
+Status ConmonDriver::ReopenLog(const std::string& bundle, const std::string& log_path,
+                               std::chrono::milliseconds timeout) {
+  // conmon reopens on its own schedule; the caller (the kubelet's log
+  // rotation) expects the new file once we answer. Watch the directory before
+  // asking, so the creation cannot slip between the request and the watch.
+  const std::string dir = log_path.substr(0, log_path.find_last_of('/'));
+  ScopedFd watch(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!watch.valid()) return ErrnoError("inotify_init1", errno);
+  if (inotify_add_watch(watch.get(), dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
+    return ErrnoError("watch log directory " + dir, errno);
+  }
+  BERTH_RETURN_IF_ERROR(WriteCtl(bundle, "2 0 0\n"));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    struct stat st;
+    if (stat(log_path.c_str(), &st) == 0) return OkStatus();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                      std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return DeadlineExceeded("conmon did not reopen the log " + log_path + " within " +
+                              std::to_string(timeout.count()) + " ms");
+    }
+    pollfd p{watch.get(), POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) > 0) {
+      char buf[4096];
+      while (read(watch.get(), buf, sizeof buf) > 0) {
+      }
+    }
+  }
+}
 
 Status ConmonDriver::ResizeTerminal(const std::string& bundle, uint16_t height, uint16_t width) {
   return WriteCtl(bundle, "1 " + std::to_string(height) + " " + std::to_string(width) + "\n");

@@ -74,9 +74,12 @@ class ConmonDriver {
   // (DeadlineExceeded), conmon could not start (Internal).
   Result<ConmonCreated> Create(const OciRuntime& runtime, const ConmonCreateRequest& req) const;
 
-  // Asks conmon to reopen the container's log file (after rotation).
-  // FailedPrecondition when no conmon listens on the bundle's ctl fifo.
-  static Status ReopenLog(const std::string& bundle);
+  // Asks conmon to reopen the container's log file (after rotation) and
+  // returns once `log_path` exists again. FailedPrecondition when no conmon
+  // listens on the bundle's ctl fifo; DeadlineExceeded when the file does not
+  // appear within `timeout`.
+  static Status ReopenLog(const std::string& bundle, const std::string& log_path,
+                          std::chrono::milliseconds timeout);
   static Status ResizeTerminal(const std::string& bundle, uint16_t height, uint16_t width);
 
   static std::string AttachSocketPath(const std::string& bundle) { return bundle + "/attach"; }

@@ -173,7 +173,8 @@ Result<json> Namespaces(const ContainerSpecOptions& o, const std::string& who) {
 
 }  // namespace
 
-Result<json> BuildContainerSpec(const ContainerSpecOptions& o) {
+Result<json> BuildContainerSpec(const ContainerSpecOptions& o, std::vector<std::string>* degraded) {
+  std::vector<std::string> left_out;
   const auto& c = o.config;
   const auto& sc = c.linux().security_context();
   const std::string who = internal::Who(o.name.empty() ? c.metadata().name() : o.name);
@@ -196,10 +197,17 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o) {
   BERTH_ASSIGN_OR_RETURN(ResolvedUser user, ResolveUser(o.rootfs, c, o.image, o.pod));
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> env, ProcessEnv(o, user, who));
   BERTH_ASSIGN_OR_RETURN(std::string cwd, ProcessCwd(c, o.image, who));
-  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps, EffectiveCapabilities(c, o.pod));
+  std::vector<std::string> caps_not_held;
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
+                         EffectiveCapabilities(c, o.pod, o.node.held_capabilities, &caps_not_held));
+  for (const std::string& cap : caps_not_held) left_out.push_back(cap + " (berthd does not hold it)");
   auto oom = ClampOomScoreAdj(static_cast<int>(c.linux().resources().oom_score_adj()),
                               o.clamp_oom_score_adj, o.own_oom_score_adj);
   if (!oom.ok()) return oom.status().WithContext(who);
+  if (*oom != c.linux().resources().oom_score_adj()) {
+    left_out.push_back("oom_score_adj " + std::to_string(c.linux().resources().oom_score_adj()) +
+                       " raised to " + std::to_string(*oom) + " (below berthd's own)");
+  }
   BERTH_ASSIGN_OR_RETURN(std::string apparmor, internal::AppArmorProfile(c, host));
 
   json process{
@@ -228,6 +236,7 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o) {
   if (!resources.ok()) return resources.status().WithContext(who);
   BERTH_ASSIGN_OR_RETURN(internal::DevicePlan devices, internal::ContainerDevices(c, who));
   (*resources)["devices"] = devices.cgroup_rules;
+  for (std::string& what : FitResourcesToNode(&*resources, o.node)) left_out.push_back(std::move(what));
 
   // 4. Mounts (may create host directories: do it after every check).
   BERTH_ASSIGN_OR_RETURN(internal::MountPlan mounts, internal::ContainerMounts(o));
@@ -269,6 +278,7 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o) {
       {"linux", linux_},
   };
   if (!o.pod.uts_ns_path.empty() && !o.pod.hostname.empty()) spec["hostname"] = o.pod.hostname;
+  if (degraded != nullptr) *degraded = std::move(left_out);
   return spec;
 }
 

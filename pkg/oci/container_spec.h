@@ -24,6 +24,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pkg/base/status.h"
+#include "pkg/oci/capabilities.h"
+#include "pkg/oci/node_profile.h"
 #include "pkg/oci/sandbox_spec.h"
 #include "runtime/v1/api.pb.h"
 
@@ -97,14 +99,20 @@ struct ContainerSpecOptions {
   // nullopt = detect on this host (/sys/module/apparmor/parameters/enabled,
   // /sys/fs/selinux); tests set them.
   std::optional<bool> apparmor_enabled, selinux_enabled;
+  // What the node offers (cgroup controllers, the daemon's capabilities): the
+  // spec asks for nothing beyond it. Unprobed (the default) = no limits.
+  NodeProfile node;
 };
 
 // The container's capability set ("CAP_CHOWN", ...): the runtime's defaults
 // with CRI add/drop applied ("ALL" in either list, add wins over drop as in
-// Kubernetes), or every capability the kernel knows for privileged
-// containers. InvalidArgument names an unknown capability.
+// Kubernetes), or every capability the daemon holds for privileged
+// containers; always within `held`. The ones asked for but not held are
+// appended to *not_held (when given) for a log line. InvalidArgument names an
+// unknown capability.
 Result<std::vector<std::string>> EffectiveCapabilities(const runtime::v1::ContainerConfig& config,
-                                                       const PodContext& pod);
+                                                       const PodContext& pod, CapabilityMask held,
+                                                       std::vector<std::string>* not_held = nullptr);
 
 // Checks the parts of a ContainerConfig that need no image or rootfs
 // (metadata, paths, devices, capabilities, resources, seccomp/apparmor/
@@ -120,8 +128,10 @@ Result<ResolvedUser> ResolveUser(const std::string& rootfs, const runtime::v1::C
 
 // Builds config.json. May create directories on the host: a missing mount
 // host path (as the kubelet expects) and the anonymous image volumes under
-// volumes_dir.
-Result<nlohmann::json> BuildContainerSpec(const ContainerSpecOptions& options);
+// volumes_dir. What the node cannot honour (options.node) is left out and
+// described in *degraded, when given, for the caller's log line.
+Result<nlohmann::json> BuildContainerSpec(const ContainerSpecOptions& options,
+                                          std::vector<std::string>* degraded = nullptr);
 
 // The OCI LinuxResources object for CRI resources (used by
 // UpdateContainerResources and by BuildContainerSpec).

@@ -188,7 +188,8 @@ Status CheckDevices(const runtime::v1::ContainerConfig& c, const std::string& wh
 Status CheckSecurityContext(const runtime::v1::ContainerConfig& c, const PodContext& pod,
                             const HostSecurity& host, const std::string& who) {
   const auto& sc = c.linux().security_context();
-  BERTH_RETURN_IF_ERROR(EffectiveCapabilities(c, pod).status());
+  // Names only: what the node holds is applied when the spec is built.
+  BERTH_RETURN_IF_ERROR(EffectiveCapabilities(c, pod, kEveryCapability).status());
   if (sc.capabilities().add_ambient_capabilities_size() > 0) {
     return Unimplemented(who + ": capabilities.add_ambient_capabilities is not supported yet");
   }

@@ -78,6 +78,11 @@ bool IsNotExistError(std::string_view text) {
   return text.find("does not exist") != std::string_view::npos;
 }
 
+bool IsNotRunningError(std::string_view text) {
+  return text.find("not running") != std::string_view::npos ||
+         text.find("process already finished") != std::string_view::npos;
+}
+
 Result<ContainerState> ParseState(std::string_view json_text) {
   nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -177,7 +182,12 @@ Status OciRuntime::Kill(const std::string& id, int signal, bool all) const {
   if (all) args.push_back("--all");
   args.push_back(id);
   args.push_back(std::to_string(signal));
-  return Run("kill", id, std::move(args)).status();
+  Status s = Run("kill", id, std::move(args)).status();
+  // A process that exited between our look and the signal: nothing left to
+  // signal, and conmon's exit file records how it ended (runc says "container
+  // not running", crun and runsc "process already finished"/"not running").
+  if (!s.ok() && s.code() == Code::kInternal && IsNotRunningError(s.message())) return OkStatus();
+  return s;
 }
 
 Status OciRuntime::Delete(const std::string& id, bool force) const {
@@ -213,13 +223,17 @@ Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& pr
   spec.argv.push_back(id);
   spec.timeout = timeout;
   spec.output_limit = output_limit;
+  // The exec'd command lives in the container, outside the runtime's process
+  // group: a timeout kills it by pid first, while `runc exec` is still its
+  // parent and reaps it (killed after it, the command would linger as a
+  // zombie under the node's init, still visible in the container).
+  spec.on_timeout = [&pid_file] {
+    if (Result<pid_t> pid = ReadPidFile(pid_file); pid.ok() && *pid > 1) ::kill(*pid, SIGKILL);
+  };
   auto r = RunProcess(spec);
   if (!r.ok()) {
-    // The exec'd process lives in the container, outside the runtime's
-    // process group: a timeout must kill it by pid.
-    if (r.status().code() == Code::kDeadlineExceeded) {
-      if (Result<pid_t> pid = ReadPidFile(pid_file); pid.ok() && *pid > 1) ::kill(*pid, SIGKILL);
-    }
+    // If the pid file came only after the first kill, try again.
+    if (r.status().code() == Code::kDeadlineExceeded) spec.on_timeout();
     return r.status().WithContext(name_ + " exec " + id);
   }
   ExecOutput out;

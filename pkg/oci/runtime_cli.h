@@ -100,5 +100,8 @@ std::string CleanRuntimeError(std::string_view stderr_text);
 
 // Whether a runtime error text means "this container does not exist".
 bool IsNotExistError(std::string_view text);
+// Whether it means "the container's process has already exited" (a kill that
+// came too late).
+bool IsNotRunningError(std::string_view text);
 
 }  // namespace berth::oci

@@ -286,6 +286,14 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     if (child_done) exited = true;
   }
   CloseFd(in_fd);
+  if (timed_out && spec.on_timeout) {
+    spec.on_timeout();
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      while (poll(&p, 1, static_cast<int>(spec.timeout_grace.count())) < 0 && errno == EINTR) {
+      }
+    }
+  }
   if (timed_out) {
     KillChild(pid, spec.new_process_group);
   }

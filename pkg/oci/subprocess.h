@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ struct ProcessSpec {
   size_t output_limit = 4 << 20;
   // Put the child in its own process group so a timeout kills its helpers too.
   bool new_process_group = true;
+  // Called once the timeout has passed, before the child is killed, with up
+  // to `timeout_grace` for the child to end by itself. For a child that
+  // supervises another process (`runc exec` waits for the exec'd command):
+  // killing that process first lets the child reap it and exit, instead of
+  // leaving an orphan for init to reap whenever it gets to it.
+  std::function<void()> on_timeout;
+  std::chrono::milliseconds timeout_grace{std::chrono::seconds(2)};
 };
 
 struct ProcessResult {

@@ -46,13 +46,15 @@ void ContainerTest::TearDown() {
   if (getenv("BERTH_TEST_SHOW_LOG")) std::cerr << d_->Log();
 }
 
-std::string ContainerTest::RunPod(const std::string& name, rt::PodSandboxConfig* config_out) {
+std::string ContainerTest::RunPod(const std::string& name, rt::PodSandboxConfig* config_out,
+                                  bool privileged) {
   rt::PodSandboxConfig c;
   c.mutable_metadata()->set_name(name);
   c.mutable_metadata()->set_namespace_("default");
   c.mutable_metadata()->set_uid("uid-" + name);
   c.set_log_directory(log_dir());
   c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(rt::NODE);
+  c.mutable_linux()->mutable_security_context()->set_privileged(privileged);
   rt::RunPodSandboxRequest req;
   *req.mutable_config() = c;
   rt::RunPodSandboxResponse resp;

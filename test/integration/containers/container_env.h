@@ -22,7 +22,8 @@ class ContainerTest : public ::testing::Test {
   static std::string BusyboxRef();
 
   // A host-network pod named `name` (no CNI needed); returns its ID.
-  std::string RunPod(const std::string& name, runtime::v1::PodSandboxConfig* config_out = nullptr);
+  std::string RunPod(const std::string& name, runtime::v1::PodSandboxConfig* config_out = nullptr,
+                     bool privileged = false);
   // A container config running `cmd` from busybox, logging to <name>.log.
   runtime::v1::ContainerConfig Config(const std::string& name, std::vector<std::string> cmd);
   grpc::Status Create(const std::string& pod, const runtime::v1::ContainerConfig& c,

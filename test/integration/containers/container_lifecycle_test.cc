@@ -150,10 +150,11 @@ TEST_F(ContainerTest, ExecSyncTimeoutKillsTheCommandAndReportsDeadlineExceeded) 
   rt::ExecSyncResponse out;
   grpc::Status s = Exec(id, {"/bin/sh", "-c", "echo started > /tmp/marker; exec sleep 300"}, 1, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << s.error_message();
-  // The timed-out command is gone: only the container's own sleep is left.
+  // The timed-out command is gone, not even a zombie (whose args are empty,
+  // so count by name): only the container's own sleep is left.
   out.Clear();
-  ASSERT_TRUE(Exec(id, {"/bin/sh", "-c", "cat /tmp/marker; ps -o args | grep -c '[s]leep 300'"}, 10, &out).ok());
-  EXPECT_EQ(out.stdout(), "started\n0\n");
+  ASSERT_TRUE(Exec(id, {"/bin/sh", "-c", "cat /tmp/marker; ps -o comm | grep -c '^sleep'"}, 10, &out).ok());
+  EXPECT_EQ(out.stdout(), "started\n1\n");
   // Exec in a stopped container is refused.
   ASSERT_TRUE(Stop(id, 0).ok());
   s = Exec(id, {"true"}, 5, &out);
@@ -217,12 +218,29 @@ TEST_F(ContainerTest, ReopenContainerLogWritesToANewFileAfterRotation) {
   rt::ReopenContainerLogResponse resp;
   grpc::Status s = d_->runtime().ReopenContainerLog(Ctx().get(), req, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
+  // The kubelet (and critest) look for the new file as soon as the call returns.
+  EXPECT_TRUE(fs::exists(log)) << "the new log file must exist when ReopenContainerLog returns";
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!has_lines(log) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(has_lines(log)) << "conmon did not reopen the log";
   EXPECT_THAT(LogText("talker"), HasSubstr("tick"));
+}
+
+// The kubelet counts the numbered log files of a container to rebuild its
+// restartCount: a create that failed in the runtime must not leave one.
+TEST_F(ContainerTest, FailedCreateLeavesNoLogFile) {
+  std::string pod = RunPod("nolog");
+  std::string id;
+  grpc::Status s = Create(pod, Config("missing", {"/no/such/program"}), &id);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error_message(), HasSubstr("/no/such/program"));
+  EXPECT_FALSE(fs::exists(log_dir() + "/missing.log"));
+  // The same name is free again, and a good create of it logs normally.
+  std::string ok = CreateAndStart(pod, Config("missing", {"/bin/sh", "-c", "echo fine"}));
+  WaitExited(ok);
+  EXPECT_EQ(LogText("missing"), "fine\n");
 }
 
 TEST_F(ContainerTest, ListFiltersAndPrefixesFindTheRightContainers) {

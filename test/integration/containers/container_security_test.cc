@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "test/integration/containers/container_env.h"
 
 namespace berth::testing {
@@ -15,6 +17,13 @@ namespace {
 namespace rt = runtime::v1;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
 
 std::string SeccompProfile(const std::string& name) {
   return std::string(BERTH_SOURCE_DIR) + "/test/testdata/seccomp/" + name;
@@ -107,6 +116,92 @@ TEST_F(ContainerSecurityTest, CapabilitiesAddAndDropShowInProcStatus) {
   grpc::Status s = Create(pod, bad, &id);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("CAP_FLY"));
+}
+
+// CapEff & CapBnd of a process, as 16 hex digits (what "CapEff:" shows).
+std::string HeldCapabilitiesOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  uint64_t eff = 0, bnd = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) == 0) eff = std::stoull(line.substr(7), nullptr, 16);
+    if (line.rfind("CapBnd:", 0) == 0) bnd = std::stoull(line.substr(7), nullptr, 16);
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(eff & bnd));
+  return buf;
+}
+
+// "All capabilities" is all berthd holds: on this machine the bounding set
+// lacks CAP_SYS_RESOURCE, and asking runc for it fails the container.
+TEST_F(ContainerSecurityTest, AllCapabilitiesAndPrivilegedGetWhatBerthdHolds) {
+  const std::string held = HeldCapabilitiesOf(d_->pid());
+  const std::string script = "grep CapEff /proc/self/status | tr -d '\\t '";
+  std::string pod = RunPod("allcaps", nullptr, /*privileged=*/true);
+  EXPECT_EQ(RunScript(pod, "addall", script,
+                      [](rt::ContainerConfig& c) {
+                        c.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities("ALL");
+                      }),
+            "CapEff:" + held + "\n");
+  EXPECT_EQ(RunScript(pod, "privileged", script,
+                      [](rt::ContainerConfig& c) {
+                        c.mutable_linux()->mutable_security_context()->set_privileged(true);
+                      }),
+            "CapEff:" + held + "\n");
+}
+
+// What the kubelet sends for every container: hugepage limits for each page
+// size the node has (limit 0 on most), and `unified` on memory-QoS nodes.
+// Where the node cannot set them (no hugetlb hierarchy, not cgroup v2) they
+// are left out with a log line; the container runs.
+TEST_F(ContainerSecurityTest, LimitsTheNodeCannotSetAreLeftOutAndTheContainerRuns) {
+  std::string pod = RunPod("limits");
+  rt::ContainerConfig c = Config("kubeletish", {"/bin/sh", "-c", "echo up"});
+  auto* r = c.mutable_linux()->mutable_resources();
+  r->set_memory_limit_in_bytes(64 << 20);
+  r->set_cpu_shares(2);
+  for (const char* size : {"2MB", "1GB"}) {
+    auto* h = r->add_hugepage_limits();
+    h->set_page_size(size);
+    h->set_limit(0);
+  }
+  (*r->mutable_unified())["memory.high"] = "max";
+  std::string id = CreateAndStart(pod, c);
+  rt::ContainerStatus st = WaitExited(id);
+  EXPECT_EQ(st.exit_code(), 0);
+  EXPECT_EQ(LogText("kubeletish"), "up\n");
+
+  // Status verbose info shows what was probed, and matches this node.
+  rt::StatusRequest req;
+  req.set_verbose(true);
+  rt::StatusResponse resp;
+  ASSERT_TRUE(d_->runtime().Status(Ctx().get(), req, &resp).ok());
+  auto node = nlohmann::json::parse(resp.info().at("node"));
+  bool hugetlb_mounted = false;
+  std::ifstream cgroups("/proc/cgroups");
+  std::string name;
+  int hierarchy = 0;
+  std::string rest;
+  while (cgroups >> name) {
+    if (name[0] == '#') {
+      std::getline(cgroups, rest);
+      continue;
+    }
+    cgroups >> hierarchy;
+    std::getline(cgroups, rest);
+    if (name == "hugetlb" && hierarchy != 0) hugetlb_mounted = true;
+  }
+  const auto& controllers = node["cgroup"]["controllers"];
+  const bool v2 = node["cgroup"]["mode"] == "v2";
+  if (!v2) {
+    EXPECT_EQ(std::find(controllers.begin(), controllers.end(), "hugetlb") != controllers.end(),
+              hugetlb_mounted);
+  }
+  EXPECT_EQ(node["capabilities"]["held"].size() + node["capabilities"]["not_held"].size(),
+            static_cast<size_t>(std::stoi(ReadFirstLine("/proc/sys/kernel/cap_last_cap")) + 1));
+  if (!hugetlb_mounted && !v2) {
+    EXPECT_THAT(d_->Log(), HasSubstr("hugepageLimits (no hugetlb cgroup controller)"));
+  }
 }
 
 TEST_F(ContainerSecurityTest, SeccompRuntimeDefaultAndLocalhostProfilesAreEnforced) {

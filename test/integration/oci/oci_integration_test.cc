@@ -177,7 +177,12 @@ TEST_F(OciIntegration, InfraRunsThroughConmonAndChosenRuntime) {
   EXPECT_EQ(RunCmd({"/usr/bin/nsenter", "-t", std::to_string(st->pid), "--uts", "/bin/hostname"}),
             "berth-it\n");
   EXPECT_TRUE(fs::exists(ConmonDriver::CtlFifoPath(dir_ + "/bundle")));
-  EXPECT_TRUE(ConmonDriver::ReopenLog(dir_ + "/bundle").ok());
+  // After a rotation the reopened log exists again when ReopenLog returns.
+  fs::rename(dir_ + "/infra.log", dir_ + "/infra.log.1");
+  Status reopened =
+      ConmonDriver::ReopenLog(dir_ + "/bundle", dir_ + "/infra.log", std::chrono::seconds(10));
+  EXPECT_TRUE(reopened.ok()) << reopened.ToString();
+  EXPECT_TRUE(fs::exists(dir_ + "/infra.log"));
 
   ASSERT_TRUE(rt.Kill(id_, 9).ok());
   {

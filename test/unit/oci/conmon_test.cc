@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <thread>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -123,21 +124,53 @@ TEST(ConmonDriver, CreateRefusesBadRequest) {
 TEST(ConmonDriver, CtlWithoutConmonIsFailedPrecondition) {
   char tmpl[] = "/tmp/berth-oci-ctl-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
-  EXPECT_EQ(ConmonDriver::ReopenLog(tmpl).code(), Code::kFailedPrecondition);
+  const std::string log = std::string(tmpl) + "/c.log";
+  const auto timeout = std::chrono::seconds(10);
+  EXPECT_EQ(ConmonDriver::ReopenLog(tmpl, log, timeout).code(), Code::kFailedPrecondition);
   std::string fifo = ConmonDriver::CtlFifoPath(tmpl);
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   // A fifo nobody reads: still refused without blocking.
-  EXPECT_EQ(ConmonDriver::ReopenLog(tmpl).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(ConmonDriver::ReopenLog(tmpl, log, timeout).code(), Code::kFailedPrecondition);
   // With a reader, the message is the reopen line conmon expects.
   int r = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   ASSERT_GE(r, 0);
-  ASSERT_TRUE(ConmonDriver::ReopenLog(tmpl).ok());
+  { std::ofstream(log) << ""; }  // the log exists: nothing to wait for
+  ASSERT_TRUE(ConmonDriver::ReopenLog(tmpl, log, timeout).ok());
   ASSERT_TRUE(ConmonDriver::ResizeTerminal(tmpl, 24, 80).ok());
   char buf[64] = {};
   ASSERT_GT(read(r, buf, sizeof(buf) - 1), 0);
   EXPECT_STREQ(buf, "2 0 0\n1 24 80\n");
   close(r);
   EXPECT_EQ(ConmonDriver::AttachSocketPath("/b"), "/b/attach");
+  std::filesystem::remove_all(tmpl);
+}
+
+// After a rotation the log is gone; ReopenLog answers only once the monitor
+// has made the new file (here a thread acting as conmon: it creates the file
+// when it reads the reopen line), and gives up after its timeout.
+TEST(ConmonDriver, ReopenLogReturnsOnceTheNewFileExists) {
+  char tmpl[] = "/tmp/berth-oci-reopen-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string log = std::string(tmpl) + "/c.log";
+  std::string fifo = ConmonDriver::CtlFifoPath(tmpl);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  int r = open(fifo.c_str(), O_RDWR);  // read-write: never sees EOF between writers
+  ASSERT_GE(r, 0);
+  std::thread monitor([&] {
+    char buf[16] = {};
+    if (read(r, buf, sizeof(buf) - 1) > 0 && std::string(buf) == "2 0 0\n") std::ofstream(log) << "";
+  });
+  Status s = ConmonDriver::ReopenLog(tmpl, log, std::chrono::seconds(20));
+  monitor.join();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(std::filesystem::exists(log));
+
+  // Nobody creates it: DeadlineExceeded naming the file.
+  std::filesystem::remove(log);
+  s = ConmonDriver::ReopenLog(tmpl, log, std::chrono::milliseconds(200));
+  EXPECT_EQ(s.code(), Code::kDeadlineExceeded);
+  EXPECT_THAT(s.message(), ::testing::HasSubstr(log));
+  close(r);
   std::filesystem::remove_all(tmpl);
 }
 

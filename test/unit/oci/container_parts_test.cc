@@ -7,6 +7,7 @@
 #include "pkg/oci/capabilities.h"
 #include "pkg/oci/container_internal.h"
 #include "pkg/oci/container_spec.h"
+#include "pkg/oci/node_profile.h"
 #include "test/unit/oci/container_test_util.h"
 
 namespace berth::oci {
@@ -25,7 +26,7 @@ runtime::v1::Capability* Caps(runtime::v1::ContainerConfig* c) {
 }
 
 TEST(Capabilities, DefaultsAreTheFourteen) {
-  auto caps = EffectiveCapabilities(BaseConfig(), {});
+  auto caps = EffectiveCapabilities(BaseConfig(), {}, kEveryCapability);
   ASSERT_TRUE(caps.ok());
   EXPECT_EQ(*caps, DefaultCapabilities());
   EXPECT_EQ(caps->size(), 14u);
@@ -38,7 +39,7 @@ TEST(Capabilities, AddAndDropWithOrWithoutPrefix) {
   Caps(&c)->add_add_capabilities("cap_sys_time");
   Caps(&c)->add_drop_capabilities("CAP_MKNOD");
   Caps(&c)->add_drop_capabilities("kill");
-  auto caps = EffectiveCapabilities(c, {});
+  auto caps = EffectiveCapabilities(c, {}, kEveryCapability);
   ASSERT_TRUE(caps.ok()) << caps.status().ToString();
   EXPECT_THAT(*caps, Contains("CAP_NET_ADMIN"));
   EXPECT_THAT(*caps, Contains("CAP_SYS_TIME"));
@@ -51,7 +52,7 @@ TEST(Capabilities, DropAllThenAddOne) {
   auto c = BaseConfig();
   Caps(&c)->add_drop_capabilities("ALL");
   Caps(&c)->add_add_capabilities("NET_BIND_SERVICE");
-  auto caps = EffectiveCapabilities(c, {});
+  auto caps = EffectiveCapabilities(c, {}, kEveryCapability);
   ASSERT_TRUE(caps.ok());
   EXPECT_THAT(*caps, ElementsAre("CAP_NET_BIND_SERVICE"));
 }
@@ -60,20 +61,20 @@ TEST(Capabilities, AddAllMinusNothingAndAddWinsOverDrop) {
   auto c = BaseConfig();
   Caps(&c)->add_add_capabilities("ALL");
   Caps(&c)->add_drop_capabilities("SYS_ADMIN");
-  auto caps = EffectiveCapabilities(c, {});
+  auto caps = EffectiveCapabilities(c, {}, kEveryCapability);
   ASSERT_TRUE(caps.ok());
-  EXPECT_EQ(*caps, AllCapabilities());  // ALL added after the drop
+  EXPECT_EQ(*caps, AllCapabilities(kEveryCapability));  // ALL added after the drop
   auto d = BaseConfig();
   Caps(&d)->add_add_capabilities("CHOWN");
   Caps(&d)->add_drop_capabilities("CHOWN");
-  EXPECT_THAT(*EffectiveCapabilities(d, {}), Contains("CAP_CHOWN"));
+  EXPECT_THAT(*EffectiveCapabilities(d, {}, kEveryCapability), Contains("CAP_CHOWN"));
 }
 
 TEST(Capabilities, UnknownNameIsInvalidArgumentNamingIt) {
   auto c = BaseConfig();
   Caps(&c)->add_drop_capabilities("CHOWN");
   Caps(&c)->add_drop_capabilities("CAP_FLY");
-  auto caps = EffectiveCapabilities(c, {});
+  auto caps = EffectiveCapabilities(c, {}, kEveryCapability);
   ASSERT_FALSE(caps.ok());
   EXPECT_EQ(caps.status().code(), Code::kInvalidArgument);
   EXPECT_THAT(caps.status().message(), HasSubstr("drop_capabilities[1] \"CAP_FLY\""));
@@ -83,13 +84,136 @@ TEST(Capabilities, UnknownNameIsInvalidArgumentNamingIt) {
 TEST(Capabilities, PrivilegedGetsAllAndNeedsPrivilegedPod) {
   auto c = BaseConfig();
   c.mutable_linux()->mutable_security_context()->set_privileged(true);
-  EXPECT_EQ(EffectiveCapabilities(c, {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(EffectiveCapabilities(c, {}, kEveryCapability).status().code(), Code::kInvalidArgument);
   PodContext pod;
   pod.privileged = true;
-  auto caps = EffectiveCapabilities(c, pod);
+  auto caps = EffectiveCapabilities(c, pod, kEveryCapability);
   ASSERT_TRUE(caps.ok());
-  EXPECT_EQ(*caps, AllCapabilities());
+  EXPECT_EQ(*caps, AllCapabilities(kEveryCapability));
   EXPECT_THAT(*caps, Contains("CAP_SYS_ADMIN"));
+}
+
+// This machine's daemon: everything up to CHECKPOINT_RESTORE except
+// CAP_SYS_RESOURCE (bit 24), as in a bounding set that lost it.
+constexpr CapabilityMask kNoSysResource = 0x000001fffeffffffULL;
+
+TEST(Capabilities, HeldIsEffectiveAndBoundingTogether) {
+  auto held = ParseHeldCapabilities(
+      "Name:\tberthd\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+      "CapEff:\t000001ffffffffff\nCapBnd:\t000001fffeffffff\nCapAmb:\t0000000000000000\n");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, kNoSysResource);
+  EXPECT_FALSE(ParseHeldCapabilities("CapEff:\tzz\nCapBnd:\t1\n").ok());
+  EXPECT_FALSE(ParseHeldCapabilities("CapEff:\t1\n").ok());
+}
+
+TEST(Capabilities, PrivilegedGetsOnlyWhatTheDaemonHolds) {
+  auto c = BaseConfig();
+  c.mutable_linux()->mutable_security_context()->set_privileged(true);
+  PodContext pod;
+  pod.privileged = true;
+  auto caps = EffectiveCapabilities(c, pod, kNoSysResource);
+  ASSERT_TRUE(caps.ok());
+  EXPECT_THAT(*caps, Contains("CAP_SYS_ADMIN"));
+  EXPECT_THAT(*caps, Not(Contains("CAP_SYS_RESOURCE")));
+  EXPECT_THAT(*caps, Contains("CAP_SYS_TIME"));  // the one after it is kept
+}
+
+TEST(Capabilities, AddAllAndNamedCapsStayWithinHeldAndReportTheRest) {
+  auto c = BaseConfig();
+  Caps(&c)->add_add_capabilities("ALL");
+  std::vector<std::string> not_held;
+  auto caps = EffectiveCapabilities(c, {}, kNoSysResource, &not_held);
+  ASSERT_TRUE(caps.ok());
+  EXPECT_THAT(*caps, Not(Contains("CAP_SYS_RESOURCE")));
+  EXPECT_THAT(*caps, Contains("CAP_NET_ADMIN"));
+  EXPECT_TRUE(not_held.empty());  // ALL means "all held": nothing is missing
+
+  auto d = BaseConfig();
+  Caps(&d)->add_add_capabilities("SYS_RESOURCE");
+  not_held.clear();
+  caps = EffectiveCapabilities(d, {}, kNoSysResource, &not_held);
+  ASSERT_TRUE(caps.ok());
+  EXPECT_THAT(*caps, Not(Contains("CAP_SYS_RESOURCE")));
+  EXPECT_THAT(not_held, ElementsAre("CAP_SYS_RESOURCE"));
+}
+
+NodeProfile HybridNodeWithout(std::initializer_list<const char*> missing, bool swap = true) {
+  NodeProfile n;
+  n.probed = true;
+  n.cgroups.mode = cgroups::Mode::kHybrid;
+  n.cgroups.controllers = {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer",
+                           "hugetlb", "memory", "net_cls", "net_prio", "pids"};
+  for (const char* m : missing) n.cgroups.controllers.erase(m);
+  n.cgroups.swap_accounting = swap;
+  return n;
+}
+
+json KubeletLikeResources() {
+  runtime::v1::LinuxContainerResources r;
+  r.set_cpu_shares(2);
+  r.set_cpu_period(100000);
+  r.set_cpu_quota(20000);
+  r.set_memory_limit_in_bytes(64 << 20);
+  r.set_memory_swap_limit_in_bytes(64 << 20);
+  r.set_cpuset_cpus("0");
+  auto* h = r.add_hugepage_limits();
+  h->set_page_size("2MB");
+  h->set_limit(0);
+  h = r.add_hugepage_limits();
+  h->set_page_size("1GB");
+  h->set_limit(0);
+  (*r.mutable_unified())["memory.high"] = "max";
+  return *ResourcesToOci(r);
+}
+
+TEST(FitResources, NoHugetlbControllerDropsHugepageLimitsOnly) {
+  json r = KubeletLikeResources();
+  auto dropped = FitResourcesToNode(&r, HybridNodeWithout({"hugetlb"}));
+  EXPECT_FALSE(r.contains("hugepageLimits"));
+  EXPECT_EQ(r["cpu"]["shares"], 2);
+  EXPECT_EQ(r["cpu"]["cpus"], "0");
+  EXPECT_EQ(r["memory"]["limit"], 64 << 20);
+  EXPECT_EQ(r["memory"]["swap"], 64 << 20);
+  EXPECT_THAT(dropped, Contains(HasSubstr("hugepageLimits (no hugetlb cgroup controller)")));
+}
+
+TEST(FitResources, UnifiedNeedsCgroupV2) {
+  json r = KubeletLikeResources();
+  auto dropped = FitResourcesToNode(&r, HybridNodeWithout({}));
+  EXPECT_FALSE(r.contains("unified"));
+  EXPECT_TRUE(r.contains("hugepageLimits"));  // this node has hugetlb
+  EXPECT_THAT(dropped, ElementsAre(HasSubstr("unified (the node is not on cgroup v2 (hybrid))")));
+
+  NodeProfile v2;
+  v2.probed = true;
+  v2.cgroups.mode = cgroups::Mode::kV2;
+  v2.cgroups.controllers = {"cpu", "cpuset", "io", "pids"};  // memory not delegated
+  json r2 = KubeletLikeResources();
+  auto dropped2 = FitResourcesToNode(&r2, v2);
+  EXPECT_FALSE(r2.contains("unified"));
+  EXPECT_FALSE(r2.contains("memory"));
+  EXPECT_FALSE(r2.contains("hugepageLimits"));
+  EXPECT_THAT(dropped2, Contains("unified[memory.high] (no memory cgroup controller)"));
+}
+
+TEST(FitResources, SwapWithoutAccountingAndMissingCpuControllers) {
+  json r = KubeletLikeResources();
+  FitResourcesToNode(&r, HybridNodeWithout({"cpuset", "pids"}, /*swap=*/false));
+  EXPECT_FALSE(r["memory"].contains("swap"));
+  EXPECT_EQ(r["memory"]["limit"], 64 << 20);
+  EXPECT_FALSE(r["cpu"].contains("cpus"));
+  EXPECT_EQ(r["cpu"]["quota"], 20000);
+  json only_cpuset = {{"cpu", {{"cpus", "0"}}}, {"pids", {{"limit", 10}}}};
+  FitResourcesToNode(&only_cpuset, HybridNodeWithout({"cpuset", "pids"}));
+  EXPECT_EQ(only_cpuset, json::object());
+}
+
+TEST(FitResources, UnprobedProfileChangesNothing) {
+  json r = KubeletLikeResources();
+  json before = r;
+  EXPECT_TRUE(FitResourcesToNode(&r, NodeProfile{}).empty());
+  EXPECT_EQ(r, before);
 }
 
 TEST(Resources, MapsEveryField) {

@@ -1,0 +1,38 @@
+// NodeProfile: what this node lets containers have, probed once at start-up
+// (cgroup layout and controllers, the daemon's capabilities), so that every
+// spec asks the OCI runtime only for what it can give. Status verbose info
+// shows it under "node".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pkg/cgroups/host_cgroups.h"
+#include "pkg/oci/capabilities.h"
+
+namespace berth::oci {
+
+struct NodeProfile {
+  // False for a profile nobody probed (unit tests of spec shapes): then
+  // resources pass through unchanged.
+  bool probed = false;
+  cgroups::HostCgroups cgroups;
+  CapabilityMask held_capabilities = kEveryCapability;
+  int own_oom_score_adj = 0;
+
+  nlohmann::json ToJson() const;
+};
+
+// The live node.
+NodeProfile ProbeNode();
+
+// Removes from an OCI linux.resources object what the node's cgroups cannot
+// set (a limit for a controller without a hierarchy, `unified` off v2, swap
+// without swap accounting), since runc fails the whole container for it.
+// Returns one phrase per removal, for the caller's log line; nothing is
+// removed from an unprobed profile.
+std::vector<std::string> FitResourcesToNode(nlohmann::json* resources, const NodeProfile& node);
+
+}  // namespace berth::oci
