@@ -210,19 +210,8 @@ void Kubelet::Start() {
   int log_fd =
       open((dir_ + "/kubelet.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   ASSERT_GE(log_fd, 0);
-  pid_ = fork();
-  ASSERT_GE(pid_, 0);
-  if (pid_ == 0) {
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
+  pid_ = Spawn(argv, log_fd);
+  ASSERT_GT(pid_, 0);
   close(log_fd);
   bool healthy = PollUntil(std::chrono::seconds(60), [&] {
     int status = 0;

@@ -70,8 +70,18 @@ bool WaitPid(pid_t pid, int* status, std::chrono::milliseconds timeout) {
 
 int ExitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
 pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
-            const std::vector<std::pair<std::string, std::string>>& env = {}) {
+            const std::vector<std::pair<std::string, std::string>>& env) {
   pid_t pid = fork();
   if (pid == 0) {
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -88,15 +98,6 @@ pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
   }
   return pid;
 }
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 ProcessResult RunCommand(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   TempDir tmp("berth-cmd");

@@ -37,6 +37,11 @@ struct ProcessResult {
   std::string output;  // stdout + stderr
 };
 
+// Starts argv (no shell) in its own process group with stdout and stderr on
+// `out_fd`, stdin on /dev/null and `env` added; returns its pid.
+pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
+            const std::vector<std::pair<std::string, std::string>>& env = {});
+
 // Runs argv to completion (no shell), capturing combined output.
 ProcessResult RunCommand(const std::vector<std::string>& argv,
                          std::chrono::seconds timeout = std::chrono::seconds(60));
