@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
 #include "daemon/container_record.h"
 #include "daemon/crash_point.h"
@@ -13,6 +14,7 @@
 #include "daemon/image_service.h"
 #include "daemon/object_ids.h"
 #include "daemon/sandbox_files.h"
+#include "daemon/seccomp_choice.h"
 #include "daemon/server.h"
 #include "daemon/validate.h"
 #include "pkg/base/undo_stack.h"
@@ -59,46 +61,6 @@ Status ValidateRequest(const rt::CreateContainerRequest& req) {
   return OkStatus();
 }
 
-// CRI's seccomp field, or the older path string ("runtime/default",
-// "unconfined", "localhost/<path>"); nothing set means unconfined, as the
-// kubelet and the other runtimes treat it.
-Result<std::pair<seccomp::ProfileType, std::string>> SeccompChoice(
-    const rt::LinuxContainerSecurityContext& sc, const std::string& container) {
-  using seccomp::ProfileType;
-  if (sc.has_seccomp()) {
-    switch (sc.seccomp().profile_type()) {
-      case rt::SecurityProfile::RuntimeDefault: return std::make_pair(ProfileType::kRuntimeDefault, std::string());
-      case rt::SecurityProfile::Unconfined: return std::make_pair(ProfileType::kUnconfined, std::string());
-      case rt::SecurityProfile::Localhost: {
-        const std::string& ref = sc.seccomp().localhost_ref();
-        BERTH_RETURN_IF_ERROR(
-            CheckAbsolutePath("container " + container + ": seccomp localhost_ref", ref));
-        return std::make_pair(ProfileType::kLocalhost, ref);
-      }
-      default:
-        return InvalidArgument("container " + container + ": unknown seccomp profile type " +
-                               std::to_string(sc.seccomp().profile_type()));
-    }
-  }
-  // The field is deprecated, yet older kubelets still send it.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  const std::string& path = sc.seccomp_profile_path();
-#pragma GCC diagnostic pop
-  if (path.empty() || path == "unconfined") return std::make_pair(ProfileType::kUnconfined, std::string());
-  if (path == "runtime/default" || path == "docker/default") {
-    return std::make_pair(ProfileType::kRuntimeDefault, std::string());
-  }
-  if (path.rfind("localhost/", 0) == 0) {
-    std::string file = path.substr(strlen("localhost"));
-    BERTH_RETURN_IF_ERROR(
-        CheckAbsolutePath("container " + container + ": seccomp_profile_path", file));
-    return std::make_pair(ProfileType::kLocalhost, file);
-  }
-  return InvalidArgument("container " + container + ": seccomp_profile_path \"" + path +
-                         "\" is not runtime/default, unconfined or localhost/<path>");
-}
-
 oci::ImageDefaults DefaultsOf(const image::ImageRecord& image) {
   oci::ImageDefaults d;
   d.entrypoint = image.config.entrypoint;
@@ -136,8 +98,7 @@ oci::PodContext Server::PodContextOf(const Sandbox& s) const {
   pod.resolv_conf_file = s.bundle_dir + "/resolv.conf";
   pod.shm_path = s.shm_path.empty() ? "/dev/shm" : s.shm_path;
   if (!s.utsns_path.empty()) pod.hostname = PodHostname(s.config, s.id);
-  pod.cgroup_manager = config_.cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd
-                                                           : oci::CgroupManager::kCgroupfs;
+  pod.cgroup_manager = CgroupDriver();
   pod.cgroup_parent = s.config.linux().cgroup_parent();
   pod.sysctls = {s.config.linux().sysctls().begin(), s.config.linux().sysctls().end()};
   pod.privileged = sc.privileged();
@@ -221,10 +182,16 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   // Locked before the undo stack exists, so a failed creation is undone
   // before any other operation on this container can run.
   std::lock_guard<std::mutex> op(c->op_mu);
-  UndoStack undo;
-  undo.Push("release name", [&] { containers_.names().Release(c->name); });
+  UndoStack undo("container " + c->id);
+  undo.Push("release name", [&] {
+    containers_.names().Release(c->name);
+    return OkStatus();
+  });
   BERTH_RETURN_IF_ERROR(containers_.Add(c));
-  undo.Push("forget container", [&] { containers_.Remove(c->id); });
+  undo.Push("forget container", [&] {
+    containers_.Remove(c->id);
+    return OkStatus();
+  });
   auto stage = [&](const char* what) { containers_.Write([&] { c->stage = what; }); };
   BERTH_CRASH_POINT("container-create/after-reserve");
 
@@ -239,12 +206,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
     BERTH_RETURN_IF_ERROR(MkdirAll(c->bundle_dir + sub, 0711));
   }
   BERTH_RETURN_IF_ERROR(MkdirAll(run_dir, 0700));
-  undo.Push("remove directories", [&, run_dir] {
-    (void)UnmountRecursive(c->bundle_dir);
-    (void)RemoveAll(run_dir);
-    (void)RemoveAll(c->bundle_dir);
-    (void)unlink((ExitDir() + "/" + c->id).c_str());
-  });
+  undo.Push("remove directories",
+            [&, run_dir] { return RemoveObjectFiles(c->id, c->bundle_dir, run_dir); });
 
   BERTH_CRASH_POINT("container-create/after-dirs");
 
@@ -255,7 +218,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
       image_service_->manager().layers().MountRootfs(image->TopChainId(), c->bundle_dir + "/upper",
                                                      c->bundle_dir + "/work", rootfs, false));
   mount.Release();
-  undo.Push("unmount rootfs", [rootfs] { (void)Unmount(rootfs); });
+  undo.Push("unmount rootfs", [rootfs] { return Unmount(rootfs); });
 
   BERTH_CRASH_POINT("container-create/after-rootfs");
 
@@ -263,8 +226,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   stage("writing config.json");
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
                          oci::EffectiveCapabilities(config, pod, node_.held_capabilities));
-  BERTH_ASSIGN_OR_RETURN(auto seccomp_choice,
-                         SeccompChoice(config.linux().security_context(), cname));
+  BERTH_ASSIGN_OR_RETURN(SeccompChoice seccomp_choice,
+                         ChooseSeccomp(config.linux().security_context(), "container " + cname));
   const bool privileged = config.linux().security_context().privileged();
   oci::ContainerSpecOptions spec;
   spec.id = c->id;
@@ -294,7 +257,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   spec.annotations = {config.annotations().begin(), config.annotations().end()};
   for (auto it = spec.annotations.begin(); it != spec.annotations.end();) {
     // berth's own keys are written by berth alone.
-    it = it->first.starts_with("io.berth.internal.") ? spec.annotations.erase(it) : std::next(it);
+    it = IsInternalAnnotation(it->first) ? spec.annotations.erase(it) : std::next(it);
   }
   for (const auto& [k, v] : ContainerAnnotations(*c)) spec.annotations[k] = v;
   std::vector<std::string> degraded;
@@ -318,33 +281,24 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   std::string log_parent = std::filesystem::path(c->log_path).parent_path();
   BERTH_RETURN_IF_ERROR(MkdirAll(log_parent, 0755));
   if (!std::filesystem::exists(c->log_path)) {
-    undo.Push("remove log file", [&] { (void)unlink(c->log_path.c_str()); });
+    undo.Push("remove log file", [&] {
+      if (unlink(c->log_path.c_str()) != 0 && errno != ENOENT) {
+        return ErrnoError("remove " + c->log_path, errno);
+      }
+      return OkStatus();
+    });
   }
 
   // 7. Create the container through conmon (not started yet).
   stage("creating container");
   oci::OciRuntime runtime = RuntimeFor(*c);
-  oci::ConmonConfig conmon_config;
-  conmon_config.conmon_path = config_.conmon;
-  conmon_config.create_timeout = std::chrono::seconds(config_.runtime_create_timeout_seconds);
-  oci::ConmonDriver conmon(conmon_config);
-  oci::ConmonCreateRequest create;
-  create.id = c->id;
-  create.name = c->name;
-  create.bundle = c->bundle_dir;
-  create.container_pidfile = run_dir + "/pid";
-  create.conmon_pidfile = run_dir + "/conmon.pid";
-  create.log_path = c->log_path;
-  create.exit_dir = ExitDir();
-  create.persist_dir = run_dir;
-  create.socket_dir = run_dir;
+  oci::ConmonCreateRequest create =
+      ConmonRequestFor(c->id, c->name, c->bundle_dir, run_dir, c->log_path);
   create.terminal = config.tty();
   create.stdin = config.stdin();
   create.stdin_once = config.stdin_once();
-  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, conmon.Create(runtime, create));
-  undo.Push("delete container", [&, runtime] {
-    if (Status s = runtime.Delete(c->id, true); !s.ok()) spdlog::warn("undo: {}", s.message());
-  });
+  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
+  undo.Push("delete container", [&, runtime] { return runtime.Delete(c->id, true); });
 
   BERTH_CRASH_POINT("container-create/after-runtime-create");
 

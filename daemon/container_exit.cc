@@ -37,7 +37,7 @@ bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
   bool oom = false;
   // Only the cgroupfs layout is known here; with systemd the scope is named
   // by the runtime.
-  if (config_.cgroup_manager != "systemd") {
+  if (!SystemdCgroups()) {
     Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(c.sandbox_id);
     std::string parent = pod.ok() ? (*pod)->config.linux().cgroup_parent() : "";
     Result<std::string> path =

@@ -1,3 +1,4 @@
+#include "daemon/internal_annotations.h"
 #include "daemon/container_record.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -10,7 +11,7 @@ namespace rt = runtime::v1;
 
 namespace {
 
-constexpr char kPrefix[] = "io.berth.internal.";
+constexpr const char* kPrefix = kInternalAnnotationPrefix;
 std::string Key(const char* name) { return std::string(kPrefix) + name; }
 const std::string kId = Key("container-id");
 const std::string kConfig = Key("container-config");

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/label_selector.h"
 #include "daemon/server.h"
 #include "pkg/fs/atomic_file.h"
 
@@ -13,15 +14,6 @@ namespace berth::daemon {
 namespace rt = runtime::v1;
 
 namespace {
-
-bool LabelsMatch(const google::protobuf::Map<std::string, std::string>& selector,
-                 const google::protobuf::Map<std::string, std::string>& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
 
 // Caller holds the store's lock.
 void FillListEntry(const Container& c, rt::Container* out) {

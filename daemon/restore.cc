@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
 #include "daemon/container_record.h"
 #include "daemon/image_manager.h"
@@ -113,26 +114,18 @@ std::vector<oci::OciRuntime> Server::RuntimesToAsk(
   std::vector<oci::OciRuntime> out;
   if (annotations != nullptr) {
     auto get = [&](const char* key) {
-      auto it = annotations->find(std::string("io.berth.internal.") + key);
+      auto it = annotations->find(InternalAnnotation(key));
       return it == annotations->end() ? std::string() : it->second;
     };
     if (!get("runtime-path").empty()) {
-      Sandbox probe;  // only the runtime fields matter
-      probe.runtime_name = get("runtime");
-      probe.runtime_path = get("runtime-path");
-      probe.runtime_root = get("runtime-root");
-      out.push_back(RuntimeFor(probe));
+      out.push_back(RuntimeNamed(get("runtime"), get("runtime-path"), get("runtime-root")));
       return out;
     }
   }
   // Unknown: ask every configured runtime (delete of an unknown ID is a no-op).
   for (const auto& [name, r] : config_.runtimes) {
     if (r.type != "oci") continue;
-    Sandbox probe;
-    probe.runtime_name = name;
-    probe.runtime_path = r.path;
-    probe.runtime_root = r.root;
-    out.push_back(RuntimeFor(probe));
+    out.push_back(RuntimeNamed(name, r.path, r.root));
   }
   return out;
 }
@@ -149,7 +142,7 @@ void Server::ReleaseSandboxLeftovers(const std::string& id,
   net.container_id = id;
   net.netns_path = ns::PinPath(config_.runroot, "net", id);
   if (annotations != nullptr) {
-    auto cfg = annotations->find("io.berth.internal.sandbox-config");
+    auto cfg = annotations->find(InternalAnnotation("sandbox-config"));
     rt::PodSandboxConfig pod;
     if (cfg != annotations->end() &&
         google::protobuf::util::JsonStringToMessage(cfg->second, &pod).ok()) {

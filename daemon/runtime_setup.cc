@@ -7,6 +7,7 @@
 
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
+#include "pkg/fs/mount.h"
 #include <spdlog/spdlog.h>
 #include <spdlog/fmt/ranges.h>
 
@@ -58,13 +59,59 @@ oci::OciRuntime MakeRuntime(const std::string& name, const std::string& path,
 }
 }  // namespace
 
+oci::OciRuntime Server::RuntimeNamed(const std::string& name, const std::string& path,
+                                     const std::string& root) const {
+  return MakeRuntime(name, path, root, SystemdCgroups());
+}
 oci::OciRuntime Server::RuntimeFor(const Sandbox& s) const {
-  return MakeRuntime(s.runtime_name, s.runtime_path, s.runtime_root,
-                     config_.cgroup_manager == "systemd");
+  return RuntimeNamed(s.runtime_name, s.runtime_path, s.runtime_root);
 }
 oci::OciRuntime Server::RuntimeFor(const Container& c) const {
-  return MakeRuntime(c.runtime_name, c.runtime_path, c.runtime_root,
-                     config_.cgroup_manager == "systemd");
+  return RuntimeNamed(c.runtime_name, c.runtime_path, c.runtime_root);
+}
+
+oci::CgroupManager Server::CgroupDriver() const {
+  return config_.cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd
+                                             : oci::CgroupManager::kCgroupfs;
+}
+
+oci::ConmonDriver Server::Conmon() const {
+  oci::ConmonConfig c;
+  c.conmon_path = config_.conmon;
+  c.create_timeout = std::chrono::seconds(config_.runtime_create_timeout_seconds);
+  return oci::ConmonDriver(c);
+}
+
+oci::ConmonCreateRequest Server::ConmonRequestFor(const std::string& id, const std::string& name,
+                                                  const std::string& bundle,
+                                                  const std::string& run_dir,
+                                                  const std::string& log_path) const {
+  oci::ConmonCreateRequest r;
+  r.id = id;
+  r.name = name;
+  r.bundle = bundle;
+  r.container_pidfile = run_dir + "/pid";
+  r.conmon_pidfile = run_dir + "/conmon.pid";
+  r.log_path = log_path;
+  r.exit_dir = ExitDir();
+  r.persist_dir = run_dir;
+  r.socket_dir = run_dir;
+  return r;
+}
+
+Status Server::RemoveObjectFiles(const std::string& id, const std::string& bundle,
+                                 const std::string& run_dir) const {
+  Status first = OkStatus();
+  auto keep = [&first](Status s) {
+    if (first.ok() && !s.ok()) first = std::move(s);
+  };
+  keep(UnmountRecursive(run_dir));
+  keep(UnmountRecursive(bundle));
+  keep(RemoveAll(run_dir));
+  keep(RemoveAll(bundle));
+  const std::string exit_file = ExitDir() + "/" + id;
+  if (unlink(exit_file.c_str()) != 0 && errno != ENOENT) keep(ErrnoError("remove " + exit_file, errno));
+  return first;
 }
 
 Status Server::InitRuntime() {

@@ -67,7 +67,7 @@ Status Server::RuntimeStatus(const runtime::v1::StatusRequest& req,
 
 Status Server::RuntimeConfig(const runtime::v1::RuntimeConfigRequest&,
                              runtime::v1::RuntimeConfigResponse* resp) {
-  resp->mutable_linux()->set_cgroup_driver(config_.cgroup_manager == "systemd"
+  resp->mutable_linux()->set_cgroup_driver(SystemdCgroups()
                                                ? runtime::v1::CgroupDriver::SYSTEMD
                                                : runtime::v1::CgroupDriver::CGROUPFS);
   return OkStatus();

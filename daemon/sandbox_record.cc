@@ -1,3 +1,4 @@
+#include "daemon/internal_annotations.h"
 #include "daemon/sandbox_record.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -9,7 +10,7 @@ namespace berth::daemon {
 
 namespace {
 
-constexpr char kPrefix[] = "io.berth.internal.";
+constexpr const char* kPrefix = kInternalAnnotationPrefix;
 const std::string kConfig = std::string(kPrefix) + "sandbox-config";
 const std::string kName = std::string(kPrefix) + "sandbox-name";
 const std::string kCreated = std::string(kPrefix) + "created-at";

@@ -13,6 +13,7 @@
 #include "daemon/sandbox_files.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/sandbox_validate.h"
+#include "daemon/seccomp_choice.h"
 #include "daemon/server.h"
 #include "pkg/base/undo_stack.h"
 #include "pkg/fs/atomic_file.h"
@@ -21,6 +22,7 @@
 #include "pkg/ns/pinned_namespaces.h"
 #include "pkg/oci/conmon.h"
 #include "pkg/oci/sandbox_spec.h"
+#include "pkg/seccomp/seccomp_profile.h"
 
 namespace berth::daemon {
 
@@ -111,10 +113,16 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   // Locked before the undo stack exists, so a failed creation is undone
   // before any other operation on this sandbox can run.
   std::lock_guard<std::mutex> op(sandbox->op_mu);
-  UndoStack undo;
-  undo.Push("release name", [&] { sandboxes_.names().Release(sandbox->name); });
+  UndoStack undo("pod sandbox " + sandbox->id);
+  undo.Push("release name", [&] {
+    sandboxes_.names().Release(sandbox->name);
+    return OkStatus();
+  });
   BERTH_RETURN_IF_ERROR(sandboxes_.Add(sandbox));
-  undo.Push("forget sandbox", [&] { sandboxes_.Remove(sandbox->id); });
+  undo.Push("forget sandbox", [&] {
+    sandboxes_.Remove(sandbox->id);
+    return OkStatus();
+  });
   auto stage = [&](const char* what) { sandboxes_.Write([&] { sandbox->stage = what; }); };
   BERTH_CRASH_POINT("sandbox-run/after-reserve");
   spdlog::info("pod {} ({}): runtime {} ({}, {})", sandbox->name, sandbox->id, choice->name,
@@ -127,13 +135,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   // Until the marker goes, a restart undoes this creation (restore.cc).
   BERTH_RETURN_IF_ERROR(SetMarker(sandbox->bundle_dir, kCreatingMarker));
   BERTH_RETURN_IF_ERROR(MkdirAll(run_dir, 0711));
-  undo.Push("remove directories", [&, run_dir] {
-    (void)UnmountRecursive(run_dir);
-    (void)UnmountRecursive(sandbox->bundle_dir);
-    (void)RemoveAll(run_dir);
-    (void)RemoveAll(sandbox->bundle_dir);
-    (void)unlink((ExitDir() + "/" + sandbox->id).c_str());
-  });
+  undo.Push("remove directories",
+            [&, run_dir] { return RemoveObjectFiles(sandbox->id, sandbox->bundle_dir, run_dir); });
 
   BERTH_CRASH_POINT("sandbox-run/after-dirs");
 
@@ -147,7 +150,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   if (pin.uts) pin.hostname = hostname;
   BERTH_ASSIGN_OR_RETURN(ns::PinnedPaths pinned,
                          ns::PinNamespaces(config_.runroot, sandbox->id, pin));
-  undo.Push("unpin namespaces", [pinned] { (void)ns::UnpinNamespaces(pinned); });
+  undo.Push("unpin namespaces", [pinned] { return ns::UnpinNamespaces(pinned); });
   sandbox->netns_path = pinned.net;
   sandbox->ipcns_path = pinned.ipc;
   sandbox->utsns_path = pinned.uts;
@@ -164,7 +167,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
                            Mount("shm", sandbox->shm_path, "tmpfs",
                                  MS_NOSUID | MS_NODEV | MS_NOEXEC, std::string("mode=1777,") + kPodShmSize));
     shm.Release();
-    undo.Push("unmount shm", [path = sandbox->shm_path] { (void)Unmount(path); });
+    undo.Push("unmount shm", [path = sandbox->shm_path] { return Unmount(path); });
   }
 
   // 7. Write before you act: config.json with every CRI field as annotations.
@@ -179,8 +182,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   spec.ipc_ns_path = sandbox->ipcns_path;
   spec.uts_ns_path = sandbox->utsns_path;
   spec.host_pid = ns_opts.pid() == rt::NODE;
-  spec.cgroup_manager = config_.cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd
-                                                            : oci::CgroupManager::kCgroupfs;
+  spec.cgroup_manager = CgroupDriver();
   spec.cgroup_parent = config.linux().cgroup_parent();
   spec.shm_path = host_ipc ? "/dev/shm" : sandbox->shm_path;
   const auto& sc = config.linux().security_context();
@@ -191,7 +193,20 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
   spec.annotations = filtered.kept;
   for (const auto& [k, v] : SandboxAnnotations(*sandbox)) spec.annotations[k] = v;
+  // The infra process gets the pod's seccomp profile too (it holds no
+  // capabilities, so RuntimeDefault allows it nothing cap-gated).
+  BERTH_ASSIGN_OR_RETURN(SeccompChoice seccomp_choice,
+                         ChooseSeccomp(sc, "pod " + config.metadata().name()));
+  BERTH_ASSIGN_OR_RETURN(spec.seccomp, seccomp::ProfileFor(seccomp_choice.first,
+                                                           seccomp_choice.second,
+                                                           sc.privileged(), {}));
   BERTH_ASSIGN_OR_RETURN(nlohmann::json spec_json, oci::BuildSandboxSpec(spec));
+  if (int oom = spec_json["process"].value("oomScoreAdj", spec.oom_score_adj);
+      oom != spec.oom_score_adj) {
+    spdlog::info("pod {} ({}): this node cannot honour, left out: oom_score_adj {} raised to {} "
+                 "(below berthd's own)",
+                 sandbox->name, sandbox->id, spec.oom_score_adj, oom);
+  }
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(sandbox->bundle_dir + "/config.json", spec_json.dump(2), 0600));
   BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
@@ -201,26 +216,11 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   // 8. Create the infra container through conmon, then start it.
   stage("creating infra container");
   oci::OciRuntime runtime = RuntimeFor(*sandbox);
-  oci::ConmonConfig conmon_config;
-  conmon_config.conmon_path = config_.conmon;
-  conmon_config.create_timeout = std::chrono::seconds(config_.runtime_create_timeout_seconds);
-  oci::ConmonDriver conmon(conmon_config);
-  oci::ConmonCreateRequest create;
-  create.id = sandbox->id;
-  create.name = sandbox->name;
-  create.bundle = sandbox->bundle_dir;
-  create.container_pidfile = run_dir + "/pid";
-  create.conmon_pidfile = run_dir + "/conmon.pid";
-  create.log_path = sandbox->bundle_dir + "/infra.log";
-  create.exit_dir = ExitDir();
-  create.persist_dir = run_dir;
-  create.socket_dir = run_dir;
-  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, conmon.Create(runtime, create));
-  undo.Push("delete infra container", [&, runtime] {
-    if (Status s = runtime.Delete(sandbox->id, true); !s.ok()) {
-      spdlog::warn("undo: {}", s.message());
-    }
-  });
+  oci::ConmonCreateRequest create =
+      ConmonRequestFor(sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir,
+                       sandbox->bundle_dir + "/infra.log");
+  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
+  undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
   BERTH_CRASH_POINT("sandbox-run/after-infra-create");
   stage("starting infra container");
   BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
@@ -246,7 +246,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     if (!attached.ok()) {
       return attached.status().WithContext("pod " + sandbox->name + ": CNI ADD");
     }
-    undo.Push("CNI DEL", [&, net] { (void)network_->Detach(net); });
+    undo.Push("CNI DEL", [&, net] { return network_->Detach(net); });
     ips = attached->pod_ips;
     BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, ips));
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/label_selector.h"
 #include "daemon/server.h"
 
 namespace berth::daemon {
@@ -21,15 +22,6 @@ void FillCommon(const Sandbox& s, rt::PodSandboxState state, rt::PodSandbox* out
   *out->mutable_labels() = s.config.labels();
   *out->mutable_annotations() = s.config.annotations();
   out->set_runtime_handler(s.runtime_name);
-}
-
-bool LabelsMatch(const google::protobuf::Map<std::string, std::string>& selector,
-                 const google::protobuf::Map<std::string, std::string>& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
 }
 
 }  // namespace

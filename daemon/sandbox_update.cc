@@ -52,7 +52,7 @@ Status Server::UpdatePodSandboxResources(const rt::UpdatePodSandboxResourcesRequ
                               " has no cgroup of its own (linux.cgroup_parent is empty)");
   }
   BERTH_ASSIGN_OR_RETURN(std::string path,
-                         cgroups::PodCgroupPath(parent, config_.cgroup_manager == "systemd"));
+                         cgroups::PodCgroupPath(parent, SystemdCgroups()));
   BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectLayout());
 
   // 3. Apply, then record (state.json) what is now in force.

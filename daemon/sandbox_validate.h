@@ -3,13 +3,12 @@
 // and names the field.
 #pragma once
 
+#include "daemon/internal_annotations.h"
 #include "pkg/base/status.h"
 #include "runtime/v1/api.pb.h"
 
 namespace berth::daemon {
 
-// Annotations berth writes into config.json for itself; pods may not set them.
-inline constexpr char kInternalAnnotationPrefix[] = "io.berth.internal.";
 
 // `cgroup_manager` is "cgroupfs" or "systemd" (decides the cgroup_parent form).
 Status ValidatePodSandboxConfig(const runtime::v1::PodSandboxConfig& config,

@@ -17,6 +17,7 @@
 #include "pkg/base/status.h"
 #include "pkg/cni/cni_network.h"
 #include "pkg/config/config.h"
+#include "pkg/oci/conmon.h"
 #include "pkg/oci/container_spec.h"
 #include "pkg/oci/exit_file.h"
 #include "pkg/oci/node_profile.h"
@@ -98,12 +99,28 @@ class Server {
  private:
   // Opens what the handlers use: network, exit watcher, runtime probes.
   Status InitRuntime();
+  // The cgroup driver the config names.
+  oci::CgroupManager CgroupDriver() const;
+  bool SystemdCgroups() const { return CgroupDriver() == oci::CgroupManager::kSystemd; }
+  // conmon as configured, and its create request for an object (pod infra or
+  // container) whose files live in `bundle` and `run_dir`.
+  oci::ConmonDriver Conmon() const;
+  oci::ConmonCreateRequest ConmonRequestFor(const std::string& id, const std::string& name,
+                                            const std::string& bundle, const std::string& run_dir,
+                                            const std::string& log_path) const;
+  // Removes an object's bundle and run dir (unmounting what is still mounted
+  // inside) and its exit file; the first failure is returned, the rest tried.
+  Status RemoveObjectFiles(const std::string& id, const std::string& bundle,
+                           const std::string& run_dir) const;
   // Where a sandbox's files live.
   std::string SandboxBundleDir(const std::string& id) const;
   std::string SandboxRunDir(const std::string& id) const;
   std::string ExitDir() const;
   // The OCI runtime CLI a sandbox was bound to at creation.
   oci::OciRuntime RuntimeFor(const Sandbox& sandbox) const;
+  // The runtime CLI for a recorded (name, path, root).
+  oci::OciRuntime RuntimeNamed(const std::string& name, const std::string& path,
+                               const std::string& root) const;
   // Stops the infra process and releases network, mounts and namespaces.
   Status StopSandboxLocked(Sandbox& sandbox);
   // Writes state.json of a sandbox (atomically).

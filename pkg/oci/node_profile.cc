@@ -77,7 +77,14 @@ std::vector<std::string> FitResourcesToNode(json* resources, const NodeProfile& 
     if (!cg.Has("memory")) {
       drop(*resources, "memory", no("memory"));
     } else {
-      if (!cg.swap_accounting) drop(*mem, "swap", "no swap accounting on this node");
+      if (!cg.swap_accounting) {
+        drop(*mem, "swap", "no swap accounting on this node");
+      } else if (mem->contains("limit") && !mem->contains("swap")) {
+        // A kubelet without NodeSwap sends no swap limit; left unset, runc
+        // lets a container swap without bound beyond its memory limit.
+        // memory+swap = memory means no swap (as containerd and CRI-O do).
+        (*mem)["swap"] = (*mem)["limit"];
+      }
       // cgroup v2 has no per-cgroup swappiness; runc refuses it there.
       if (v2) drop(*mem, "swappiness", "not on cgroup v2");
       if (mem->empty()) resources->erase(mem);

@@ -31,8 +31,9 @@ NodeProfile ProbeNode();
 // Removes from an OCI linux.resources object what the node's cgroups cannot
 // set (a limit for a controller without a hierarchy, `unified` off v2, swap
 // without swap accounting), since runc fails the whole container for it.
-// Returns one phrase per removal, for the caller's log line; nothing is
-// removed from an unprobed profile.
+// Where swap is accounted, a memory limit without a swap limit gets
+// memory+swap = memory (no swap beyond the limit). Returns one phrase per
+// removal, for the caller's log line; an unprobed profile changes nothing.
 std::vector<std::string> FitResourcesToNode(nlohmann::json* resources, const NodeProfile& node);
 
 }  // namespace berth::oci

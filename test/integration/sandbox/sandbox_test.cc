@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "test/integration/harness/berthd_fixture.h"
 
@@ -230,6 +231,36 @@ TEST_F(SandboxTest, HostNetworkPodHasNoNetnsAndNoIp) {
   EXPECT_EQ(nlohmann::json::parse(st.info().at("info"))["netns_path"], "");
   ASSERT_TRUE(Remove(id).ok());
   ExpectNoLeaks(id);
+}
+
+// The "Seccomp:" line of a process's status: 0 none, 2 a filter.
+std::string SeccompModeOf(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Seccomp:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 8));
+  }
+  return "";
+}
+
+// The kubelet asks RuntimeDefault for every pod: the infra process runs
+// under it, and an unconfined pod's does not.
+TEST_F(SandboxTest, PodSeccompProfileAppliesToTheInfraProcess) {
+  std::map<std::string, std::string> mode;
+  for (auto [name, type] : {std::pair{"filtered", rt::SecurityProfile::RuntimeDefault},
+                            std::pair{"unfiltered", rt::SecurityProfile::Unconfined}}) {
+    rt::PodSandboxConfig c = PodConfig(name);
+    auto* sc = c.mutable_linux()->mutable_security_context();
+    sc->mutable_namespace_options()->set_network(rt::NODE);
+    sc->mutable_seccomp()->set_profile_type(type);
+    std::string id;
+    ASSERT_TRUE(Run(c, &id).ok()) << d_->Log();
+    int pid = nlohmann::json::parse(Status(id, true).info().at("info"))["pid"].get<int>();
+    mode[name] = SeccompModeOf(pid);
+    ASSERT_TRUE(Remove(id).ok());
+  }
+  EXPECT_EQ(mode["filtered"], "2");
+  EXPECT_EQ(mode["unfiltered"], "0");
 }
 
 struct BadPod {

@@ -209,6 +209,18 @@ TEST(FitResources, SwapWithoutAccountingAndMissingCpuControllers) {
   EXPECT_EQ(only_cpuset, json::object());
 }
 
+TEST(FitResources, MemoryLimitWithoutSwapLimitGetsNoSwapWhereAccounted) {
+  json r = {{"memory", {{"limit", 64 << 20}}}};
+  EXPECT_TRUE(FitResourcesToNode(&r, HybridNodeWithout({})).empty());
+  EXPECT_EQ(r["memory"]["swap"], 64 << 20);
+  json no_accounting = {{"memory", {{"limit", 64 << 20}}}};
+  FitResourcesToNode(&no_accounting, HybridNodeWithout({}, /*swap=*/false));
+  EXPECT_FALSE(no_accounting["memory"].contains("swap"));
+  json explicit_swap = {{"memory", {{"limit", 64 << 20}, {"swap", -1}}}};
+  FitResourcesToNode(&explicit_swap, HybridNodeWithout({}));
+  EXPECT_EQ(explicit_swap["memory"]["swap"], -1);
+}
+
 TEST(FitResources, UnprobedProfileChangesNothing) {
   json r = KubeletLikeResources();
   json before = r;
