@@ -238,6 +238,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   spec.image = DefaultsOf(*image);
   spec.pod = pod;
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
+  spec.own_oom_score_adj = node_.own_oom_score_adj;  // probed once, not read per create
   spec.node = node_;
   spec.supports_recursive_read_only = features_.count(c->runtime_name) > 0 &&
                                       features_.at(c->runtime_name).recursive_read_only;

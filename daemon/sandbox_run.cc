@@ -191,6 +191,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   for (int64_t g : sc.supplemental_groups()) spec.additional_gids.push_back(static_cast<uint32_t>(g));
   spec.sysctls = ToMap(config.linux().sysctls());
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
+  spec.own_oom_score_adj = node_.own_oom_score_adj;  // probed once, not read per create
   spec.annotations = filtered.kept;
   for (const auto& [k, v] : SandboxAnnotations(*sandbox)) spec.annotations[k] = v;
   // The infra process gets the pod's seccomp profile too (it holds no

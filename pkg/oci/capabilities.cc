@@ -2,10 +2,12 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <set>
 #include <string_view>
 
+#include "pkg/fs/atomic_file.h"
 #include "pkg/oci/container_spec.h"
 #include "pkg/oci/subprocess.h"
 
@@ -111,13 +113,9 @@ Result<CapabilityMask> ParseHeldCapabilities(std::string_view status) {
       if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') continue;
       std::string_view hex = line.substr(key.size() + 1);
       while (!hex.empty() && (hex.front() == '\t' || hex.front() == ' ')) hex.remove_prefix(1);
-      if (hex.empty() || hex.size() > 16) return std::nullopt;
       CapabilityMask v = 0;
-      for (char c : hex) {
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (d < 0) return std::nullopt;
-        v = (v << 4) | static_cast<CapabilityMask>(d);
-      }
+      auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), v, 16);
+      if (hex.empty() || ec != std::errc() || ptr != hex.data() + hex.size()) return std::nullopt;
       return v;
     }
     return std::nullopt;
@@ -128,14 +126,9 @@ Result<CapabilityMask> ParseHeldCapabilities(std::string_view status) {
 }
 
 CapabilityMask ProbeHeldCapabilities() {
-  FILE* f = fopen("/proc/self/status", "re");
-  if (f == nullptr) return kEveryCapability;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  fclose(f);
-  Result<CapabilityMask> held = ParseHeldCapabilities(text);
+  Result<std::string> status = ReadFile("/proc/self/status");
+  if (!status.ok()) return kEveryCapability;
+  Result<CapabilityMask> held = ParseHeldCapabilities(*status);
   return held.ok() ? *held : kEveryCapability;
 }
 

@@ -1,20 +1,11 @@
 #include "pkg/oci/node_profile.h"
 
-#include <cstdio>
+#include "pkg/oci/sandbox_spec.h"  // ReadOwnOomScoreAdj
 
 namespace berth::oci {
 namespace {
 
 using nlohmann::json;
-
-int ReadOwnOomScoreAdj() {
-  FILE* f = fopen("/proc/self/oom_score_adj", "re");
-  if (f == nullptr) return 0;
-  int v = 0;
-  if (fscanf(f, "%d", &v) != 1) v = 0;
-  fclose(f);
-  return v;
-}
 
 // Erases `key` from `obj` when present and not null; true when it held something.
 bool Erase(json& obj, const char* key) {
@@ -28,16 +19,16 @@ bool Erase(json& obj, const char* key) {
 }  // namespace
 
 json NodeProfile::ToJson() const {
-  json caps_missing = json::array();
-  for (const std::string& name : CapabilityNames(~held_capabilities)) caps_missing.push_back(name);
   return {
       {"probed", probed},
       {"cgroup",
        {{"mode", cgroups.ModeName()},
         {"controllers", cgroups.controllers},
         {"swap_accounting", cgroups.swap_accounting}}},
-      {"capabilities", {{"held", CapabilityNames(held_capabilities)}, {"not_held", caps_missing}}},
-      {"oom_score_adj", own_oom_score_adj},
+      {"capabilities",
+       {{"held", CapabilityNames(held_capabilities)},
+        {"not_held", CapabilityNames(~held_capabilities)}}},
+      {"oom_score_adj", own_oom_score_adj ? json(*own_oom_score_adj) : json(nullptr)},
   };
 }
 
@@ -46,7 +37,7 @@ NodeProfile ProbeNode() {
   n.probed = true;
   n.cgroups = cgroups::ProbeHostCgroups();
   n.held_capabilities = ProbeHeldCapabilities();
-  n.own_oom_score_adj = ReadOwnOomScoreAdj();
+  if (Result<int> own = ReadOwnOomScoreAdj(); own.ok()) n.own_oom_score_adj = *own;
   return n;
 }
 

@@ -4,6 +4,7 @@
 // shows it under "node".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct NodeProfile {
   bool probed = false;
   cgroups::HostCgroups cgroups;
   CapabilityMask held_capabilities = kEveryCapability;
-  int own_oom_score_adj = 0;
+  // berthd's own oom_score_adj, the floor of what a spec may ask for;
+  // nullopt when unreadable (the spec builders then read it themselves).
+  std::optional<int> own_oom_score_adj;
 
   nlohmann::json ToJson() const;
 };
