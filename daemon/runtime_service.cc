@@ -49,6 +49,13 @@ BERTH_UNARY(ListContainers, ListContainers)
 BERTH_UNARY(ExecSync, ExecSync)
 BERTH_UNARY(UpdateContainerResources, UpdateContainerResources)
 BERTH_UNARY(ReopenContainerLog, ReopenContainerLog)
+BERTH_UNARY(Exec, Exec)
+BERTH_UNARY(Attach, Attach)
+BERTH_UNARY(PortForward, PortForward)
+BERTH_UNARY(ContainerStats, ContainerStats)
+BERTH_UNARY(ListContainerStats, ListContainerStats)
+BERTH_UNARY(PodSandboxStats, PodSandboxStats)
+BERTH_UNARY(ListPodSandboxStats, ListPodSandboxStats)
 
 namespace {
 // Streamed lists send this many items per message, far below gRPC's limit.
@@ -96,6 +103,32 @@ grpc::Status RuntimeServiceImpl::StreamContainers(
     BERTH_RETURN_IF_ERROR(server_.ListContainers(list_req, &all));
     return WriteInBatches(writer, *all.mutable_containers(),
                           [](auto& batch) { return batch.add_containers(); });
+  });
+}
+
+grpc::Status RuntimeServiceImpl::StreamContainerStats(
+    grpc::ServerContext*, const runtime::v1::StreamContainerStatsRequest* req,
+    grpc::ServerWriter<runtime::v1::StreamContainerStatsResponse>* writer) {
+  return HandleRpc("StreamContainerStats", *req, [&]() -> berth::Status {
+    runtime::v1::ListContainerStatsRequest list_req;
+    *list_req.mutable_filter() = req->filter();
+    runtime::v1::ListContainerStatsResponse all;
+    BERTH_RETURN_IF_ERROR(server_.ListContainerStats(list_req, &all));
+    return WriteInBatches(writer, *all.mutable_stats(),
+                          [](auto& batch) { return batch.add_container_stats(); });
+  });
+}
+
+grpc::Status RuntimeServiceImpl::StreamPodSandboxStats(
+    grpc::ServerContext*, const runtime::v1::StreamPodSandboxStatsRequest* req,
+    grpc::ServerWriter<runtime::v1::StreamPodSandboxStatsResponse>* writer) {
+  return HandleRpc("StreamPodSandboxStats", *req, [&]() -> berth::Status {
+    runtime::v1::ListPodSandboxStatsRequest list_req;
+    *list_req.mutable_filter() = req->filter();
+    runtime::v1::ListPodSandboxStatsResponse all;
+    BERTH_RETURN_IF_ERROR(server_.ListPodSandboxStats(list_req, &all));
+    return WriteInBatches(writer, *all.mutable_stats(),
+                          [](auto& batch) { return batch.add_pod_sandbox_stats(); });
   });
 }
 

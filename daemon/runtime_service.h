@@ -47,6 +47,13 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   BERTH_DECLARE_UNARY(ExecSync)
   BERTH_DECLARE_UNARY(UpdateContainerResources)
   BERTH_DECLARE_UNARY(ReopenContainerLog)
+  BERTH_DECLARE_UNARY(Exec)
+  BERTH_DECLARE_UNARY(Attach)
+  BERTH_DECLARE_UNARY(PortForward)
+  BERTH_DECLARE_UNARY(ContainerStats)
+  BERTH_DECLARE_UNARY(ListContainerStats)
+  BERTH_DECLARE_UNARY(PodSandboxStats)
+  BERTH_DECLARE_UNARY(ListPodSandboxStats)
 #undef BERTH_DECLARE_UNARY
   grpc::Status StreamContainers(
       grpc::ServerContext*, const runtime::v1::StreamContainersRequest* req,
@@ -54,6 +61,12 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status StreamPodSandboxes(
       grpc::ServerContext*, const runtime::v1::StreamPodSandboxesRequest* req,
       grpc::ServerWriter<runtime::v1::StreamPodSandboxesResponse>* writer) override;
+  grpc::Status StreamContainerStats(
+      grpc::ServerContext*, const runtime::v1::StreamContainerStatsRequest* req,
+      grpc::ServerWriter<runtime::v1::StreamContainerStatsResponse>* writer) override;
+  grpc::Status StreamPodSandboxStats(
+      grpc::ServerContext*, const runtime::v1::StreamPodSandboxStatsRequest* req,
+      grpc::ServerWriter<runtime::v1::StreamPodSandboxStatsResponse>* writer) override;
 
  private:
   Server& server_;

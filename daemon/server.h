@@ -88,6 +88,20 @@ class Server {
                                   runtime::v1::UpdateContainerResourcesResponse* resp);
   Status ReopenContainerLog(const runtime::v1::ReopenContainerLogRequest& req,
                             runtime::v1::ReopenContainerLogResponse* resp);
+  // Streaming (container_stream.cc): each answers a URL the client upgrades.
+  Status Exec(const runtime::v1::ExecRequest& req, runtime::v1::ExecResponse* resp);
+  Status Attach(const runtime::v1::AttachRequest& req, runtime::v1::AttachResponse* resp);
+  Status PortForward(const runtime::v1::PortForwardRequest& req,
+                     runtime::v1::PortForwardResponse* resp);
+  // Stats (container_stats.cc, sandbox_stats.cc).
+  Status ContainerStats(const runtime::v1::ContainerStatsRequest& req,
+                        runtime::v1::ContainerStatsResponse* resp);
+  Status ListContainerStats(const runtime::v1::ListContainerStatsRequest& req,
+                            runtime::v1::ListContainerStatsResponse* resp);
+  Status PodSandboxStats(const runtime::v1::PodSandboxStatsRequest& req,
+                         runtime::v1::PodSandboxStatsResponse* resp);
+  Status ListPodSandboxStats(const runtime::v1::ListPodSandboxStatsRequest& req,
+                             runtime::v1::ListPodSandboxStatsResponse* resp);
 
   // Re-syncs memory with disk (restore.cc): loads objects that appeared,
   // forgets those that vanished. Restore() runs it at start-up.
