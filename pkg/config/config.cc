@@ -143,6 +143,12 @@ Status Validate(const Config& c) {
     return InvalidArgument("\"log_level\" must be one of trace, debug, info, warn, error, "
                            "critical, off, got \"" + c.log_level + "\"");
   }
+  BERTH_RETURN_IF_ERROR(RequireAbsolute("stream.tls_cert_file", c.stream.tls_cert_file, true));
+  BERTH_RETURN_IF_ERROR(RequireAbsolute("stream.tls_key_file", c.stream.tls_key_file, true));
+  if (c.stream.tls_cert_file.empty() != c.stream.tls_key_file.empty()) {
+    return InvalidArgument("\"stream.tls_cert_file\" and \"stream.tls_key_file\" go together: "
+                           "set both for TLS, or neither");
+  }
   BERTH_RETURN_IF_ERROR(RequireOneOf("cgroup_manager", c.cgroup_manager, {"cgroupfs", "systemd"}));
   BERTH_RETURN_IF_ERROR(RequireOneOf("default_workload_trust", c.default_workload_trust,
                                      {"trusted", "untrusted"}));
@@ -269,7 +275,12 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"max_concurrent_downloads", c.max_concurrent_downloads},
       {"image_pull_progress_timeout", std::to_string(c.image_pull_progress_timeout_seconds) + "s"},
       {"pinned_images", c.pinned_images},
-      {"stream", {{"address", c.stream.address}, {"port", c.stream.port}}},
+      {"stream",
+       {{"address", c.stream.address},
+        {"port", c.stream.port},
+        {"tls_cert_file", c.stream.tls_cert_file},
+        {"tls_key_file", c.stream.tls_key_file},
+        {"idle_timeout", std::to_string(c.stream.idle_timeout_seconds) + "s"}}},
       {"pause_image", c.pause_image},
       {"shutdown_file", c.shutdown_file},
   };

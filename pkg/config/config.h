@@ -42,6 +42,11 @@ struct CredentialProviders {
 struct StreamConfig {
   std::string address = "127.0.0.1";
   int port = 0;  // 0 = pick a free port
+  // Both set: the streaming server speaks TLS (https URLs).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // A session with no traffic either way for this long is closed (0 = never).
+  int idle_timeout_seconds = 4 * 3600;
 };
 
 struct Config {

@@ -315,6 +315,15 @@ Status Decode(const YAML::Node& root, Config* c) {
   BERTH_RETURN_IF_ERROR(r.StringList("pinned_images", &c->pinned_images));
   BERTH_RETURN_IF_ERROR(r.Map("stream", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(m.String("address", &c->stream.address));
+    BERTH_RETURN_IF_ERROR(m.String("tls_cert_file", &c->stream.tls_cert_file));
+    BERTH_RETURN_IF_ERROR(m.String("tls_key_file", &c->stream.tls_key_file));
+    std::string idle;
+    BERTH_RETURN_IF_ERROR(m.String("idle_timeout", &idle));
+    if (!idle.empty()) {
+      Result<int> secs = ParseDurationSeconds(idle);
+      if (!secs.ok()) return InvalidArgument(m.Key("idle_timeout") + ": " + secs.status().message());
+      c->stream.idle_timeout_seconds = *secs;
+    }
     return m.Int("port", 0, 65535, &c->stream.port);
   }));
   BERTH_RETURN_IF_ERROR(r.String("pause_image", &c->pause_image));

@@ -64,7 +64,8 @@ registries:
 image_pull_progress_timeout: 1m30s
 runtime_create_timeout: 45s
 pinned_images: ["registry.k8s.io/pause*"]
-stream: {port: 10010}
+stream: {port: 10010, tls_cert_file: /etc/berth/tls.crt, tls_key_file: /etc/berth/tls.key,
+         idle_timeout: 30m}
 )");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->root, "/srv/berth");
@@ -78,6 +79,9 @@ stream: {port: 10010}
   EXPECT_EQ(c->image_pull_progress_timeout_seconds, 90);
   EXPECT_EQ(c->runtime_create_timeout_seconds, 45);
   EXPECT_EQ(c->stream.port, 10010);
+  EXPECT_EQ(c->stream.tls_cert_file, "/etc/berth/tls.crt");
+  EXPECT_EQ(c->stream.tls_key_file, "/etc/berth/tls.key");
+  EXPECT_EQ(c->stream.idle_timeout_seconds, 1800);
 }
 
 struct BadCase {
@@ -107,6 +111,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "\"untrusted_fallback_to_trusted\" must be true or false"},
         BadCase{"stream: {port: http}", "\"stream.port\" must be an integer"},
         BadCase{"stream: {port: 70000}", "\"stream.port\" must be between 0 and 65535"},
+        BadCase{"stream: {tls_cert_file: /c.pem}", "go together"},
+        BadCase{"stream: {tls_cert_file: c.pem, tls_key_file: /k.pem}",
+                "\"stream.tls_cert_file\" must be an absolute path"},
+        BadCase{"stream: {idle_timeout: forever}", "\"stream.idle_timeout\""},
         BadCase{"root: var/lib/berth", "\"root\" must be an absolute path"},
         BadCase{"cni: {plugin_dirs: [/ok, rel]}", "\"cni.plugin_dirs[1]\" must be an absolute"},
         BadCase{"runtimes: {kata: {path: kata-runtime, root: /run/k}}",
