@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libsystemd-dev
+  zlib1g-dev  # SPDY/3.1 header compression (pkg/streaming)
   libgtest-dev libgmock-dev
   # runtime: OCI runtime, monitor, networking, helpers the daemon shells out to
   runc conmon containernetworking-plugins iptables iproute2 util-linux procps
