@@ -11,6 +11,7 @@
 #include "daemon/listener.h"
 #include "daemon/rpc_interceptor.h"
 #include "daemon/runtime_service.h"
+#include "daemon/stats_collector.h"
 #include "pkg/fs/atomic_file.h"
 
 namespace berth::daemon {
@@ -39,6 +40,7 @@ Status Server::Start() {
   // when it starts, so exits during restore are not missed.
   BERTH_RETURN_IF_ERROR(Restore());
   BERTH_RETURN_IF_ERROR(exit_watcher_->Start());
+  StartStats();
 
   grpc::ServerBuilder builder;
   listener_->AttachTo(builder);
@@ -72,6 +74,7 @@ void Server::Shutdown() {
   listener_->StopAccepting();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   spdlog::debug("shutdown: gRPC server stopped");
+  if (stats_) stats_->Stop();
   if (exit_watcher_) exit_watcher_->Stop();
   if (network_) network_->StopWatching();
   spdlog::debug("shutdown: watchers stopped");

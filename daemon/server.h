@@ -30,6 +30,7 @@ namespace berth::daemon {
 class Listener;
 class RuntimeServiceImpl;
 class ImageServiceImpl;
+class StatsCollector;
 
 class Server {
  public:
@@ -113,6 +114,8 @@ class Server {
  private:
   // Opens what the handlers use: network, exit watcher, runtime probes.
   Status InitRuntime();
+  // The stats RPCs' collector and its disk sampler (stats_setup.cc).
+  void StartStats();
   // The cgroup driver the config names.
   oci::CgroupManager CgroupDriver() const;
   bool SystemdCgroups() const { return CgroupDriver() == oci::CgroupManager::kSystemd; }
@@ -207,6 +210,7 @@ class Server {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;
+  std::unique_ptr<StatsCollector> stats_;  // set before serving; its own locks
   std::unique_ptr<grpc::Server> grpc_server_;
   std::mutex shutdown_mu_;  // serializes Shutdown() callers
   bool shut_down_ = false;  // guarded by shutdown_mu_

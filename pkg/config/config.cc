@@ -281,6 +281,8 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
         {"tls_cert_file", c.stream.tls_cert_file},
         {"tls_key_file", c.stream.tls_key_file},
         {"idle_timeout", std::to_string(c.stream.idle_timeout_seconds) + "s"}}},
+      {"stats",
+       {{"disk_sample_interval", std::to_string(c.stats.disk_sample_interval_seconds) + "s"}}},
       {"pause_image", c.pause_image},
       {"shutdown_file", c.shutdown_file},
   };

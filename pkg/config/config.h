@@ -49,6 +49,12 @@ struct StreamConfig {
   int idle_timeout_seconds = 4 * 3600;
 };
 
+struct StatsConfig {
+  // How often the writable layers of containers are measured (a background
+  // walk of each overlay upper dir); stats RPCs report the last measurement.
+  int disk_sample_interval_seconds = 10;
+};
+
 struct Config {
   std::string root = "/var/lib/berth";
   std::string runroot = "/run/berth";
@@ -77,6 +83,7 @@ struct Config {
   int image_pull_progress_timeout_seconds = 60;
   std::vector<std::string> pinned_images;
   StreamConfig stream;
+  StatsConfig stats;
   std::string pause_image;  // empty = the built-in berth-pause
   std::string shutdown_file = "/var/lib/berth/berth.shutdown";
 };

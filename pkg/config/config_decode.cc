@@ -326,6 +326,18 @@ Status Decode(const YAML::Node& root, Config* c) {
     }
     return m.Int("port", 0, 65535, &c->stream.port);
   }));
+  BERTH_RETURN_IF_ERROR(r.Map("stats", [&](MapReader& m) {
+    std::string interval;
+    BERTH_RETURN_IF_ERROR(m.String("disk_sample_interval", &interval));
+    if (interval.empty()) return OkStatus();
+    Result<int> secs = ParseDurationSeconds(interval);
+    if (!secs.ok()) {
+      return InvalidArgument(m.Key("disk_sample_interval") + ": " + secs.status().message());
+    }
+    if (*secs < 1) return InvalidArgument(m.Key("disk_sample_interval") + ": must be at least 1s");
+    c->stats.disk_sample_interval_seconds = *secs;
+    return OkStatus();
+  }));
   BERTH_RETURN_IF_ERROR(r.String("pause_image", &c->pause_image));
   BERTH_RETURN_IF_ERROR(r.String("shutdown_file", &c->shutdown_file));
   return r.Finish();

@@ -91,6 +91,7 @@ max_concurrent_downloads: 2
 image_pull_progress_timeout: 2m
 pinned_images: ["registry.k8s.io/pause*"]
 stream: {address: 0.0.0.0, port: 10010}
+stats: {disk_sample_interval: 30s}
 pause_image: registry.k8s.io/pause:3.9
 shutdown_file: /var/lib/b/shutdown
 )"},
@@ -105,6 +106,7 @@ credential_providers:
 image_pull_progress_timeout:
 pinned_images:
 stream:
+stats:
 pause_image:
 )"},
       {"empty-file", std::string()},
@@ -188,6 +190,8 @@ std::vector<MergeCase> Cases() {
       {"stream", "stream: {port: 12345}\n", [](Config& c) { c.stream.port = 12345; }},
       {"stream", "stream: {address: 127.0.0.2}\n",
        [](Config& c) { c.stream.address = "127.0.0.2"; }},
+      {"stats", "stats: {disk_sample_interval: 2m}\n",
+       [](Config& c) { c.stats.disk_sample_interval_seconds = 120; }},
       {"pause_image", "pause_image: example.com/pause:1\n",
        [](Config& c) { c.pause_image = "example.com/pause:1"; }},
       {"shutdown_file", "shutdown_file: /run/x.shutdown\n",

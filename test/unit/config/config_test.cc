@@ -45,6 +45,7 @@ TEST(ConfigTest, DefaultsMatchTheDesign) {
   EXPECT_EQ(c->cni.conf_dir, "/etc/cni/net.d");
   EXPECT_EQ(c->image_pull_progress_timeout_seconds, 60);
   EXPECT_EQ(c->max_concurrent_downloads, 3);
+  EXPECT_EQ(c->stats.disk_sample_interval_seconds, 10);
   ASSERT_TRUE(c->runtimes.count("runc"));
   EXPECT_EQ(c->runtimes.at("runc").root, "/run/berth/runc");
 }
@@ -66,6 +67,7 @@ runtime_create_timeout: 45s
 pinned_images: ["registry.k8s.io/pause*"]
 stream: {port: 10010, tls_cert_file: /etc/berth/tls.crt, tls_key_file: /etc/berth/tls.key,
          idle_timeout: 30m}
+stats: {disk_sample_interval: 1m}
 )");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->root, "/srv/berth");
@@ -82,6 +84,7 @@ stream: {port: 10010, tls_cert_file: /etc/berth/tls.crt, tls_key_file: /etc/bert
   EXPECT_EQ(c->stream.tls_cert_file, "/etc/berth/tls.crt");
   EXPECT_EQ(c->stream.tls_key_file, "/etc/berth/tls.key");
   EXPECT_EQ(c->stream.idle_timeout_seconds, 1800);
+  EXPECT_EQ(c->stats.disk_sample_interval_seconds, 60);
 }
 
 struct BadCase {
@@ -115,6 +118,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"stream: {tls_cert_file: c.pem, tls_key_file: /k.pem}",
                 "\"stream.tls_cert_file\" must be an absolute path"},
         BadCase{"stream: {idle_timeout: forever}", "\"stream.idle_timeout\""},
+        BadCase{"stats: {disk_sample_interval: often}", "\"stats.disk_sample_interval\""},
+        BadCase{"stats: {disk_sample_interval: 0s}",
+                "\"stats.disk_sample_interval\": must be at least 1s"},
+        BadCase{"stats: {disk_interval: 1s}", "unknown key \"stats.disk_interval\""},
         BadCase{"root: var/lib/berth", "\"root\" must be an absolute path"},
         BadCase{"cni: {plugin_dirs: [/ok, rel]}", "\"cni.plugin_dirs[1]\" must be an absolute"},
         BadCase{"runtimes: {kata: {path: kata-runtime, root: /run/k}}",

@@ -1,0 +1,31 @@
+// Server::StartStats: the collector behind the stats RPCs, within what the
+// node probe found (cgroup v1/hybrid or v2), and its disk sampler's thread.
+#include <spdlog/spdlog.h>
+
+#include "daemon/image_manager.h"
+#include "daemon/image_service.h"
+#include "daemon/server.h"
+#include "daemon/stats_collector.h"
+#include "pkg/image/image_fs_info.h"
+
+namespace berth::daemon {
+
+void Server::StartStats() {
+  StatsCollector::Options options;
+  options.layout.version =
+      node_.cgroups.mode == cgroups::Mode::kV2 ? cgroups::Version::kV2 : cgroups::Version::kV1;
+  options.disk_sample_interval = std::chrono::seconds(config_.stats.disk_sample_interval_seconds);
+  // The same mountpoint ImageFsInfo reports, so the kubelet matches the two.
+  const std::string& image_root = image_service_->manager().image_root();
+  Result<std::string> mountpoint = image::MountPointOf(image_root);
+  if (mountpoint.ok()) {
+    options.image_fs_mountpoint = *mountpoint;
+  } else {
+    spdlog::warn("stats: no mountpoint for the image store {}: {}", image_root,
+                 mountpoint.status().message());
+  }
+  stats_ = std::make_unique<StatsCollector>(sandboxes_, containers_, std::move(options));
+  stats_->Start();
+}
+
+}  // namespace berth::daemon
