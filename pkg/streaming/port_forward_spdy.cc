@@ -1,0 +1,131 @@
+// Port-forward over SPDY/3.1 ("portforward.k8s.io"). For every connection
+// the client forwards it opens two streams with the same "port" and
+// "requestid" headers: "streamtype: error" first, then "streamtype: data".
+// Once both are there berthd dials the port in the pod and copies both ways,
+// half-closing each direction at its end of stream. A port that cannot be
+// reached is reported on that pair's error stream only; other pairs and the
+// session go on. Older clients send no requestid: then a data stream pairs
+// with the error stream opened just before it (stream id − 2).
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <map>
+#include <set>
+#include <mutex>
+#include <thread>
+
+#include "pkg/streaming/session_glue.h"
+#include "pkg/streaming/spdy_session.h"
+#include "pkg/streaming/upgrade_protocols.h"
+
+namespace berth::streaming {
+
+namespace {
+
+struct Pair {
+  std::shared_ptr<spdy::Stream> error, data;
+  int port = 0;
+};
+
+// Copies the pod's socket and the data stream into each other until both
+// directions have ended, or the session ends (then `fd` is shut down by the
+// caller, which wakes the socket reader).
+void CopyBothWays(int fd, spdy::Stream& data) {
+  std::thread upstream([&] {
+    char buf[32 * 1024];
+    while (true) {
+      Result<size_t> n = data.Read(buf, sizeof buf);
+      if (!n.ok() || *n == 0) break;
+      size_t off = 0;
+      while (off < *n) {
+        ssize_t w = send(fd, buf + off, *n - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          shutdown(fd, SHUT_RDWR);
+          return;
+        }
+        off += static_cast<size_t>(w);
+      }
+    }
+    shutdown(fd, SHUT_WR);
+  });
+  char buf[32 * 1024];
+  while (true) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || !data.Write(std::string_view(buf, n)).ok()) break;
+  }
+  (void)data.CloseWrite();
+  upstream.join();
+}
+
+}  // namespace
+
+void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest& request,
+                          const Handlers& handlers) {
+  spdy::Session session(std::make_unique<ConnectionTransport>(conn), spdy::Role::kServer);
+  std::mutex mu;
+  std::map<std::string, Pair> pending;  // by request id; guarded by mu
+  std::set<int> live_fds;               // sockets being copied; guarded by mu
+  bool session_over = false;            // guarded by mu
+  std::vector<std::thread> workers;     // only the Run thread touches it
+
+  auto forward = [&](Pair pair) {
+    Result<ScopedFd> fd = handlers.dial(request, static_cast<uint16_t>(pair.port));
+    if (!fd.ok()) {
+      spdlog::info("streaming: {}: {}", conn->peer(), fd.status().message());
+      (void)pair.error->Write(fd.status().message());
+      (void)pair.error->CloseWrite();
+      (void)pair.data->Reset(spdy::RstStatus::kCancel);
+      return;
+    }
+    {
+      std::lock_guard lock(mu);
+      if (session_over) return;
+      live_fds.insert(fd->get());
+    }
+    CopyBothWays(fd->get(), *pair.data);
+    {
+      std::lock_guard lock(mu);
+      live_fds.erase(fd->get());
+    }
+    (void)pair.error->CloseWrite();
+  };
+
+  Status ended = session.Run([&](std::shared_ptr<spdy::Stream> s) {
+    std::string type(s->headers().Get("streamtype").value_or(""));
+    std::string port_text(s->headers().Get("port").value_or(""));
+    std::string id(s->headers().Get("requestid").value_or(""));
+    int port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if ((type != "data" && type != "error") || ec != std::errc() ||
+        end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
+      spdlog::info("streaming: {}: refusing port-forward stream (type \"{}\", port \"{}\")",
+                   conn->peer(), type, port_text);
+      (void)s->Reset(spdy::RstStatus::kRefusedStream);
+      return;
+    }
+    if (id.empty()) id = std::to_string(type == "data" ? s->id() - 2 : s->id());
+    std::lock_guard lock(mu);
+    Pair& p = pending[id];
+    (type == "data" ? p.data : p.error) = std::move(s);
+    p.port = port;
+    if (p.data && p.error) {
+      Pair ready = std::move(p);
+      pending.erase(id);
+      workers.emplace_back(forward, std::move(ready));
+    }
+  });
+  if (!ended.ok()) spdlog::info("streaming: {}: {}", conn->peer(), ended.message());
+  {
+    std::lock_guard lock(mu);
+    session_over = true;
+    // Wake every copier blocked on its pod socket; stream calls fail already.
+    for (int fd : live_fds) shutdown(fd, SHUT_RDWR);
+  }
+  for (auto& t : workers) t.join();
+}
+
+}  // namespace berth::streaming
