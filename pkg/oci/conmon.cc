@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "pkg/fs/scoped_fd.h"
-#include "pkg/oci/subprocess.h"
+#include "pkg/oci/subprocess.h"  // QuoteForMessage
+#include "pkg/process/run.h"
+#include "pkg/process/wait_gone.h"
 
 namespace berth::oci {
 namespace {
@@ -105,7 +107,7 @@ void KillConmon(pid_t conmon_pid) {
   // the runtime it started.
   kill(-conmon_pid, SIGKILL);
   kill(conmon_pid, SIGKILL);
-  WaitProcessGone(conmon_pid, kConmonExitGrace);
+  process::WaitProcessGone(conmon_pid, kConmonExitGrace);
 }
 
 Status WriteCtl(const std::string& bundle, const std::string& msg) {
@@ -242,13 +244,13 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   if (write(start.w, "0", 1) != 1) return ErrnoError("write start pipe for " + what, errno);
   start.CloseW();
 
-  ProcessSpec spec;
-  spec.argv = BuildConmonArgv(config_, runtime, req);
-  spec.pass_fds = {sync.w, start.r};
-  spec.extra_env = {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"};
-  spec.timeout = config_.create_timeout;
+  process::RunOptions run;
+  run.argv = BuildConmonArgv(config_, runtime, req);
+  run.pass_fds = {sync.w, start.r};
+  run.extra_env = {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"};
+  run.timeout = config_.create_timeout;
   // The first conmon process exits as soon as it has forked its daemon.
-  auto first = RunProcess(spec);
+  auto first = process::RunToCompletion(run);
   sync.CloseW();  // from now on EOF on sync.r means conmon's daemon is gone
   start.CloseR();
   if (!first.ok()) {
@@ -288,7 +290,7 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   auto pid = ParseSyncMessage(line, runtime.name(), req.id);
   if (!pid.ok()) {
     // conmon exits by itself after a failed create; make sure it has.
-    if (!WaitProcessGone(*conmon_pid, kConmonExitGrace)) KillConmon(*conmon_pid);
+    if (!process::WaitProcessGone(*conmon_pid, kConmonExitGrace)) KillConmon(*conmon_pid);
     (void)runtime.Delete(req.id, true);
     return pid.status();
   }

@@ -5,7 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pkg/oci/conmon.h"  // ReadPidFile
-#include "pkg/oci/subprocess.h"
+#include "pkg/oci/subprocess.h"  // QuoteForMessage
+#include "pkg/process/run.h"
 
 namespace berth::oci {
 namespace {
@@ -150,14 +151,14 @@ std::vector<std::string> OciRuntime::BaseArgv() const {
 Result<OciRuntime::Output> OciRuntime::Run(const std::string& verb, const std::string& id,
                                            std::vector<std::string> args,
                                            std::string stdin_data) const {
-  ProcessSpec spec;
-  spec.argv = BaseArgv();
-  spec.argv.push_back(verb);
-  for (auto& a : args) spec.argv.push_back(std::move(a));
-  spec.stdin_data = std::move(stdin_data);
-  spec.timeout = config_.timeout;
+  process::RunOptions run;
+  run.argv = BaseArgv();
+  run.argv.push_back(verb);
+  for (auto& a : args) run.argv.push_back(std::move(a));
+  run.stdin_data = std::move(stdin_data);
+  run.timeout = config_.timeout;
   std::string what = name_ + " " + verb + (id.empty() ? "" : " " + id);
-  auto r = RunProcess(spec);
+  auto r = process::RunToCompletion(run);
   if (!r.ok()) return r.status().WithContext(what);
   if (!r->success()) {
     std::string msg = CleanRuntimeError(r->err);
@@ -214,26 +215,27 @@ Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& pr
                                     const std::string& pid_file,
                                     std::chrono::milliseconds timeout,
                                     size_t output_limit) const {
-  ProcessSpec spec;
-  spec.argv = BaseArgv();
-  for (const char* a : {"exec", "--process"}) spec.argv.push_back(a);
-  spec.argv.push_back(process_json_path);
-  spec.argv.push_back("--pid-file");
-  spec.argv.push_back(pid_file);
-  spec.argv.push_back(id);
-  spec.timeout = timeout;
-  spec.output_limit = output_limit;
+  process::RunOptions run;
+  run.argv = BaseArgv();
+  for (const char* a : {"exec", "--process"}) run.argv.push_back(a);
+  run.argv.push_back(process_json_path);
+  run.argv.push_back("--pid-file");
+  run.argv.push_back(pid_file);
+  run.argv.push_back(id);
+  run.timeout = timeout;
+  run.stdout_limit = output_limit;
+  run.stderr_limit = output_limit;
   // The exec'd command lives in the container, outside the runtime's process
   // group: a timeout kills it by pid first, while `runc exec` is still its
   // parent and reaps it (killed after it, the command would linger as a
   // zombie under the node's init, still visible in the container).
-  spec.on_timeout = [&pid_file] {
+  run.on_timeout = [&pid_file] {
     if (Result<pid_t> pid = ReadPidFile(pid_file); pid.ok() && *pid > 1) ::kill(*pid, SIGKILL);
   };
-  auto r = RunProcess(spec);
+  auto r = process::RunToCompletion(run);
   if (!r.ok()) {
     // If the pid file came only after the first kill, try again.
-    if (r.status().code() == Code::kDeadlineExceeded) spec.on_timeout();
+    if (r.status().code() == Code::kDeadlineExceeded) run.on_timeout();
     return r.status().WithContext(name_ + " exec " + id);
   }
   ExecOutput out;
