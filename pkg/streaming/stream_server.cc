@@ -11,6 +11,7 @@
 #include "pkg/streaming/connection.h"
 #include "pkg/streaming/protocol.h"
 #include "pkg/streaming/upgrade_protocols.h"
+#include "pkg/streaming/websocket_upgrade.h"
 
 namespace berth::streaming {
 
@@ -22,8 +23,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kMaxRequestHeader = 16 * 1024;
-
-using UpgradeRequest = http::request<http::empty_body>;
 
 // Reads one HTTP/1.1 request head; bytes past it go back to the connection
 // (a client may start talking the new protocol right behind it).
@@ -280,6 +279,29 @@ void StreamServer::ServeUpgraded(std::shared_ptr<Connection> conn) {
     } else {
       ServeSpdyRemoteCommand(conn, *request, RemoteCommandVersion(*chosen), handlers_);
     }
+    return;
+  }
+  if (HeaderHasToken(*req, "Upgrade", "websocket")) {
+    const auto& supported =
+        port_forward ? WebSocketPortForwardProtocols() : WebSocketRemoteCommandProtocols();
+    std::vector<std::string> offered =
+        SplitProtocolList(HeaderValues(*req, "Sec-WebSocket-Protocol"));
+    std::optional<std::string> chosen = Negotiate(offered, supported);
+    // No sub-protocol at all is the original binary channel protocol.
+    if (!chosen && offered.empty()) chosen = "";
+    if (!chosen) {
+      (void)WriteResponse(*conn, 403, "Forbidden", {},
+                          "unable to upgrade: no common WebSocket protocol: client offers [" +
+                              JoinComma(offered) + "], server accepts [" + JoinComma(supported) +
+                              "]\n");
+      return;
+    }
+    conn->SetIdleTimeout(options_.idle_timeout);
+    spdlog::debug("streaming: {} {} for {} over WebSocket ({})", conn->peer(),
+                  KindPath(request->kind),
+                  port_forward ? request->sandbox_id : request->container_id,
+                  chosen->empty() ? "channel.k8s.io" : *chosen);
+    ServeWebSocket(conn, *req, *request, *chosen, handlers_);
     return;
   }
   (void)WriteResponse(*conn, 400, "Bad Request", {},

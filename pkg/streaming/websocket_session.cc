@@ -1,0 +1,408 @@
+// Exec, attach and port-forward over WebSocket (RFC 6455, Boost.Beast).
+//
+// Remote commands use Kubernetes' channel protocols: every message carries
+// one channel's bytes behind a channel byte — 0 stdin, 1 stdout, 2 stderr,
+// 3 error, 4 resize — as binary messages ("channel.k8s.io", v4, v5), or as
+// text with the channel as an ASCII digit and base64 data
+// ("base64.channel.k8s.io"). v5 adds channel 255: [255, n] says the client
+// has no more to send on channel n (stdin's end). The server opens with an
+// empty message on the first output channel so the client knows it is
+// attached, and ends with the status on the error channel, then a close.
+//
+// Port-forward ("v4.channel.k8s.io", ports from the "ports" query, else
+// from the CRI request) gives port i channels 2i (data) and 2i+1 (error);
+// each opens with the port number as two little-endian bytes.
+//
+// The Beast stream is only touched on the connection's strand: the frame
+// reader and every writer bridge to it with a blocking wait, one write at a
+// time (Beast allows one read and one write in flight at once).
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "pkg/streaming/exec_status.h"
+#include "pkg/streaming/protocol.h"
+#include "pkg/streaming/upgrade_protocols.h"
+#include "pkg/streaming/websocket_upgrade.h"
+
+namespace berth::streaming {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using boost::system::error_code;
+
+namespace {
+
+constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4;
+constexpr uint8_t kCloseSignal = 255;
+// What one input channel may hold before the frame reader stops reading the
+// socket (back-pressure instead of growing memory).
+constexpr size_t kChannelBuffer = 256 * 1024;
+constexpr size_t kMaxMessage = 16 * 1024 * 1024;
+
+// Bytes from the client for one channel, filled by the frame reader.
+class ChannelBuffer final : public ByteReader {
+ public:
+  // Blocks while full; false once the reader side is cancelled.
+  bool Put(std::string data) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return cancelled_ || ended_ || bytes_ < kChannelBuffer; });
+    if (cancelled_ || ended_) return false;
+    bytes_ += data.size();
+    chunks_.push_back(std::move(data));
+    ready_.notify_all();
+    return true;
+  }
+  // End of the channel: EOF for a clean end, else an error for the reader.
+  void End(bool clean) {
+    std::lock_guard lock(mu_);
+    if (ended_) return;
+    ended_ = true;
+    clean_ = clean;
+    ready_.notify_all();
+    room_.notify_all();
+  }
+  Result<size_t> Read(char* buf, size_t len) override {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [&] { return cancelled_ || ended_ || !chunks_.empty(); });
+    if (cancelled_) return Cancelled("channel read cancelled");
+    if (chunks_.empty()) {
+      if (clean_) return size_t{0};
+      return Unavailable("client went away");
+    }
+    std::string& front = chunks_.front();
+    size_t n = std::min(len, front.size() - offset_);
+    memcpy(buf, front.data() + offset_, n);
+    offset_ += n;
+    bytes_ -= n;
+    if (offset_ == front.size()) {
+      chunks_.pop_front();
+      offset_ = 0;
+    }
+    room_.notify_all();
+    return n;
+  }
+  void Cancel() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    chunks_.clear();
+    ready_.notify_all();
+    room_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<std::string> chunks_;
+  size_t offset_ = 0, bytes_ = 0;
+  bool ended_ = false, clean_ = false, cancelled_ = false;
+};
+
+std::string Base64(std::string_view in) {
+  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out.push_back(k[(v >> s) & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out.push_back(k[(v >> 18) & 63]);
+    out.push_back(k[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? k[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> Unbase64(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=') break;
+    else return std::nullopt;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// One upgraded WebSocket connection over `Next` (a TCP socket or a TLS
+// stream, by reference: the Connection owns it).
+template <typename Next>
+class WsChannels {
+ public:
+  WsChannels(std::shared_ptr<Connection> conn, Next& next, bool base64)
+      : conn_(std::move(conn)), ws_(next), base64_(base64) {
+    ws_.binary(!base64_);
+    ws_.read_message_max(kMaxMessage);
+  }
+
+  Status Accept(const UpgradeRequest& req, const std::string& protocol) {
+    ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& res) {
+      if (!protocol.empty()) res.set(beast::http::field::sec_websocket_protocol, protocol);
+    }));
+    return OnStrand([&](auto done) { ws_.async_accept(req, done); });
+  }
+
+  // One message: its channel and bytes. An error when the client closed.
+  Result<std::pair<uint8_t, std::string>> ReadMessage() {
+    beast::flat_buffer buf;
+    BERTH_RETURN_IF_ERROR(
+        OnStrand([&](auto done) {
+          ws_.async_read(buf, asio::bind_executor(conn_->strand(),
+                                                  [done](error_code ec, size_t) { done(ec); }));
+        }));
+    std::string msg = beast::buffers_to_string(buf.data());
+    if (msg.empty()) return std::make_pair(uint8_t{kStdin}, std::string());
+    if (!base64_) return std::make_pair(static_cast<uint8_t>(msg[0]), msg.substr(1));
+    if (msg[0] < '0' || msg[0] > '9') return InvalidArgument("base64 message without a channel digit");
+    std::optional<std::string> data = Unbase64(std::string_view(msg).substr(1));
+    if (!data) return InvalidArgument("bad base64 in a message");
+    return std::make_pair(static_cast<uint8_t>(msg[0] - '0'), std::move(*data));
+  }
+
+  Status Write(uint8_t channel, std::string_view data) {
+    std::string msg;
+    if (base64_) {
+      msg = std::string(1, static_cast<char>('0' + channel)) + Base64(data);
+    } else {
+      msg.reserve(data.size() + 1);
+      msg.push_back(static_cast<char>(channel));
+      msg.append(data);
+    }
+    std::lock_guard lock(write_mu_);
+    return OnStrand([&](auto done) {
+      ws_.async_write(asio::buffer(msg), asio::bind_executor(conn_->strand(), [done](error_code ec,
+                                                                                   size_t) {
+                        done(ec);
+                      }));
+    });
+  }
+
+  // A clean close frame; a client that does not answer it within a moment
+  // has the connection closed under it.
+  void Close() {
+    std::lock_guard lock(write_mu_);
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> closed = done->get_future();
+    asio::post(conn_->strand(), [this, done] {
+      ws_.async_close(websocket::close_code::normal,
+                      asio::bind_executor(conn_->strand(), [done](error_code) { done->set_value(); }));
+    });
+    if (closed.wait_for(std::chrono::seconds(2)) != std::future_status::ready) conn_->Close();
+    closed.wait();
+  }
+
+ private:
+  // Starts an operation on the strand and waits for its completion.
+  template <typename Start>
+  Status OnStrand(Start start) {
+    auto done = std::make_shared<std::promise<error_code>>();
+    std::future<error_code> result = done->get_future();
+    // The completion is bound to the strand too: composed operations (TLS,
+    // WebSocket framing) run their inner steps on their handler's executor.
+    asio::post(conn_->strand(), [&, done] {
+      start(asio::bind_executor(conn_->strand(), [done](error_code ec) { done->set_value(ec); }));
+    });
+    error_code ec = result.get();
+    if (ec) return Unavailable("websocket " + conn_->peer() + ": " + ec.message());
+    return OkStatus();
+  }
+
+  std::shared_ptr<Connection> conn_;
+  websocket::stream<Next&> ws_;
+  const bool base64_;
+  std::mutex write_mu_;
+};
+
+class WsWriter final : public ByteWriter {
+ public:
+  WsWriter(std::function<Status(std::string_view)> write) : write_(std::move(write)) {}
+  Status Write(std::string_view data) override { return write_(data); }
+  void Close() override {}  // channels end with the session
+
+ private:
+  std::function<Status(std::string_view)> write_;
+};
+
+template <typename Next>
+void RunRemoteCommand(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
+                      const StreamRequest& request, int version, const Handlers& handlers) {
+  ChannelBuffer in, resize;
+  WsWriter out([&](std::string_view d) { return ws.Write(kStdout, d); });
+  WsWriter err([&](std::string_view d) { return ws.Write(kStderr, d); });
+  Hangup hangup;
+  ExecIo io;
+  io.hangup = &hangup;
+  if (request.stdin) io.stdin = &in;
+  if (request.stdout) io.stdout = &out;
+  if (request.stderr) io.stderr = &err;
+  if (request.tty) io.resize = &resize;
+  // The client learns the session is up from an empty message.
+  (void)ws.Write(request.stdout ? kStdout : request.stderr ? kStderr : kError, "");
+
+  std::thread handler([&] {
+    ExecOutcome outcome = handlers.exec(request, io);
+    std::string message = ErrorChannelMessage(version, outcome);
+    if (!message.empty()) (void)ws.Write(kError, message);
+    ws.Close();
+    conn->Close();
+  });
+  while (true) {
+    Result<std::pair<uint8_t, std::string>> msg = ws.ReadMessage();
+    if (!msg.ok()) break;
+    auto& [channel, data] = *msg;
+    if (channel == kStdin && !data.empty()) {
+      if (!in.Put(std::move(data))) continue;
+    } else if (channel == kResize) {
+      (void)resize.Put(std::move(data));
+    } else if (channel == kCloseSignal && version >= 5 && !data.empty()) {
+      if (static_cast<uint8_t>(data[0]) == kStdin) in.End(true);
+      if (static_cast<uint8_t>(data[0]) == kResize) resize.End(true);
+    }
+  }
+  in.End(false);
+  resize.End(true);
+  hangup.Signal();
+  handler.join();
+}
+
+// Ports for a WebSocket port-forward: the "ports" query (comma-separated,
+// repeatable), else the CRI request's.
+std::vector<uint16_t> ForwardPorts(const UpgradeRequest& req, const StreamRequest& request) {
+  std::vector<uint16_t> ports;
+  std::string target(req.target());
+  size_t q = target.find('?');
+  for (size_t pos = q; pos != std::string::npos && pos < target.size();) {
+    size_t end = target.find('&', pos + 1);
+    std::string_view kv = std::string_view(target).substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+    if (kv.substr(0, 6) == "ports=" || kv.substr(0, 5) == "port=") {
+      std::string_view list = kv.substr(kv.find('=') + 1);
+      for (const std::string& p : SplitProtocolList({list})) {
+        unsigned v = 0;
+        auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+        if (ec == std::errc() && ptr == p.data() + p.size() && v >= 1 && v <= 65535) {
+          ports.push_back(static_cast<uint16_t>(v));
+        }
+      }
+    }
+    pos = end;
+  }
+  if (ports.empty()) {
+    for (int32_t p : request.ports) ports.push_back(static_cast<uint16_t>(p));
+  }
+  return ports;
+}
+
+template <typename Next>
+void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
+                    const UpgradeRequest& req, const StreamRequest& request,
+                    const Handlers& handlers) {
+  std::vector<uint16_t> ports = ForwardPorts(req, request);
+  std::vector<std::unique_ptr<ChannelBuffer>> inputs;
+  std::vector<ScopedFd> sockets(ports.size());
+  std::vector<std::thread> pumps;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    inputs.push_back(std::make_unique<ChannelBuffer>());
+    const uint8_t data_ch = static_cast<uint8_t>(2 * i), error_ch = static_cast<uint8_t>(2 * i + 1);
+    const std::string port_prefix = {static_cast<char>(ports[i] & 0xFF), static_cast<char>(ports[i] >> 8)};
+    (void)ws.Write(data_ch, port_prefix);
+    (void)ws.Write(error_ch, port_prefix);
+    Result<ScopedFd> fd = handlers.dial(request, ports[i]);
+    if (!fd.ok()) {
+      (void)ws.Write(error_ch, fd.status().message());
+      inputs[i]->Cancel();
+      continue;
+    }
+    sockets[i] = std::move(*fd);
+    int sock = sockets[i].get();
+    ChannelBuffer* input = inputs[i].get();
+    pumps.emplace_back([input, sock] {  // client → pod
+      char buf[32 * 1024];
+      while (true) {
+        Result<size_t> n = input->Read(buf, sizeof buf);
+        if (!n.ok() || *n == 0) break;
+        if (send(sock, buf, *n, MSG_NOSIGNAL) != static_cast<ssize_t>(*n)) break;
+      }
+      shutdown(sock, SHUT_WR);
+    });
+    pumps.emplace_back([&ws, sock, data_ch] {  // pod → client
+      char buf[32 * 1024];
+      while (true) {
+        ssize_t n = recv(sock, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || !ws.Write(data_ch, std::string_view(buf, n)).ok()) break;
+      }
+    });
+  }
+  while (true) {
+    Result<std::pair<uint8_t, std::string>> msg = ws.ReadMessage();
+    if (!msg.ok()) break;
+    auto& [channel, data] = *msg;
+    size_t i = channel / 2;
+    if (channel % 2 == 0 && i < inputs.size() && !data.empty()) (void)inputs[i]->Put(std::move(data));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    inputs[i]->End(false);
+    if (sockets[i]) shutdown(sockets[i].get(), SHUT_RDWR);
+  }
+  for (auto& t : pumps) t.join();
+  (void)conn;
+}
+
+template <typename Next>
+void Serve(std::shared_ptr<Connection> conn, Next& next, const UpgradeRequest& req,
+           const StreamRequest& request, const std::string& protocol, const Handlers& handlers) {
+  WsChannels<Next> ws(conn, next, protocol.rfind("base64.", 0) == 0);
+  if (Status s = ws.Accept(req, protocol); !s.ok()) {
+    spdlog::info("streaming: {}", s.message());
+    return;
+  }
+  if (request.kind == StreamKind::kPortForward) {
+    RunPortForward(conn, ws, req, request, handlers);
+  } else {
+    RunRemoteCommand(conn, ws, request, protocol.empty() ? 1 : RemoteCommandVersion(protocol),
+                     handlers);
+  }
+}
+
+}  // namespace
+
+void ServeWebSocket(std::shared_ptr<Connection> conn, const UpgradeRequest& req,
+                    const StreamRequest& request, const std::string& protocol,
+                    const Handlers& handlers) {
+  if (conn->tls() != nullptr) {
+    Serve(conn, *conn->tls(), req, request, protocol, handlers);
+  } else {
+    Serve(conn, conn->tcp(), req, request, protocol, handlers);
+  }
+}
+
+}  // namespace berth::streaming
