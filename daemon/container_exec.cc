@@ -19,6 +19,27 @@ constexpr char kTruncatedMarker[] = "\n[berth: output truncated after 16 MiB]\n"
 constexpr auto kNoTimeout = std::chrono::hours(24);
 }  // namespace
 
+Result<std::string> Server::WriteExecProcess(
+    const Container& c, const google::protobuf::RepeatedPtrField<std::string>& cmd, bool tty) {
+  BERTH_ASSIGN_OR_RETURN(std::string spec_text, ReadFile(c.bundle_dir + "/config.json"));
+  nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("process")) {
+    return Internal("container " + c.id + ": config.json has no process");
+  }
+  nlohmann::json process = spec["process"];
+  process["args"] = std::vector<std::string>(cmd.begin(), cmd.end());
+  process["terminal"] = tty;
+  process.erase("consoleSize");
+  const std::string base = ContainerRunDir(c.id) + "/exec-" + NewObjectId().substr(0, 16);
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(base + ".json", process.dump(), 0600));
+  return base;
+}
+
+ExecFilesCleanup::~ExecFilesCleanup() {
+  unlink((base + ".json").c_str());
+  unlink((base + ".pid").c_str());
+}
+
 Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* resp) {
   if (req.container_id().empty()) return InvalidArgument("container_id is required");
   if (req.cmd().empty()) return InvalidArgument("cmd is required");
@@ -29,24 +50,8 @@ Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* re
   }
 
   // 1. The process: the container's own, with the command replaced.
-  BERTH_ASSIGN_OR_RETURN(std::string spec_text, ReadFile(c->bundle_dir + "/config.json"));
-  nlohmann::json spec = nlohmann::json::parse(spec_text, nullptr, false);
-  if (spec.is_discarded() || !spec.contains("process")) {
-    return Internal("container " + c->id + ": config.json has no process");
-  }
-  nlohmann::json process = spec["process"];
-  process["args"] = std::vector<std::string>(req.cmd().begin(), req.cmd().end());
-  process["terminal"] = false;
-  process.erase("consoleSize");
-  const std::string base = ContainerRunDir(c->id) + "/exec-" + NewObjectId().substr(0, 16);
-  BERTH_RETURN_IF_ERROR(WriteFileAtomic(base + ".json", process.dump(), 0600));
-  struct Cleanup {
-    std::string base;
-    ~Cleanup() {
-      unlink((base + ".json").c_str());
-      unlink((base + ".pid").c_str());
-    }
-  } cleanup{base};
+  BERTH_ASSIGN_OR_RETURN(std::string base, WriteExecProcess(*c, req.cmd(), /*tty=*/false));
+  ExecFilesCleanup cleanup{base};
 
   // 2. Run it (no state lock held: this may take as long as the command).
   std::chrono::milliseconds timeout =

@@ -13,6 +13,7 @@
 #include "daemon/runtime_service.h"
 #include "daemon/stats_collector.h"
 #include "pkg/fs/atomic_file.h"
+#include "pkg/streaming/stream_server.h"
 
 namespace berth::daemon {
 
@@ -41,6 +42,7 @@ Status Server::Start() {
   BERTH_RETURN_IF_ERROR(Restore());
   BERTH_RETURN_IF_ERROR(exit_watcher_->Start());
   StartStats();
+  BERTH_RETURN_IF_ERROR(StartStreamServer());
 
   grpc::ServerBuilder builder;
   listener_->AttachTo(builder);
@@ -74,6 +76,8 @@ void Server::Shutdown() {
   listener_->StopAccepting();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   spdlog::debug("shutdown: gRPC server stopped");
+  // Open exec/attach/port-forward sessions end (their execs are killed).
+  if (stream_server_) stream_server_->Stop();
   if (stats_) stats_->Stop();
   if (exit_watcher_) exit_watcher_->Stop();
   if (network_) network_->StopWatching();
@@ -84,6 +88,24 @@ void Server::Shutdown() {
       !m.ok()) {
     spdlog::warn("shutdown: {}", m.message());
   }
+}
+
+Status Server::StartStreamServer() {
+  streaming::ServerOptions options;
+  options.address = config_.stream.address;
+  options.port = config_.stream.port;
+  options.tls_cert_file = config_.stream.tls_cert_file;
+  options.tls_key_file = config_.stream.tls_key_file;
+  options.idle_timeout = std::chrono::seconds(config_.stream.idle_timeout_seconds);
+  streaming::Handlers handlers;
+  handlers.exec = [this](const streaming::StreamRequest& req, streaming::ExecIo& io) {
+    return req.kind == streaming::StreamKind::kAttach ? StreamAttach(req, io) : StreamExec(req, io);
+  };
+  handlers.dial = [this](const streaming::StreamRequest& req, uint16_t port) {
+    return DialPod(req, port);
+  };
+  stream_server_ = std::make_unique<streaming::StreamServer>(options, std::move(handlers));
+  return stream_server_->Start();
 }
 
 void Server::ReloadLogLevel() {

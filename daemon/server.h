@@ -23,7 +23,12 @@
 #include "pkg/oci/node_profile.h"
 #include "pkg/oci/runtime_cli.h"
 #include "pkg/oci/runtime_router.h"
+#include "pkg/streaming/channels.h"
 #include "runtime/v1/api.pb.h"
+
+namespace berth::streaming {
+class StreamServer;
+}
 
 namespace berth::daemon {
 
@@ -31,6 +36,12 @@ class Listener;
 class RuntimeServiceImpl;
 class ImageServiceImpl;
 class StatsCollector;
+
+// Removes an exec's process and pid files (see WriteExecProcess).
+struct ExecFilesCleanup {
+  std::string base;
+  ~ExecFilesCleanup();
+};
 
 class Server {
  public:
@@ -116,6 +127,8 @@ class Server {
   Status InitRuntime();
   // The stats RPCs' collector and its disk sampler (stats_setup.cc).
   void StartStats();
+  // The exec/attach/port-forward endpoint (config "stream").
+  Status StartStreamServer();
   // The cgroup driver the config names.
   oci::CgroupManager CgroupDriver() const;
   bool SystemdCgroups() const { return CgroupDriver() == oci::CgroupManager::kSystemd; }
@@ -173,6 +186,20 @@ class Server {
   std::vector<std::shared_ptr<Container>> ContainersOf(const std::string& sandbox_id) const;
   Status StopContainersOf(const std::string& sandbox_id);
   Status RemoveContainersOf(const std::string& sandbox_id);
+  // The container `id` names when it is running; `what` starts the error.
+  Result<std::shared_ptr<Container>> RunningContainer(const std::string& id,
+                                                      const std::string& what);
+  // Streaming sessions (stream_exec.cc, stream_attach.cc,
+  // stream_port_forward.cc), called by the streaming server.
+  streaming::ExecOutcome StreamExec(const streaming::StreamRequest& req, streaming::ExecIo& io);
+  streaming::ExecOutcome StreamAttach(const streaming::StreamRequest& req, streaming::ExecIo& io);
+  Result<ScopedFd> DialPod(const streaming::StreamRequest& req, uint16_t port);
+  // Writes the process of an exec in `c` (the container's own process with
+  // `cmd`, on a terminal or not) to <run dir>/exec-<rand>.json; returns the
+  // path without ".json" (the pid file goes beside it as ".pid").
+  Result<std::string> WriteExecProcess(const Container& c,
+                                       const google::protobuf::RepeatedPtrField<std::string>& cmd,
+                                       bool tty);
   // --- restore (restore.cc) ---
   // Rebuilds memory from disk before serving (see the assumptions there).
   Status Restore();
@@ -212,6 +239,7 @@ class Server {
   std::unique_ptr<ImageServiceImpl> image_service_;
   std::unique_ptr<StatsCollector> stats_;  // set before serving; its own locks
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<streaming::StreamServer> stream_server_;
   std::mutex shutdown_mu_;  // serializes Shutdown() callers
   bool shut_down_ = false;  // guarded by shutdown_mu_
 };

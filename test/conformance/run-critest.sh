@@ -26,6 +26,7 @@ cache=${BERTH_CRITEST_CACHE:-/var/cache/berth/critest-registry}
 # critest's own timeouts are per spec; this bounds the whole suite so that the clean-up
 # below still runs before CTest's TIMEOUT kills the script.
 critest_timeout=${BERTH_CRITEST_TIMEOUT:-600}
+# By hand: BERTH_CRITEST_FOCUS=Streaming runs only the matching specs.
 
 for f in "$berthd" "$tools/critest" "$tools/crictl" "$tools/critest-images/build.sh" \
          /usr/bin/docker-registry; do
@@ -232,6 +233,7 @@ start=$SECONDS
 timeout --signal=TERM --kill-after=30 "$critest_timeout" \
   "$tools/critest" -runtime-endpoint "unix://$sock" -image-endpoint "unix://$sock" \
     -ginkgo.skip 'public image with digest should be pulled and removed' \
+    ${BERTH_CRITEST_FOCUS:+-ginkgo.focus "$BERTH_CRITEST_FOCUS"} \
     -ginkgo.junit-report "$out/junit.xml" -ginkgo.no-color > "$out/critest.log" 2>&1 &
 critest_pid=$!
 critest_rc=0

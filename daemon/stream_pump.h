@@ -1,0 +1,42 @@
+// Copying between a session's channels and local descriptors (a process's
+// pipes or pty, conmon's attach socket), shared by exec and attach.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "pkg/streaming/channels.h"
+
+namespace berth::daemon {
+
+// Runs `body(reader, stop_fd)` on a thread of its own (when `reader` is not
+// null) and, when destroyed, cancels the reader, signals `stop_fd` (an
+// eventfd the body's own waits include) and joins: a handler that returns
+// never leaves a thread behind, even one stuck writing to a process that
+// does not read.
+class ReaderThread {
+ public:
+  using Body = std::function<void(streaming::ByteReader&, int stop_fd)>;
+  ReaderThread() = default;
+  ReaderThread(streaming::ByteReader* reader, Body body);
+  ReaderThread(const ReaderThread&) = delete;
+  ReaderThread& operator=(const ReaderThread&) = delete;
+  ~ReaderThread();
+
+ private:
+  streaming::ByteReader* reader_ = nullptr;
+  streaming::Hangup stop_;
+  std::thread thread_;
+};
+
+// Copies client bytes to the non-blocking `fd` until the client's end of
+// stream (then calls `on_eof`), an error, or `stop_fd` is signalled.
+void CopyClientToFd(streaming::ByteReader& from, int fd, int stop_fd,
+                    const std::function<void()>& on_eof);
+
+// Writes all of `data` to the non-blocking `fd`, waiting for room; false on
+// an error or when `stop_fd` (if >= 0) is signalled first.
+bool WriteAllToFd(int fd, const char* data, size_t len, int stop_fd);
+
+}  // namespace berth::daemon
