@@ -62,13 +62,12 @@ Status Server::Attach(const rt::AttachRequest& req, rt::AttachResponse* resp) {
     return InvalidArgument("attach to container " + c->id +
                            ": stdin requested, but the container was created without stdin");
   }
-  if (req.tty() != c->config.tty()) {
-    return InvalidArgument("attach to container " + c->id + ": tty must match the container's (" +
-                           (c->config.tty() ? "true" : "false") + ")");
-  }
   streaming::StreamRequest s;
   s.kind = streaming::StreamKind::kAttach;
   s.container_id = c->id;
+  // The client's tty flag only decides which channels it opens (kubectl
+  // attach without -t to a terminal container is fine): conmon sends a
+  // terminal's output as stdout, and a resize of a non-terminal is ignored.
   s.tty = req.tty();
   s.stdin = req.stdin();
   s.stdout = req.stdout();
