@@ -121,7 +121,7 @@ Status SessionCore::ReadLoop(const NewStreamCallback& on_stream) {
     Result<size_t> n = transport_->ReadSome(buf.get(), 16 * 1024);
     if (!n.ok()) return closed_ ? OkStatus() : n.status();  // after Close, errors are ours
     if (*n == 0) {
-      if (parser_.idle()) return OkStatus();
+      if (closed_ || parser_.idle()) return OkStatus();
       return Unavailable("spdy: peer closed the connection inside a frame");
     }
     parser_.Feed(buf.get(), *n);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -301,6 +302,29 @@ TEST(SpdySessionTest, StreamsOutliveTheirSession) {
   char b;
   EXPECT_FALSE(c->Read(&b, 1).ok());
   EXPECT_TRUE(c->Reset().ok());
+}
+
+TEST(SpdySessionTest, DestroyingTheSessionWakesABlockedReader) {
+  testing::ConnectedSockets sockets;
+  auto server = std::make_unique<Session>(
+      std::make_unique<testing::LocalTransport>(std::move(*sockets.a)), Role::kServer);
+  Session client(std::make_unique<testing::LocalTransport>(std::move(*sockets.b)), Role::kClient);
+  testing::StreamQueue accepted;
+  std::thread server_run([&] { (void)server->Run([&](auto s) { accepted.Push(std::move(s)); }); });
+  std::thread client_run([&] { (void)client.Run(); });
+  auto c = Open(client, {{"streamtype", "stdin"}});
+  auto s = accepted.Next();
+  auto reader = std::async(std::launch::async, [&] {
+    char b;
+    return s->Read(&b, 1).status();
+  });
+  EXPECT_EQ(reader.wait_for(100ms), std::future_status::timeout);
+  server.reset();  // closes, and waits for Run on the other thread to return
+  EXPECT_EQ(reader.get().code(), Code::kUnavailable);
+  server_run.join();
+  EXPECT_FALSE(s->Write("x").ok());
+  client.Close();
+  client_run.join();
 }
 
 TEST(SpdySessionTest, CancelReadUnblocksTheReaderAndDropsLaterData) {
