@@ -5,7 +5,6 @@
 // and what the kubelet asks about: a created container has used nothing yet
 // and an exited one's cgroup is gone. ContainerStats answers for a container
 // in any state with what exists for it.
-#include "daemon/label_selector.h"
 #include "daemon/server.h"
 #include "daemon/stats_collector.h"
 
@@ -27,31 +26,20 @@ Status Server::ContainerStats(const rt::ContainerStatsRequest& req,
 
 Status Server::ListContainerStats(const rt::ListContainerStatsRequest& req,
                                   rt::ListContainerStatsResponse* resp) {
-  const rt::ContainerStatsFilter& f = req.filter();
-  std::string id_filter, sandbox_filter;
-  if (!f.id().empty()) {
-    Result<std::shared_ptr<Container>> one = containers_.Get(f.id());
-    if (!one.ok()) return OkStatus();  // a filter that matches nothing lists nothing
-    id_filter = (*one)->id;
+  // ListContainers picks them (ID prefix, pod prefix, labels), running only.
+  rt::ListContainersRequest list;
+  rt::ContainerFilter* f = list.mutable_filter();
+  f->set_id(req.filter().id());
+  f->set_pod_sandbox_id(req.filter().pod_sandbox_id());
+  *f->mutable_label_selector() = req.filter().label_selector();
+  f->mutable_state()->set_state(rt::CONTAINER_RUNNING);
+  rt::ListContainersResponse listed;
+  BERTH_RETURN_IF_ERROR(ListContainers(list, &listed));
+  for (const rt::Container& entry : listed.containers()) {
+    Result<std::shared_ptr<Container>> c = containers_.Get(entry.id());
+    if (!c.ok()) continue;  // removed since it was listed
+    stats_->FillContainer(**c, resp->add_stats());
   }
-  if (!f.pod_sandbox_id().empty()) {
-    Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(f.pod_sandbox_id());
-    if (!pod.ok()) return OkStatus();
-    sandbox_filter = (*pod)->id;
-  }
-  std::vector<std::shared_ptr<Container>> all = containers_.List();
-  std::vector<std::shared_ptr<Container>> chosen;
-  containers_.Read([&] {
-    for (const auto& c : all) {
-      if (c->state != rt::CONTAINER_RUNNING || !c->stage.empty()) continue;
-      if (!id_filter.empty() && c->id != id_filter) continue;
-      if (!sandbox_filter.empty() && c->sandbox_id != sandbox_filter) continue;
-      if (!LabelsMatch(f.label_selector(), c->config.labels())) continue;
-      chosen.push_back(c);
-    }
-  });
-  // Files are read outside the store's lock.
-  for (const auto& c : chosen) stats_->FillContainer(*c, resp->add_stats());
   return OkStatus();
 }
 

@@ -6,7 +6,6 @@
 // either state with what exists for it.
 #include <map>
 
-#include "daemon/label_selector.h"
 #include "daemon/server.h"
 #include "daemon/stats_collector.h"
 
@@ -58,23 +57,19 @@ Status Server::PodSandboxStats(const rt::PodSandboxStatsRequest& req,
 
 Status Server::ListPodSandboxStats(const rt::ListPodSandboxStatsRequest& req,
                                    rt::ListPodSandboxStatsResponse* resp) {
-  const rt::PodSandboxStatsFilter& f = req.filter();
-  std::string id_filter;
-  if (!f.id().empty()) {
-    Result<std::shared_ptr<Sandbox>> one = sandboxes_.Get(f.id());
-    if (!one.ok()) return OkStatus();  // a filter that matches nothing lists nothing
-    id_filter = (*one)->id;
-  }
-  std::vector<std::shared_ptr<Sandbox>> all = sandboxes_.List();
+  // ListPodSandbox picks them (ID prefix, labels), ready only.
+  rt::ListPodSandboxRequest list;
+  list.mutable_filter()->set_id(req.filter().id());
+  *list.mutable_filter()->mutable_label_selector() = req.filter().label_selector();
+  list.mutable_filter()->mutable_state()->set_state(rt::SANDBOX_READY);
+  rt::ListPodSandboxResponse listed;
+  BERTH_RETURN_IF_ERROR(ListPodSandbox(list, &listed));
   std::vector<PodView> pods;
-  sandboxes_.Read([&] {
-    for (const auto& s : all) {
-      if (s->state != rt::SANDBOX_READY || !s->stage.empty()) continue;
-      if (!id_filter.empty() && s->id != id_filter) continue;
-      if (!LabelsMatch(f.label_selector(), s->config.labels())) continue;
-      pods.push_back(PodView{s, s->pid, {}});
-    }
-  });
+  for (const rt::PodSandbox& entry : listed.items()) {
+    Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(entry.id());
+    if (!s.ok()) continue;  // removed since it was listed
+    pods.push_back(PodView{*s, sandboxes_.Read([&] { return (*s)->pid; }), {}});
+  }
   AddRunningContainers(containers_, &pods);
   for (const PodView& p : pods) {
     stats_->FillPod(*p.sandbox, p.infra_pid, p.running, resp->add_stats());

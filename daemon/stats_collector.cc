@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "daemon/object_ids.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/stats/cgroup_path.h"
 #include "pkg/stats/net_dev.h"
@@ -21,12 +22,6 @@ constexpr char kDefaultInterface[] = "eth0";
 constexpr char kPodRateKey[] = "pod/";
 // config.json files are a few KiB; a bigger one is not berth's.
 constexpr size_t kMaxSpecBytes = 4 << 20;
-
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void FillMemory(const stats::CgroupSample& s, rt::MemoryUsage* out) {
   const stats::MemoryStats& m = *s.memory;
@@ -175,7 +170,7 @@ void StatsCollector::FillPod(const Sandbox& s, int infra_pid,
   }
   if (!pod) {
     stats::CgroupSample total;
-    total.timestamp_ns = NowNanos();
+    total.timestamp_ns = NowNs();
     bool any = false;
     if (std::optional<stats::CgroupSample> infra = ReadObjectCgroup(s.id, s.bundle_dir)) {
       stats::Accumulate(*infra, &total);
@@ -207,7 +202,7 @@ void StatsCollector::FillPod(const Sandbox& s, int infra_pid,
     return;
   }
   rt::NetworkUsage* net = linux_stats->mutable_network();
-  net->set_timestamp(NowNanos());
+  net->set_timestamp(NowNs());
   for (const stats::InterfaceStats& i : *ifaces) {
     if (i.name == "lo") continue;
     FillInterface(

@@ -3,10 +3,10 @@
 // per controller at <root>/<controller>, also the "hybrid" layout) and v2
 // (the unified hierarchy at <root>).
 //
-// Files read, v1: cpuacct/cpuacct.usage; memory/memory.{usage_in_bytes,
-// limit_in_bytes,stat,memsw.usage_in_bytes,memsw.limit_in_bytes};
-// pids/pids.current. v2: cpu.stat, memory.{current,max,stat,swap.current,
-// swap.max}, pids.current.
+// Files read, v1: cpuacct/cpuacct.usage; memory/memory.{usage_in_bytes,stat}
+// (the limits and swap come from memory.stat's hierarchical_* and total_swap
+// lines); pids/pids.current. v2: cpu.stat, memory.{current,max,stat,
+// swap.current,swap.max}, pids.current.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 
 #include "pkg/base/status.h"
 #include "pkg/cgroups/pod_resources.h"
+#include "pkg/fs/scoped_fd.h"
 
 namespace berth::stats {
 
@@ -27,7 +28,8 @@ struct MemoryStats {
   uint64_t rss_bytes = 0;  // anonymous memory (v1 total_rss, v2 anon)
   uint64_t page_faults = 0;
   uint64_t major_page_faults = 0;
-  std::optional<uint64_t> limit_bytes;  // nullopt: no limit
+  // nullopt: no limit. v1: the effective (hierarchical) limit; v2: memory.max.
+  std::optional<uint64_t> limit_bytes;
 
   // limit - working set (0 when above it); nullopt without a limit.
   std::optional<uint64_t> AvailableBytes() const;
@@ -63,7 +65,8 @@ std::optional<uint64_t> KeyedValue(std::string_view text, std::string_view key);
 
 class CgroupReader {
  public:
-  explicit CgroupReader(cgroups::Layout layout) : layout_(std::move(layout)) {}
+  // Opens the layout's hierarchy roots (a missing one reads as absent).
+  explicit CgroupReader(cgroups::Layout layout);
 
   // Reads the cgroup at `dir` (from CgroupDirOf: "/a/b"). Missing files
   // leave their part empty; NotFound when nothing could be read (the cgroup
@@ -73,10 +76,13 @@ class CgroupReader {
   const cgroups::Layout& layout() const { return layout_; }
 
  private:
-  CgroupSample ReadV1(const std::string& dir) const;
-  CgroupSample ReadV2(const std::string& dir) const;
+  // `rel`: the cgroup relative to a hierarchy root, "" or ending in '/'.
+  CgroupSample ReadV1(const std::string& rel) const;
+  CgroupSample ReadV2(const std::string& rel) const;
 
   cgroups::Layout layout_;
+  ScopedFd cpuacct_, memory_, pids_;  // v1 hierarchy roots
+  ScopedFd unified_;                  // the v2 root
 };
 
 }  // namespace berth::stats

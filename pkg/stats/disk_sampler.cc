@@ -2,16 +2,9 @@
 
 #include <algorithm>
 
+#include "pkg/stats/clock.h"
+
 namespace berth::stats {
-namespace {
-
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 DiskUsageSampler::DiskUsageSampler(ListTargets list, Options options)
     : list_(std::move(list)), options_(options) {}
@@ -88,7 +81,7 @@ void DiskUsageSampler::RunRound() {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      results_[id] = Sample{walk->usage(), NowNanos()};
+      results_[id] = Sample{walk->usage(), WallClockNanos()};
     }
     walks_.erase(id);
     if (++it == dirs_.end()) it = dirs_.begin();

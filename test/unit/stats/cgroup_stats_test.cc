@@ -43,7 +43,7 @@ TEST(CgroupReaderV1Test, CgroupfsContainerWithLimitsAndSwap) {
   EXPECT_EQ(s.memory->limit_bytes, 268435456u);
   EXPECT_EQ(s.memory->AvailableBytes(), 268435456u - 42606592u);
   ASSERT_TRUE(s.swap);
-  EXPECT_EQ(s.swap->usage_bytes, 1048576u);                 // memsw - memory
+  EXPECT_EQ(s.swap->usage_bytes, 1048576u);                 // total_swap
   EXPECT_EQ(s.swap->limit_bytes, 536870912u - 268435456u);  // memsw limit - memory limit
   EXPECT_EQ(s.swap->AvailableBytes(), 268435456u - 1048576u);
   EXPECT_EQ(s.process_count, 2u);
@@ -116,14 +116,24 @@ TEST(CgroupReaderTest, MissingControllersLeaveTheirPartEmpty) {
   const std::string root = tmp->path();
   fs::copy(kTestdata + "/v1/cpuacct", root + "/cpuacct", fs::copy_options::recursive);
   fs::copy(kTestdata + "/v1/memory", root + "/memory", fs::copy_options::recursive);
-  fs::remove(root + "/memory/berth/berth-c1/memory.memsw.usage_in_bytes");
-  fs::remove(root + "/memory/berth/berth-c1/memory.memsw.limit_in_bytes");
+  // Without swap accounting memory.stat has no swap lines.
+  const std::string stat_file = root + "/memory/berth/berth-c1/memory.stat";
+  std::ifstream in(stat_file);
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("swap") == std::string::npos && line.find("memsw") == std::string::npos) {
+      kept += line + "\n";
+    }
+  }
+  in.close();
+  std::ofstream(stat_file, std::ios::trunc) << kept;
   Result<CgroupSample> s = ReaderOf(root, cgroups::Version::kV1).Read(kCgroupfsPath);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_TRUE(s->cpu_usage_ns);
   EXPECT_TRUE(s->memory);
   EXPECT_FALSE(s->swap);
   EXPECT_FALSE(s->process_count);
+  EXPECT_EQ(s->memory->limit_bytes, 268435456u);
 }
 
 TEST(WorkingSetTest, UsageMinusInactiveFileClampedAtZero) {
