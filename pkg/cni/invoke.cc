@@ -165,15 +165,15 @@ Result<std::string> InvokePlugin(const InvokeContext& ctx, const NetworkConfigLi
 
   auto run = RunPlugin(req);
   if (!run.ok()) return run.status().WithContext(who);
-  const ExecOutput& out = *run;
-  if (out.signaled) {
+  const process::RunResult& out = *run;
+  if (out.term_signal != 0) {
     return Internal(who + " failed: killed by signal " + std::to_string(out.term_signal));
   }
   if (out.exit_code != 0) {
-    auto err = ParsePluginError(out.stdout_data);
-    if (!err) err = ParsePluginError(out.stderr_data);
+    auto err = ParsePluginError(out.out);
+    if (!err) err = ParsePluginError(out.err);
     if (!err) {
-      std::string text = Excerpt(out.stderr_data.empty() ? out.stdout_data : out.stderr_data);
+      std::string text = Excerpt(out.err.empty() ? out.out : out.err);
       return Internal(who + " failed: exit status " + std::to_string(out.exit_code) +
                       (text.empty() ? "" : ": " + text));
     }
@@ -183,7 +183,7 @@ Result<std::string> InvokePlugin(const InvokeContext& ctx, const NetworkConfigLi
     return Status(err->code == kCniErrTryAgainLater ? Code::kUnavailable : Code::kInternal, msg);
   }
   if (ctx.command == CniCommand::kAdd || ctx.command == CniCommand::kVersion) {
-    return out.stdout_data;
+    return out.out;
   }
   return std::string();
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pkg/base/status.h"
+#include "pkg/process/run.h"
 
 namespace berth::cni {
 
@@ -17,21 +18,13 @@ struct ExecRequest {
   std::chrono::milliseconds timeout{60000};
 };
 
-struct ExecOutput {
-  int exit_code = -1;  // valid when !signaled
-  bool signaled = false;
-  int term_signal = 0;
-  std::string stdout_data;
-  std::string stderr_data;
-};
-
-// Starts `path` in a process group of its own (so a timeout kills its
-// children too), feeds stdin, collects stdout/stderr (each capped at 4 MiB)
-// until the child exits and the pipes close. Past the deadline the group is
-// killed and DeadlineExceeded is returned. Every descriptor is close-on-exec
-// in the parent, so parallel calls leak nothing into each other's children,
-// and the child closes every fd above 2 before exec.
-Result<ExecOutput> RunPlugin(const ExecRequest& req);
+// Runs `path` through pkg/process in a process group of its own (so a
+// timeout kills its children too), with exactly stdin, stdout and stderr.
+// Past the deadline the group is killed and DeadlineExceeded returned; a
+// plugin writing more than 4 MiB on a stream is killed at once
+// (ResourceExhausted). Otherwise the result holds its exit status, stdout
+// (`out`) and stderr (`err`).
+Result<process::RunResult> RunPlugin(const ExecRequest& req);
 
 // The caller's environment minus CNI_* variables, for plugins that need PATH
 // (e.g. portmap runs iptables).

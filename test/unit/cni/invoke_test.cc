@@ -1,7 +1,9 @@
 #include "pkg/cni/invoke.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -17,6 +19,7 @@ namespace {
 using nlohmann::json;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::InstallFake;
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
@@ -207,26 +210,46 @@ TEST_F(InvokeTest, TimeoutKillsPluginAndItsChildren) {
 }
 
 TEST(RunPluginTest, NoDescriptorLeaksIntoChild) {
-  // A fake plugin that lists its own descriptors.
   TempDir d;
-  testing::WriteFile(d / "fds", "#!/bin/sh\nls /proc/$$/fd\n");
-  chmod((d / "fds").c_str(), 0755);
+  // Open in the daemon without O_CLOEXEC (as a library, or whoever started
+  // berthd, may leave one): the plugin must still not receive it.
+  // Placed high (F_DUPFD, which leaves it inheritable) so that no descriptor
+  // the spawn itself places low can take its number by chance.
+  const std::string marker = d / "inheritable-marker";
+  int opened = open(marker.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  ASSERT_GE(opened, 0);
+  int inheritable = fcntl(opened, F_DUPFD, 64);
+  close(opened);
+  ASSERT_GE(inheritable, 64);
+  ASSERT_EQ(fcntl(inheritable, F_GETFD) & FD_CLOEXEC, 0);
+  // A fake plugin that lists its own descriptors and what they point to.
+  const std::string script = d / "fds";
+  testing::WriteFile(script, "#!/bin/sh\nls -ln /proc/$$/fd\n");
+  chmod(script.c_str(), 0755);
   ExecRequest req;
-  req.path = d / "fds";
+  req.path = script;
   req.env = {"PATH=/usr/bin:/bin"};
   auto listed = RunPlugin(req);
+  close(inheritable);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(listed->exit_code, 0);
-  // stdin/stdout/stderr, plus the fd dash keeps for the script itself (>= 10).
-  std::istringstream lines(listed->stdout_data);
-  std::string fd;
+  EXPECT_THAT(listed->out, Not(HasSubstr(marker)));
+  // stdin/stdout/stderr, plus the shell's own descriptor for the script and
+  // ls's for the directory it lists: nothing of ours.
+  std::istringstream lines(listed->out);
+  std::string line;
   int count = 0;
-  while (std::getline(lines, fd)) {
-    int n = std::stoi(fd);
+  while (std::getline(lines, line)) {
+    size_t arrow = line.find(" -> ");
+    if (arrow == std::string::npos) continue;  // "total 0"
     ++count;
-    EXPECT_TRUE(n <= 2 || n >= 10) << "leaked fd " << n << " in " << listed->stdout_data;
+    int fd = std::stoi(line.substr(line.rfind(' ', arrow - 1) + 1));
+    std::string target = line.substr(arrow + 4);
+    EXPECT_TRUE(fd <= 2 || target == script ||
+                (target.starts_with("/proc/") && target.ends_with("/fd")))
+        << "leaked fd " << fd << " in\n" << listed->out;
   }
-  EXPECT_GE(count, 3);
+  EXPECT_GE(count, 3) << listed->out;
 }
 
 TEST(RunPluginTest, LargeStdinAndStdoutDoNotDeadlock) {
@@ -240,7 +263,7 @@ TEST(RunPluginTest, LargeStdinAndStdoutDoNotDeadlock) {
   auto out = RunPlugin(req);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->exit_code, 0);
-  EXPECT_EQ(out->stdout_data.size(), req.stdin_data.size());
+  EXPECT_EQ(out->out.size(), req.stdin_data.size());
 }
 
 }  // namespace

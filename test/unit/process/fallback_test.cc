@@ -61,7 +61,7 @@ std::string FallbackFailures() {
   CHECK_THAT(WaitProcessGone(child->pid(), milliseconds(10000)), "WaitProcessGone");
 
   // Descriptors closed by walking /proc/self/fd, inheritable ones included.
-  ScopedFd leak(open("/dev/zero", O_RDONLY));
+  ScopedFd leak = testing::OpenInheritable("/dev/zero", 100);
   RunOptions list;
   list.argv = {"/bin/sh", "-c", testing::kListFds};
   auto listed = RunToCompletion(list);

@@ -199,9 +199,10 @@ TEST(RunToCompletion, MissingProgramIsError) {
 
 TEST(RunToCompletion, PassFdsAndNothingElseLeaks) {
   auto pipe = testing::MakePipe();
-  // Inheritable, as a careless library would open it.
-  ScopedFd leak(open("/dev/zero", O_RDONLY));
-  ASSERT_TRUE(leak.valid());
+  auto dir = TempDir::Create("/tmp", "berth-process-");
+  ASSERT_TRUE(dir.ok());
+  const std::string marker = dir->path() + "/inheritable-marker";
+  ScopedFd leak = testing::OpenInheritable(marker, 100);
   RunOptions o = Sh(std::string("echo hi >&3; ") + testing::kListFds);
   o.pass_fds = {pipe.write.get()};
   auto r = RunToCompletion(o);
@@ -212,6 +213,7 @@ TEST(RunToCompletion, PassFdsAndNothingElseLeaks) {
               ElementsAre(Pair(0, "/dev/null"), Pair(1, HasSubstr("pipe:")),
                           Pair(2, HasSubstr("pipe:")), Pair(3, HasSubstr("pipe:"))))
       << r->out;
+  EXPECT_THAT(r->out, ::testing::Not(HasSubstr(marker)));
 }
 
 TEST(RunToCompletion, LeftoverHelperHoldingThePipesDoesNotHoldUsUp) {

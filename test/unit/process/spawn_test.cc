@@ -143,11 +143,12 @@ TEST(Spawn, WorkingDirectory) {
 TEST(Spawn, ChildSeesExactlyTheMappedDescriptors) {
   auto dir = TempDir::Create("/tmp", "berth-process-");
   ASSERT_TRUE(dir.ok());
-  // Opened the way a careless library would: inheritable (no O_CLOEXEC).
+  // Inheritable descriptors in the gap below the highest mapped fd and far
+  // above it.
   const std::string marker = dir->path() + "/inheritable-marker";
-  ScopedFd inheritable(open(marker.c_str(), O_CREAT | O_RDWR, 0600));
-  ASSERT_TRUE(inheritable.valid());
-  ASSERT_EQ(fcntl(inheritable.get(), F_GETFD) & FD_CLOEXEC, 0);
+  ScopedFd in_gap = testing::OpenInheritable(marker, 3);
+  ASSERT_LT(in_gap.get(), 7);
+  ScopedFd high = testing::OpenInheritable(marker, 100);
   auto extra = MakePipe();
 
   SpawnOptions o = Sh(std::string(testing::kListFds) + "; echo hi >&7");

@@ -30,6 +30,17 @@ inline Pipe MakePipe() {
   return {ScopedFd(p[0]), ScopedFd(p[1])};
 }
 
+// Opens `path` inheritable (no O_CLOEXEC), as a careless library would, at
+// a descriptor number of at least `at_least`: a leak check must not be
+// fooled by a descriptor the spawn itself places on the same number.
+inline ScopedFd OpenInheritable(const std::string& path, int at_least) {
+  ScopedFd opened(open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+  if (!opened.valid()) std::abort();
+  ScopedFd fd(fcntl(opened.get(), F_DUPFD, at_least));
+  if (!fd.valid() || (fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) != 0) std::abort();
+  return fd;
+}
+
 // Reads until EOF.
 inline std::string ReadAll(int fd) {
   std::string out;
