@@ -135,12 +135,8 @@ bool Stream::OnReply(HeaderBlock headers, bool fin) {
 void Stream::OnRemoteReset(RstStatus status) {
   std::lock_guard l(mu_);
   if (reset_) return;
-  reset_ = true;
-  reset_status_ = Unavailable("spdy stream " + std::to_string(id_) + " reset by peer (" +
-                              RstStatusName(status) + ")");
-  DropBufferLocked();
-  readable_.notify_all();
-  writable_.notify_all();
+  ResetLocked(Unavailable("spdy stream " + std::to_string(id_) + " reset by peer (" +
+                          RstStatusName(status) + ")"));
 }
 
 void Stream::OnSessionEnd(const Status& why) {
@@ -170,12 +166,8 @@ Status Stream::BeginSend(bool fin) {
 bool Stream::MarkLocalReset(RstStatus status) {
   std::lock_guard l(mu_);
   if (DoneLocked()) return false;
-  reset_ = true;
-  reset_status_ = Cancelled("spdy stream " + std::to_string(id_) + " was reset (" +
-                            RstStatusName(status) + ")");
-  DropBufferLocked();
-  readable_.notify_all();
-  writable_.notify_all();
+  ResetLocked(Cancelled("spdy stream " + std::to_string(id_) + " was reset (" +
+                        RstStatusName(status) + ")"));
   return true;
 }
 
@@ -189,6 +181,14 @@ bool Stream::TakeClosed() {
   if (closed_taken_ || !DoneLocked()) return false;
   closed_taken_ = true;
   return true;
+}
+
+void Stream::ResetLocked(Status why) {
+  reset_ = true;
+  reset_status_ = std::move(why);
+  DropBufferLocked();
+  readable_.notify_all();
+  writable_.notify_all();
 }
 
 void Stream::DropBufferLocked() {

@@ -118,6 +118,8 @@ class Stream {
   bool TakeClosed();
 
   bool DoneLocked() const { return reset_ || (local_fin_ && remote_fin_); }
+  // Ends the stream both ways with `why` for later calls, waking everyone.
+  void ResetLocked(Status why);
   void DropBufferLocked();
 
   const std::weak_ptr<StreamOwner> owner_;

@@ -6,16 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "test/unit/streaming/spdy_test_util.h"
+
 namespace berth::streaming::spdy {
 namespace {
 
-// Bytes written out by hand from the SPDY/3 frame layouts, so these tests
-// check the serializer against the spec and not against itself.
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int b : bytes) s.push_back(static_cast<char>(b));
-  return s;
-}
+using testing::Bytes;
 
 std::vector<Frame> ParseAll(FrameParser& parser) {
   std::vector<Frame> frames;
@@ -37,6 +33,8 @@ Status ParseError(const std::string& bytes, ParserLimits limits = {}) {
   }
 }
 
+// The wire bytes are written out by hand from the SPDY/3 frame layouts, so
+// these tests check the serializer against the spec and not against itself.
 struct KnownFrame {
   const char* name;
   Frame frame;

@@ -7,14 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "test/unit/streaming/spdy_test_util.h"
+
 namespace berth::streaming::spdy {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int b : bytes) s.push_back(static_cast<char>(b));
-  return s;
-}
+using testing::Bytes;
 
 // U32 length + text, as the block layout spells each name and value.
 std::string Str(std::string_view s) {

@@ -36,6 +36,21 @@ std::shared_ptr<Stream> Open(Session& s, const HeaderBlock& h, bool fin = false)
   return r.ok() ? *r : nullptr;
 }
 
+SessionOptions StreamBuffer(size_t bytes) {
+  SessionOptions options;
+  options.stream_buffer_bytes = bytes;
+  return options;
+}
+
+// Both sessions have forgotten every stream. A PING round trip each way
+// first, so that the frames sent before it have been handled.
+void ExpectNoOpenStreams(SessionPair& pair) {
+  ASSERT_TRUE(pair.client().Ping(10s).ok());
+  ASSERT_TRUE(pair.server().Ping(10s).ok());
+  EXPECT_EQ(pair.client().open_streams(), 0u);
+  EXPECT_EQ(pair.server().open_streams(), 0u);
+}
+
 TEST(SpdySessionTest, StreamCarriesItsHeadersAndIsReplied) {
   SessionPair pair;
   auto c = Open(pair.client(), {{"streamType", "stdin"}, {"port", "8080"}});
@@ -66,12 +81,8 @@ TEST(SpdySessionTest, DataFlowsBothWaysAndFinHalfCloses) {
   // Reading past the FIN keeps returning 0.
   char b;
   EXPECT_EQ(s->Read(&b, 1).value(), 0u);
-  // Closed both ways, the stream is forgotten on both sides; a PING round
-  // trip orders this after the FIN frames were handled.
-  ASSERT_TRUE(pair.client().Ping(10s).ok());
-  ASSERT_TRUE(pair.server().Ping(10s).ok());
-  EXPECT_EQ(pair.client().open_streams(), 0u);
-  EXPECT_EQ(pair.server().open_streams(), 0u);
+  // Closed both ways, the stream is forgotten on both sides.
+  ExpectNoOpenStreams(pair);
 }
 
 TEST(SpdySessionTest, ResetWakesTheOtherSidesReader) {
@@ -89,9 +100,7 @@ TEST(SpdySessionTest, ResetWakesTheOtherSidesReader) {
   EXPECT_FALSE(c->Write("x").ok());
   char b;
   EXPECT_FALSE(c->Read(&b, 1).ok());
-  ASSERT_TRUE(pair.server().Ping(10s).ok());
-  EXPECT_EQ(pair.server().open_streams(), 0u);
-  EXPECT_EQ(pair.client().open_streams(), 0u);
+  ExpectNoOpenStreams(pair);
 }
 
 TEST(SpdySessionTest, ServerCanRefuseAStream) {
@@ -181,13 +190,11 @@ TEST(SpdySessionTest, HundredConcurrentStreamsEchoTheirOwnData) {
   for (auto& t : writers) t.join();
   acceptor.join();
   for (auto& t : echoes) t.join();
-  ASSERT_TRUE(pair.server().Ping(10s).ok());
-  EXPECT_EQ(pair.server().open_streams(), 0u);
+  ExpectNoOpenStreams(pair);
 }
 
 TEST(SpdySessionTest, SlowConsumerBoundsMemoryAndBlocksTheProducer) {
-  SessionOptions server_options;
-  server_options.stream_buffer_bytes = 64 * 1024;
+  const SessionOptions server_options = StreamBuffer(64 * 1024);
   SessionPair pair(server_options);
   auto c = Open(pair.client(), {{"streamtype", "stdin"}});
   auto s = pair.NextAccepted();
@@ -247,8 +254,7 @@ TEST(SpdySessionTest, LargeUploadDoesNotStall) {
 }
 
 TEST(SpdySessionTest, CloseWakesBlockedReadersAndWriters) {
-  SessionOptions server_options;
-  server_options.stream_buffer_bytes = 16 * 1024;
+  const SessionOptions server_options = StreamBuffer(16 * 1024);
   SessionPair pair(server_options);
   auto reading = Open(pair.client(), {{"streamtype", "stdout"}});
   auto writing = Open(pair.client(), {{"streamtype", "stdin"}});
@@ -328,8 +334,7 @@ TEST(SpdySessionTest, DestroyingTheSessionWakesABlockedReader) {
 }
 
 TEST(SpdySessionTest, CancelReadUnblocksTheReaderAndDropsLaterData) {
-  SessionOptions server_options;
-  server_options.stream_buffer_bytes = 16 * 1024;
+  const SessionOptions server_options = StreamBuffer(16 * 1024);
   SessionPair pair(server_options);
   auto c = Open(pair.client(), {{"streamtype", "stdin"}});
   auto s = pair.NextAccepted();

@@ -11,6 +11,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <condition_variable>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,46 +55,64 @@ class StreamQueue {
   std::deque<std::shared_ptr<Stream>> q_;
 };
 
+// A session on one end of a socketpair, its Run on a thread of its own;
+// the streams its peer opens queue up for NextAccepted.
+class RunningSession {
+ public:
+  RunningSession(std::unique_ptr<LocalSocket> socket, Role role, SessionOptions options)
+      : session_(std::make_unique<LocalTransport>(std::move(*socket)), role, options),
+        thread_(
+            [this] { result_ = session_.Run([this](auto s) { accepted_.Push(std::move(s)); }); }) {}
+  ~RunningSession() {
+    session_.Close();
+    Join();
+  }
+
+  Session& session() { return session_; }
+  std::shared_ptr<Stream> NextAccepted() { return accepted_.Next(); }
+  // Waits for Run to return; result() is its status then.
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  const Status& result() const { return result_; }
+
+ private:
+  Session session_;
+  StreamQueue accepted_;
+  Status result_;
+  std::thread thread_;  // last: it starts using the members above at once
+};
+
 // A client and a server session on the two ends of a socketpair.
 class SessionPair {
  public:
   explicit SessionPair(SessionOptions server_options = {}, SessionOptions client_options = {})
-      : server_(std::make_unique<LocalTransport>(std::move(*sockets_.a)), Role::kServer,
-                server_options),
-        client_(std::make_unique<LocalTransport>(std::move(*sockets_.b)), Role::kClient,
-                client_options) {
-    server_thread_ = std::thread(
-        [this] { server_result_ = server_.Run([this](auto s) { accepted_.Push(std::move(s)); }); });
-    client_thread_ = std::thread([this] { client_result_ = client_.Run(); });
-  }
-  ~SessionPair() {
-    client_.Close();
-    server_.Close();
-    Join();
-  }
+      : server_(std::move(sockets_.a), Role::kServer, server_options),
+        client_(std::move(sockets_.b), Role::kClient, client_options) {}
 
-  Session& server() { return server_; }
-  Session& client() { return client_; }
-  std::shared_ptr<Stream> NextAccepted() { return accepted_.Next(); }
-
+  Session& server() { return server_.session(); }
+  Session& client() { return client_.session(); }
+  std::shared_ptr<Stream> NextAccepted() { return server_.NextAccepted(); }
   // Waits for both Run calls to return.
   void Join() {
-    if (server_thread_.joinable()) server_thread_.join();
-    if (client_thread_.joinable()) client_thread_.join();
+    server_.Join();
+    client_.Join();
   }
-  const Status& server_result() const { return server_result_; }
-  const Status& client_result() const { return client_result_; }
+  const Status& server_result() const { return server_.result(); }
+  const Status& client_result() const { return client_.result(); }
 
  private:
   ConnectedSockets sockets_;
-  Session server_;
-  Session client_;
-  StreamQueue accepted_;
-  Status server_result_;
-  Status client_result_;
-  std::thread server_thread_;
-  std::thread client_thread_;
+  RunningSession server_;
+  RunningSession client_;
 };
+
+// Bytes written out by hand, e.g. from the spec's frame layouts.
+inline std::string Bytes(std::initializer_list<int> bytes) {
+  std::string s;
+  for (int b : bytes) s.push_back(static_cast<char>(b));
+  return s;
+}
 
 // Reads a stream to its FIN (or first error).
 inline Result<std::string> ReadAll(Stream& s) {
@@ -172,30 +191,18 @@ class RawPeer {
 class RawPeerRig {
  public:
   explicit RawPeerRig(SessionOptions options = {})
-      : server_(std::make_unique<LocalTransport>(std::move(*sockets_.a)), Role::kServer, options),
-        peer_(std::move(sockets_.b)) {
-    thread_ = std::thread(
-        [this] { result_ = server_.Run([this](auto s) { accepted_.Push(std::move(s)); }); });
-  }
-  ~RawPeerRig() {
-    server_.Close();
-    Join();
-  }
-  Session& server() { return server_; }
+      : server_(std::move(sockets_.a), Role::kServer, options), peer_(std::move(sockets_.b)) {}
+
+  Session& server() { return server_.session(); }
   RawPeer& peer() { return peer_; }
-  std::shared_ptr<Stream> NextAccepted() { return accepted_.Next(); }
-  void Join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  const Status& result() const { return result_; }
+  std::shared_ptr<Stream> NextAccepted() { return server_.NextAccepted(); }
+  void Join() { server_.Join(); }
+  const Status& result() const { return server_.result(); }
 
  private:
   ConnectedSockets sockets_;
-  Session server_;
+  RunningSession server_;
   RawPeer peer_;
-  StreamQueue accepted_;
-  Status result_;
-  std::thread thread_;
 };
 
 }  // namespace berth::streaming::spdy::testing
