@@ -1,5 +1,6 @@
 #include "pkg/streaming/connection.h"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -38,9 +39,14 @@ bool Connection::Expired(Clock::time_point now) const {
 Status Connection::Handshake() {
   if (!tls_) return OkStatus();
   std::promise<error_code> done;
+  // Every completion handler is bound to strand_: an SSL stream runs the
+  // steps inside an operation on its handler's executor, by default the
+  // socket's own (another strand), where they would race the SSL state
+  // with operations started here.
   asio::post(strand_, [&] {
-    tls_->async_handshake(asio::ssl::stream_base::server,
-                          [&](const error_code& ec) { done.set_value(ec); });
+    tls_->async_handshake(
+        asio::ssl::stream_base::server,
+        asio::bind_executor(strand_, [&](const error_code& ec) { done.set_value(ec); }));
   });
   error_code ec = done.get_future().get();
   if (ec) return Unavailable("TLS handshake with " + peer_ + ": " + ec.message());
@@ -66,7 +72,9 @@ Result<size_t> Connection::ReadSome(void* buf, size_t len) {
   std::promise<std::pair<error_code, size_t>> done;
   auto self = shared_from_this();
   asio::post(strand_, [&, self] {
-    auto on_read = [&](const error_code& ec, size_t n) { done.set_value({ec, n}); };
+    auto on_read = asio::bind_executor(strand_, [&](const error_code& ec, size_t n) {
+      done.set_value({ec, n});
+    });
     if (tls_) {
       tls_->async_read_some(asio::buffer(buf, len), on_read);
     } else {
@@ -85,7 +93,8 @@ Status Connection::WriteAll(const void* data, size_t len) {
   std::promise<error_code> done;
   auto self = shared_from_this();
   asio::post(strand_, [&, self] {
-    auto on_write = [&](const error_code& ec, size_t) { done.set_value(ec); };
+    auto on_write =
+        asio::bind_executor(strand_, [&](const error_code& ec, size_t) { done.set_value(ec); });
     if (tls_) {
       asio::async_write(*tls_, asio::buffer(data, len), on_write);
     } else {
