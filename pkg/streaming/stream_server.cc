@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
@@ -128,7 +129,16 @@ Status StreamServer::Start() {
     started_ = true;
   }
   AcceptNext();
-  for (int i = 0; i < 2; ++i) io_threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < 2; ++i) {
+    io_threads_.emplace_back([this] {
+      // Unguarded, run() returns as soon as no operation is pending, as when
+      // Stop has closed the acceptor while a connection is between two
+      // reads: what connections post after that would never run, and Stop
+      // would wait for them forever. Stop ends the loop with io_.stop().
+      auto work = asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
   janitor_ = std::thread([this] { JanitorLoop(); });
   spdlog::info("streaming server listening on {}", url_base_);
   return OkStatus();
