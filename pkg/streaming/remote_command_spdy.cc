@@ -2,15 +2,18 @@
 // each naming itself in a "streamtype" header: error (always), stdin,
 // stdout, stderr as the request asked, and resize for a terminal from
 // protocol v3 on. Once all of them are there the handler runs; when it
-// returns, its outcome goes to the error stream and the connection closes.
+// returns, its outcome goes to the error stream and the connection closes
+// (FIN first; the client's close is awaited for a few seconds).
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "pkg/streaming/connection.h"
 #include "pkg/streaming/exec_status.h"
 #include "pkg/streaming/session_glue.h"
 #include "pkg/streaming/spdy_session.h"
@@ -21,6 +24,9 @@ namespace berth::streaming {
 namespace {
 // How long a client may take to open all its streams after the upgrade.
 constexpr auto kStreamCreationTimeout = std::chrono::seconds(30);
+// How long, after the last frame, the client has to close the connection
+// before the server closes it anyway.
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
 }  // namespace
 
 void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamRequest& request,
@@ -70,8 +76,22 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
     std::string message = ErrorChannelMessage(version, outcome);
     if (!message.empty()) (void)error_stream->Write(message);
     (void)error_stream->CloseWrite();
-    // Everything is written (writes return once the transport took them):
-    // the session may end.
+    // Everything is written (writes return once the transport took them).
+    // Send FIN and wait for the client to close: closing while its frames
+    // (stdin it still sends, WINDOW_UPDATEs) lie unread makes the kernel
+    // reset the connection, and a reset throws away output not yet sent.
+    // Nobody reads stdin or resize now: what comes is dropped, so the read
+    // loop keeps draining.
+    if (in) in->Cancel();
+    if (resize) resize->Cancel();
+    boost::asio::post(conn->strand(), [conn] {
+      boost::system::error_code ignored;
+      conn->tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    });
+    {
+      std::unique_lock lock(mu);
+      changed.wait_for(lock, kLingerTimeout, [&] { return session_over; });
+    }
     session.Close();
   });
 
