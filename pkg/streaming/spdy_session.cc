@@ -322,6 +322,7 @@ Status SessionCore::Ping(std::chrono::milliseconds timeout) {
     if (closed_) return Unavailable("spdy session closed");
     id = next_ping_id_;
     next_ping_id_ = (next_ping_id_ + 2) & kMaxStreamId;
+    if (next_ping_id_ == 0) next_ping_id_ = 2;  // spdystream rejects PING 0 as a connection error
     pings_.insert(id);
   }
   Status sent = WriteFrame(PingFrame{id});
