@@ -185,6 +185,11 @@ void StreamServer::AcceptNext() {
   acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
+      // Each frame goes out in one write, so Nagle's algorithm gains nothing
+      // and holds back the second of two small frames (two SYN_REPLYs of a
+      // port-forward pair, say) for the client's delayed ACK, up to 40 ms.
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto conn = std::make_shared<Connection>(io_, std::move(socket), tls_.get());
       conn->SetDeadline(Connection::Clock::now() + options_.handshake_timeout);
       std::unique_lock lock(mu_);
