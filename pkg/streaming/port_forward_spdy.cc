@@ -10,11 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <map>
-#include <set>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "pkg/streaming/session_glue.h"
 #include "pkg/streaming/spdy_session.h"
@@ -27,6 +30,12 @@ namespace {
 struct Pair {
   std::shared_ptr<spdy::Stream> error, data;
   int port = 0;
+};
+
+// The thread copying one pair, and whether it has finished.
+struct Worker {
+  std::thread thread;
+  std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Copies the pod's socket and the data stream into each other until both
@@ -70,7 +79,7 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
   std::map<std::string, Pair> pending;  // by request id; guarded by mu
   std::set<int> live_fds;               // sockets being copied; guarded by mu
   bool session_over = false;            // guarded by mu
-  std::vector<std::thread> workers;     // only the Run thread touches it
+  std::vector<Worker> workers;          // only the Run thread touches it
 
   auto forward = [&](Pair pair) {
     Result<ScopedFd> fd = handlers.dial(request, static_cast<uint16_t>(pair.port));
@@ -115,7 +124,20 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
     if (p.data && p.error) {
       Pair ready = std::move(p);
       pending.erase(id);
-      workers.emplace_back(forward, std::move(ready));
+      // Finished workers are joined as new ones start: kubectl keeps one
+      // session for hours and opens a pair per connection it forwards, and
+      // an unjoined thread keeps its stack.
+      std::erase_if(workers, [](Worker& w) {
+        if (!*w.done) return false;
+        w.thread.join();  // at once: its work is over
+        return true;
+      });
+      Worker w;
+      w.thread = std::thread([&forward, ready = std::move(ready), done = w.done]() mutable {
+        forward(std::move(ready));
+        *done = true;
+      });
+      workers.push_back(std::move(w));
     }
   });
   if (!ended.ok()) spdlog::info("streaming: {}: {}", conn->peer(), ended.message());
@@ -125,7 +147,7 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
     // Wake every copier blocked on its pod socket; stream calls fail already.
     for (int fd : live_fds) shutdown(fd, SHUT_RDWR);
   }
-  for (auto& t : workers) t.join();
+  for (auto& w : workers) w.thread.join();
 }
 
 }  // namespace berth::streaming
