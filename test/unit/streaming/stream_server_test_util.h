@@ -50,13 +50,16 @@ inline bool Eventually(const std::function<bool()>& pred, std::chrono::milliseco
   return true;
 }
 
-// The server process's resident memory, from /proc/self/status.
-inline size_t RssBytes() {
+// A "Vm...:" figure of this process (the server's, too) from
+// /proc/self/status, in bytes: "VmRSS" resident, "VmSize" mapped.
+inline size_t ProcStatusBytes(const std::string& field) {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "... kB"
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stoull(line.substr(field.size() + 1)) * 1024;  // "... kB"
+    }
   }
-  ADD_FAILURE() << "no VmRSS in /proc/self/status";
+  ADD_FAILURE() << "no " << field << " in /proc/self/status";
   return 0;
 }
 
@@ -104,6 +107,7 @@ class TlsClientTransport final : public spdy::Transport {
     boost::system::error_code ec;
     t->stream_.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
     if (ec) return Unavailable("connect: " + ec.message());
+    t->stream_.lowest_layer().set_option(tcp::no_delay(true), ec);  // as Go does
     ec = t->Run<boost::system::error_code>(
         [&](auto done) { t->stream_.async_handshake(asio::ssl::stream_base::client, done); });
     if (ec) return Unavailable("TLS handshake: " + ec.message());
@@ -298,6 +302,7 @@ inline std::unique_ptr<TcpTransport> ConnectTcp(uint16_t port) {
   boost::system::error_code ec;
   socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   EXPECT_FALSE(ec) << "connect to port " << port << ": " << ec.message();
+  socket.set_option(tcp::no_delay(true), ec);  // as Go, and so the kubelet, does
   return std::make_unique<TcpTransport>(std::move(socket));
 }
 
