@@ -11,16 +11,26 @@ namespace rt = runtime::v1;
 
 namespace {
 
-// The channel rules every remote command shares.
-Status ValidateChannels(const std::string& what, bool tty, bool in, bool out, bool err) {
-  if (tty && err) {
+// A remote command's request after the channel rules every one shares:
+// tty and stderr exclude each other, and at least one channel is asked for.
+template <typename Req>
+Result<streaming::StreamRequest> RemoteCommand(streaming::StreamKind kind, const std::string& what,
+                                               const std::string& container_id, const Req& req) {
+  if (req.tty() && req.stderr()) {
     return InvalidArgument(what + ": tty and stderr cannot both be set (a terminal has one "
                            "output stream)");
   }
-  if (!in && !out && !err) {
+  if (!req.stdin() && !req.stdout() && !req.stderr()) {
     return InvalidArgument(what + ": at least one of stdin, stdout and stderr must be set");
   }
-  return OkStatus();
+  streaming::StreamRequest s;
+  s.kind = kind;
+  s.container_id = container_id;
+  s.tty = req.tty();
+  s.stdin = req.stdin();
+  s.stdout = req.stdout();
+  s.stderr = req.stderr();
+  return s;
 }
 
 }  // namespace
@@ -37,17 +47,11 @@ Result<std::shared_ptr<Container>> Server::RunningContainer(const std::string& i
 
 Status Server::Exec(const rt::ExecRequest& req, rt::ExecResponse* resp) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, RunningContainer(req.container_id(), "exec"));
-  if (req.cmd().empty()) return InvalidArgument("exec in container " + c->id + ": cmd is required");
-  BERTH_RETURN_IF_ERROR(ValidateChannels("exec in container " + c->id, req.tty(), req.stdin(),
-                                         req.stdout(), req.stderr()));
-  streaming::StreamRequest s;
-  s.kind = streaming::StreamKind::kExec;
-  s.container_id = c->id;
+  const std::string what = "exec in container " + c->id;
+  if (req.cmd().empty()) return InvalidArgument(what + ": cmd is required");
+  BERTH_ASSIGN_OR_RETURN(streaming::StreamRequest s,
+                         RemoteCommand(streaming::StreamKind::kExec, what, c->id, req));
   s.cmd.assign(req.cmd().begin(), req.cmd().end());
-  s.tty = req.tty();
-  s.stdin = req.stdin();
-  s.stdout = req.stdout();
-  s.stderr = req.stderr();
   BERTH_ASSIGN_OR_RETURN(std::string url, stream_server_->NewUrl(std::move(s)));
   resp->set_url(url);
   return OkStatus();
@@ -56,22 +60,15 @@ Status Server::Exec(const rt::ExecRequest& req, rt::ExecResponse* resp) {
 Status Server::Attach(const rt::AttachRequest& req, rt::AttachResponse* resp) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c,
                          RunningContainer(req.container_id(), "attach"));
-  BERTH_RETURN_IF_ERROR(ValidateChannels("attach to container " + c->id, req.tty(), req.stdin(),
-                                         req.stdout(), req.stderr()));
-  if (req.stdin() && !c->config.stdin()) {
-    return InvalidArgument("attach to container " + c->id +
-                           ": stdin requested, but the container was created without stdin");
-  }
-  streaming::StreamRequest s;
-  s.kind = streaming::StreamKind::kAttach;
-  s.container_id = c->id;
+  const std::string what = "attach to container " + c->id;
   // The client's tty flag only decides which channels it opens (kubectl
   // attach without -t to a terminal container is fine): conmon sends a
   // terminal's output as stdout, and a resize of a non-terminal is ignored.
-  s.tty = req.tty();
-  s.stdin = req.stdin();
-  s.stdout = req.stdout();
-  s.stderr = req.stderr();
+  BERTH_ASSIGN_OR_RETURN(streaming::StreamRequest s,
+                         RemoteCommand(streaming::StreamKind::kAttach, what, c->id, req));
+  if (req.stdin() && !c->config.stdin()) {
+    return InvalidArgument(what + ": stdin requested, but the container was created without stdin");
+  }
   BERTH_ASSIGN_OR_RETURN(std::string url, stream_server_->NewUrl(std::move(s)));
   resp->set_url(url);
   return OkStatus();
