@@ -7,9 +7,9 @@
 #include <set>
 #include <string_view>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/oci/container_spec.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

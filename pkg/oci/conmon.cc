@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/scoped_fd.h"
-#include "pkg/oci/subprocess.h"  // QuoteForMessage
 #include "pkg/process/run.h"
 #include "pkg/process/wait_gone.h"
 

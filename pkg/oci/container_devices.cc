@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <map>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_internal.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci::internal {
 namespace {

@@ -12,9 +12,9 @@
 #include <set>
 #include <sstream>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/dir.h"
 #include "pkg/oci/container_internal.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci::internal {
 namespace {

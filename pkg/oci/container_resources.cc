@@ -1,8 +1,8 @@
 // ResourcesToOci: CRI LinuxContainerResources -> OCI linux.resources.
 #include <string_view>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_spec.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

@@ -6,9 +6,9 @@
 
 #include <map>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_internal.h"
 #include "pkg/oci/spec_defaults.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

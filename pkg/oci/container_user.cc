@@ -6,10 +6,10 @@
 #include <set>
 #include <string_view>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_internal.h"
 #include "pkg/oci/container_spec.h"
 #include "pkg/oci/rootfs_file.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

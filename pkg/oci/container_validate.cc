@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_internal.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace internal {

@@ -12,7 +12,7 @@
 #include <climits>
 #include <cstdlib>
 
-#include "pkg/oci/subprocess.h"
+#include "pkg/base/quote.h"
 
 namespace berth::oci {
 namespace {

@@ -10,8 +10,8 @@
 #include <deque>
 #include <vector>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/scoped_fd.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/spec_defaults.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

@@ -6,8 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "pkg/base/quote.h"
 #include "pkg/oci/container_spec.h"
-#include "pkg/oci/subprocess.h"
 
 namespace berth::oci {
 namespace {

@@ -1,12 +1,10 @@
 // The names pkg/oci used for running a child before pkg/process existed,
 // kept for callers outside pkg/oci (daemon/, the OCI integration test). New
-// code uses pkg/process directly.
+// code uses pkg/process directly, and pkg/base/quote.h for QuoteForMessage
+// (included here for the files that still reach it through this header).
 #pragma once
 
-#include <cstddef>
-#include <string>
-#include <string_view>
-
+#include "pkg/base/quote.h"
 #include "pkg/process/run.h"
 #include "pkg/process/wait_gone.h"
 
@@ -20,9 +18,5 @@ inline Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
 }
 
 using process::WaitProcessGone;
-
-// Quotes an untrusted string for an error message: printable ASCII kept,
-// everything else escaped, long strings cut.
-std::string QuoteForMessage(std::string_view s, size_t max_len = 256);
 
 }  // namespace berth::oci

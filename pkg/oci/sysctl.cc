@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pkg/oci/subprocess.h"
+#include "pkg/base/quote.h"
 
 namespace berth::oci {
 namespace {

@@ -67,16 +67,4 @@ std::string Sha256Digest(std::string_view data) {
   return h.Finish();
 }
 
-std::string Sanitize(std::string_view untrusted, size_t max) {
-  std::string out;
-  size_t n = std::min(untrusted.size(), max);
-  out.reserve(n + 3);
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(untrusted[i]);
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  if (untrusted.size() > max) out += "...";
-  return out;
-}
-
 }  // namespace berth::registry

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "pkg/base/quote.h"
 #include "pkg/base/status.h"
 
 namespace berth::registry {
@@ -44,8 +45,11 @@ class Sha256Hasher {
 // "sha256:<hex>" of `data`.
 std::string Sha256Digest(std::string_view data);
 
-// A printable, bounded form of an untrusted string for error messages and logs:
-// at most `max` bytes, non-printable bytes replaced by '?'.
-std::string Sanitize(std::string_view untrusted, size_t max = 200);
+// A printable, bounded form of an untrusted string for error messages and
+// logs, unquoted: pkg/base's EscapeForMessage under the name the registry
+// code and its callers use.
+inline std::string Sanitize(std::string_view untrusted, size_t max = 200) {
+  return EscapeForMessage(untrusted, max);
+}
 
 }  // namespace berth::registry

@@ -82,7 +82,8 @@ TEST(ReferenceTest, RejectsInvalidReferencesWithInvalidArgumentNamingThem) {
 TEST(ReferenceTest, ErrorNamesTheReferenceSanitized) {
   auto r = ParseReference("Bad\x01Ref");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("\"Bad?Ref\""), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("\"Bad\\x01Ref\""), std::string::npos)
+      << r.status().message();
 }
 
 TEST(ReferenceTest, LengthLimitCountsDomainAndPath) {
