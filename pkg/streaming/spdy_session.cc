@@ -276,8 +276,9 @@ Status SessionCore::EndWithProtocolError(Status why) {
     last = last_peer_id_;
   }
   // Bounded wait for the write lock: a writer stuck on a full socket must not
-  // keep a broken connection open; the GOAWAY is a courtesy.
-  std::unique_lock w(write_mu_, std::chrono::seconds(1));
+  // keep a broken connection open; the GOAWAY is a courtesy. (A system_clock
+  // deadline: libstdc++ then uses pthread_mutex_timedlock, which TSan knows.)
+  std::unique_lock w(write_mu_, std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (w.owns_lock()) (void)WriteFrameLocked(GoAwayFrame{last, GoAwayStatus::kProtocolError});
   return why;
 }
