@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -330,6 +332,32 @@ TEST(SpdySessionTest, DestroyingTheSessionWakesABlockedReader) {
   server_run.join();
   EXPECT_FALSE(s->Write("x").ok());
   client.Close();
+  client_run.join();
+}
+
+TEST(SpdySessionTest, RunsOverTcpSockets) {
+  using boost::asio::ip::tcp;
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+  tcp::socket client_socket(io);
+  client_socket.connect(acceptor.local_endpoint());
+  Session server(std::make_unique<AsioTransport<tcp::socket>>(acceptor.accept()), Role::kServer);
+  Session client(std::make_unique<AsioTransport<tcp::socket>>(std::move(client_socket)),
+                 Role::kClient);
+  testing::StreamQueue accepted;
+  std::thread server_run([&] { (void)server.Run([&](auto s) { accepted.Push(std::move(s)); }); });
+  std::thread client_run([&] { (void)client.Run(); });
+  auto c = Open(client, {{"streamtype", "stdin"}});
+  auto s = accepted.Next();
+  const std::string data = Pattern(3 << 20, 5);
+  auto writer = std::async(std::launch::async, [&] {
+    Status st = c->Write(data);
+    return st.ok() ? c->CloseWrite() : st;
+  });
+  EXPECT_TRUE(ReadAll(*s).value() == data);
+  EXPECT_TRUE(writer.get().ok());
+  client.Close();
+  server_run.join();  // the server sees the connection end
   client_run.join();
 }
 
