@@ -39,10 +39,7 @@ Result<ScopedFd> ConnectAttachSocket(const std::string& path) {
     return ErrnoError("connect " + path, errno);
   }
   // Non-blocking: the stdin thread waits for room together with its stop fd.
-  int flags = fcntl(sock.get(), F_GETFL);
-  if (flags < 0 || fcntl(sock.get(), F_SETFL, flags | O_NONBLOCK) < 0) {
-    return ErrnoError("fcntl " + path, errno);
-  }
+  if (Status s = SetNonBlocking(sock.get()); !s.ok()) return s.WithContext(path);
   return sock;
 }
 

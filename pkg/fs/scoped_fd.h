@@ -36,4 +36,10 @@ class ScopedFd {
   int fd_ = -1;
 };
 
+// Sets O_NONBLOCK on `fd`.
+Status SetNonBlocking(int fd);
+
+// A close-on-exec pipe: its read and write ends.
+Status MakePipe(ScopedFd& read_end, ScopedFd& write_end);
+
 }  // namespace berth

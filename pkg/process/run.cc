@@ -17,14 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Status SetNonBlocking(int fd) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return ErrnoError("fcntl O_NONBLOCK", errno);
-  }
-  return OkStatus();
-}
-
 // One output stream being collected, up to a cap.
 struct Capture {
   ScopedFd fd;  // our (non-blocking) read end; closed at EOF
@@ -67,14 +59,6 @@ struct Feed {
     if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == data.size()) fd.reset();
   }
 };
-
-Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return ErrnoError("pipe2", errno);
-  read_end.reset(p[0]);
-  write_end.reset(p[1]);
-  return OkStatus();
-}
 
 enum class End { kExited, kTimedOut, kOverflow };
 
