@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "pkg/fs/temp_dir.h"
 #include "pkg/process/wait_gone.h"
 #include "test/unit/process/test_util.h"
 
@@ -119,9 +118,8 @@ TEST(RunToCompletion, KillAtOutputLimitStopsAnEndlessWriter) {
 }
 
 TEST(RunToCompletion, TimeoutKillsChildAndItsGroup) {
-  auto dir = TempDir::Create("/tmp", "berth-process-");
-  ASSERT_TRUE(dir.ok());
-  const std::string pid_file = dir->path() + "/helper.pid";
+  testing::Scratch scratch;
+  const std::string pid_file = scratch / "helper.pid";
   // The helper is a group member the child started; only a kill of the
   // whole group reaches it.
   RunOptions o = Sh("sleep 30 & echo $! >" + pid_file + "; echo started >&2; wait");
@@ -138,9 +136,8 @@ TEST(RunToCompletion, TimeoutKillsChildAndItsGroup) {
 }
 
 TEST(RunToCompletion, OnTimeoutRunsBeforeTheKill) {
-  auto dir = TempDir::Create("/tmp", "berth-process-");
-  ASSERT_TRUE(dir.ok());
-  const std::string pid_file = dir->path() + "/child.pid";
+  testing::Scratch scratch;
+  const std::string pid_file = scratch / "child.pid";
   RunOptions o = Sh("echo $$ >" + pid_file + "; exec sleep 30");
   o.timeout = std::chrono::milliseconds(300);
   o.timeout_grace = std::chrono::milliseconds(100);
@@ -161,9 +158,8 @@ TEST(RunToCompletion, OnTimeoutLetsTheChildEndWithinTheGrace) {
   // Like `runc exec`: the child waits for a process it supervises; on_timeout
   // kills that process, and the child ends by itself well before the grace
   // is over.
-  auto dir = TempDir::Create("/tmp", "berth-process-");
-  ASSERT_TRUE(dir.ok());
-  const std::string pid_file = dir->path() + "/supervised.pid";
+  testing::Scratch scratch;
+  const std::string pid_file = scratch / "supervised.pid";
   RunOptions o = Sh("sleep 30 & echo $! >" + pid_file + "; wait; echo reaped >&2");
   o.timeout = std::chrono::milliseconds(300);
   o.timeout_grace = std::chrono::seconds(30);
@@ -199,9 +195,8 @@ TEST(RunToCompletion, MissingProgramIsError) {
 
 TEST(RunToCompletion, PassFdsAndNothingElseLeaks) {
   auto pipe = testing::MakePipe();
-  auto dir = TempDir::Create("/tmp", "berth-process-");
-  ASSERT_TRUE(dir.ok());
-  const std::string marker = dir->path() + "/inheritable-marker";
+  testing::Scratch scratch;
+  const std::string marker = scratch / "inheritable-marker";
   ScopedFd leak = testing::OpenInheritable(marker, 100);
   RunOptions o = Sh(std::string("echo hi >&3; ") + testing::kListFds);
   o.pass_fds = {pipe.write.get()};

@@ -16,7 +16,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "pkg/fs/temp_dir.h"
 #include "pkg/process/wait_gone.h"
 #include "test/unit/process/test_util.h"
 
@@ -141,11 +140,10 @@ TEST(Spawn, WorkingDirectory) {
 }
 
 TEST(Spawn, ChildSeesExactlyTheMappedDescriptors) {
-  auto dir = TempDir::Create("/tmp", "berth-process-");
-  ASSERT_TRUE(dir.ok());
+  testing::Scratch scratch;
   // Inheritable descriptors in the gap below the highest mapped fd and far
   // above it.
-  const std::string marker = dir->path() + "/inheritable-marker";
+  const std::string marker = scratch / "inheritable-marker";
   ScopedFd in_gap = testing::OpenInheritable(marker, 3);
   ASSERT_LT(in_gap.get(), 7);
   ScopedFd high = testing::OpenInheritable(marker, 100);

@@ -15,8 +15,16 @@
 
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/scoped_fd.h"
+#include "pkg/fs/temp_dir.h"
 
 namespace berth::process::testing {
+
+// A private directory for the files a test's children write (pid files,
+// markers), removed with everything in it at the end of the test.
+struct Scratch {
+  TempDir dir = std::move(TempDir::Create("/tmp", "berth-process-")).value();
+  std::string operator/(const std::string& name) const { return dir.path() + "/" + name; }
+};
 
 struct Pipe {
   ScopedFd read;
