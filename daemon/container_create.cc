@@ -91,6 +91,7 @@ oci::PodContext Server::PodContextOf(const Sandbox& s) const {
   pod.ipc_ns_path = s.ipcns_path;
   pod.uts_ns_path = s.utsns_path;
   pod.host_pid = sc.namespace_options().pid() == rt::NODE;
+  pod.runtime_kind = RuntimeFor(s).config().kind;
   int infra_pid = sandboxes_.Read([&] { return s.pid; });
   if (!pod.host_pid && infra_pid > 0) pod.pid_ns_path = "/proc/" + std::to_string(infra_pid) + "/ns/pid";
   pod.hostname_file = s.bundle_dir + "/hostname";

@@ -47,21 +47,15 @@ std::string Server::ContainerRunDir(const std::string& id) const {
   return config_.runroot + "/containers/" + id;
 }
 
-namespace {
-oci::OciRuntime MakeRuntime(const std::string& name, const std::string& path,
-                            const std::string& root, bool systemd_cgroup) {
+oci::OciRuntime Server::RuntimeNamed(const std::string& name, const std::string& path,
+                                     const std::string& root) const {
   oci::OciRuntimeConfig rc;
   rc.name = name;
   rc.path = path;
   rc.root = root;
-  rc.systemd_cgroup = systemd_cgroup;
+  rc.systemd_cgroup = SystemdCgroups();
+  if (auto id = runtime_ids_.find(path); id != runtime_ids_.end()) rc.kind = id->second.kind;
   return oci::OciRuntime(rc);
-}
-}  // namespace
-
-oci::OciRuntime Server::RuntimeNamed(const std::string& name, const std::string& path,
-                                     const std::string& root) const {
-  return MakeRuntime(name, path, root, SystemdCgroups());
 }
 oci::OciRuntime Server::RuntimeFor(const Sandbox& s) const {
   return RuntimeNamed(s.runtime_name, s.runtime_path, s.runtime_root);
@@ -116,7 +110,17 @@ Status Server::RemoveObjectFiles(const std::string& id, const std::string& bundl
 
 Status Server::InitRuntime() {
   for (const auto& [name, r] : config_.runtimes) {
-    routing_.runtimes[name] = oci::RuntimeEntry{r.path, r.root, r.type, r.allowed_annotations};
+    oci::RuntimeEntry entry{r.path, r.root, r.type, r.allowed_annotations};
+    if (r.type == "oci" && access(r.path.c_str(), X_OK) == 0) {
+      if (Result<oci::RuntimeIdentity> id = oci::ProbeRuntimeIdentity(r.path); id.ok()) {
+        runtime_ids_[r.path] = *id;
+        entry.kind = id->kind;
+        spdlog::info("runtime {}: {} ({})", name, id->version, oci::RuntimeKindName(id->kind));
+      } else {
+        spdlog::warn("runtime {}: {}; taken as runc-compatible", name, id.status().message());
+      }
+    }
+    routing_.runtimes[name] = entry;
   }
   routing_.default_runtime = config_.default_runtime;
   routing_.trusted_runtime = config_.trusted_runtime;
@@ -149,12 +153,7 @@ Status Server::InitRuntime() {
 
   for (const auto& [name, r] : config_.runtimes) {
     if (r.type != "oci" || access(r.path.c_str(), X_OK) != 0) continue;
-    oci::OciRuntimeConfig rc;
-    rc.name = name;
-    rc.path = r.path;
-    rc.root = r.root;
-    oci::OciRuntime runtime(rc);
-    Result<oci::RuntimeFeatures> f = runtime.Features();
+    Result<oci::RuntimeFeatures> f = RuntimeNamed(name, r.path, r.root).Features();
     if (f.ok()) {
       features_[name] = *f;
     } else {

@@ -60,6 +60,13 @@ Status Server::RuntimeStatus(const runtime::v1::StatusRequest& req,
       nlohmann::json raw = nlohmann::json::parse(f.raw, nullptr, false);
       node["runtime_features"][name] = raw.is_discarded() ? nlohmann::json(f.raw) : raw;
     }
+    for (const auto& [name, r] : config_.runtimes) {
+      auto id = runtime_ids_.find(r.path);
+      if (id == runtime_ids_.end()) continue;
+      node["runtimes"][name] = {{"kind", oci::RuntimeKindName(id->second.kind)},
+                                {"version", id->second.version},
+                                {"features_reported", features_.count(name) > 0}};
+    }
     (*resp->mutable_info())["node"] = node.dump();
   }
   return OkStatus();

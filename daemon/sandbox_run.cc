@@ -80,7 +80,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
 
   // 2. Route: the runtime is chosen once, here, and recorded.
   oci::PodRoutingInput pod{config.metadata().name(), config.metadata().namespace_(),
-                           req.runtime_handler(), privileged, ToMap(config.annotations())};
+                           req.runtime_handler(), privileged, host_network,
+                           ns_opts.pid() == rt::NODE, host_ipc, ToMap(config.annotations())};
   Result<oci::RuntimeChoice> choice = oci::ChooseRuntime(routing_, pod);
   if (!choice.ok()) {
     return choice.status().WithContext("pod " + config.metadata().namespace_() + "/" +
@@ -214,21 +215,10 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
 
   BERTH_CRASH_POINT("sandbox-run/after-config");
 
-  // 8. Create the infra container through conmon, then start it.
-  stage("creating infra container");
-  oci::OciRuntime runtime = RuntimeFor(*sandbox);
-  oci::ConmonCreateRequest create =
-      ConmonRequestFor(sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir,
-                       sandbox->bundle_dir + "/infra.log");
-  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
-  undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
-  BERTH_CRASH_POINT("sandbox-run/after-infra-create");
-  stage("starting infra container");
-  BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
-
-  BERTH_CRASH_POINT("sandbox-run/after-infra-start");
-
-  // 9. Pod network: CNI ADD in the pinned netns (not for host network).
+  // 8. Pod network: CNI ADD in the pinned netns (not for host network),
+  // before the infra container exists, as containerd and CRI-O do: a
+  // sandboxed runtime (gVisor) takes over the interfaces it finds in the
+  // namespace when the pod starts, and sees none that come later.
   std::vector<std::string> ips;
   if (!host_network) {
     stage("setting up pod network");
@@ -253,6 +243,20 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   }
 
   BERTH_CRASH_POINT("sandbox-run/after-network");
+
+  // 9. Create the infra container through conmon, then start it.
+  stage("creating infra container");
+  oci::OciRuntime runtime = RuntimeFor(*sandbox);
+  oci::ConmonCreateRequest create =
+      ConmonRequestFor(sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir,
+                       sandbox->bundle_dir + "/infra.log");
+  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
+  undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
+  BERTH_CRASH_POINT("sandbox-run/after-infra-create");
+  stage("starting infra container");
+  BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
+
+  BERTH_CRASH_POINT("sandbox-run/after-infra-start");
 
   // 10. Ready: record the runtime state, then keep everything.
   sandboxes_.Write([&] {

@@ -228,6 +228,9 @@ class Server {
   std::unique_ptr<oci::ExitWatcher> exit_watcher_;
   // `runtime features` per handler, probed once at start (for Status).
   std::map<std::string, oci::RuntimeFeatures> features_;
+  // Each runtime binary's family and version, by path, probed once at start
+  // (pkg/oci speaks each family's command line).
+  std::map<std::string, oci::RuntimeIdentity> runtime_ids_;
   // cgroup layout and controllers, the daemon's capabilities: probed once at
   // start; every container spec is built within them.
   oci::NodeProfile node_;

@@ -4,9 +4,9 @@
 // between its own pty inside the container and ours; resizing ours
 // (TIOCSWINSZ) sends runc SIGWINCH, and it passes the size on.
 //
-// When the client goes away the command is killed through the pid file runc
-// writes (runc, its parent, reaps it and exits), so no exec is left running
-// in the container.
+// When the client goes away the command is killed through the pid file the
+// runtime writes (OciRuntime::KillExecProcess; the runtime, waiting for it,
+// then exits), so no exec is left running in the container.
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
@@ -27,20 +27,6 @@ namespace {
 // Output still arriving after runc exits comes from processes the command
 // left behind holding its stdout; give it this long, then stop.
 constexpr auto kDrainAfterExit = std::chrono::milliseconds(500);
-
-Status SetNonBlocking(int fd) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return ErrnoError("fcntl O_NONBLOCK", errno);
-  }
-  return OkStatus();
-}
-
-Result<std::pair<ScopedFd, ScopedFd>> Pipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe", errno);
-  return std::make_pair(ScopedFd(fds[0]), ScopedFd(fds[1]));
-}
 
 // One output source of the process and where its bytes go.
 struct Output {
@@ -107,13 +93,9 @@ streaming::ExecOutcome Server::StreamExec(const streaming::StreamRequest& req,
   ExecFilesCleanup cleanup{*base};
 
   // 1. Descriptors: one pty, or a pipe per requested stream.
+  const oci::OciRuntime runtime = RuntimeFor(c);
   process::SpawnOptions spawn;
-  spawn.argv = RuntimeFor(c).BaseArgv();
-  for (const char* a : {"exec", "--process"}) spawn.argv.push_back(a);
-  spawn.argv.push_back(*base + ".json");
-  spawn.argv.push_back("--pid-file");
-  spawn.argv.push_back(*base + ".pid");
-  spawn.argv.push_back(c.id);
+  spawn.argv = runtime.ExecArgv(c.id, *base + ".json", *base + ".pid");
   ScopedFd stdin_w;  // what the client types goes here
   std::vector<Output> outs;
   std::vector<ScopedFd> child_ends;  // closed in berthd once the child has them
@@ -135,8 +117,8 @@ streaming::ExecOutcome Server::StreamExec(const streaming::StreamRequest& req,
     outs.push_back({std::move(m), io.stdout});
   } else {
     auto add_pipe = [&](int child_fd, bool child_reads) -> Status {
-      BERTH_ASSIGN_OR_RETURN(auto p, Pipe());
-      auto& [r, w] = p;
+      ScopedFd r, w;
+      BERTH_RETURN_IF_ERROR(MakePipe(r, w));
       if (child_reads) {
         spawn.fds.push_back({child_fd, r.get()});
         BERTH_RETURN_IF_ERROR(SetNonBlocking(w.get()));
@@ -186,9 +168,7 @@ streaming::ExecOutcome Server::StreamExec(const streaming::StreamRequest& req,
   bool client_stayed = PumpOutputs(outs, *child, *io.hangup);
   if (!client_stayed) {
     spdlog::info("exec in container {}: client went away; killing {}", c.id, req.cmd.front());
-    if (Result<pid_t> pid = oci::ReadPidFile(*base + ".pid"); pid.ok() && *pid > 1) {
-      ::kill(*pid, SIGKILL);
-    }
+    runtime.KillExecProcess(c.id, *base + ".pid");
   }
   Result<std::optional<process::ExitStatus>> ended =
       child->WaitFor(std::chrono::steady_clock::now() + std::chrono::seconds(10));

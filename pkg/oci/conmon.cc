@@ -12,6 +12,7 @@
 
 #include "pkg/base/quote.h"
 #include "pkg/fs/scoped_fd.h"
+#include "pkg/oci/gvisor_shim.h"
 #include "pkg/process/run.h"
 #include "pkg/process/wait_gone.h"
 
@@ -139,13 +140,35 @@ std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRu
   std::vector<std::string> a = {config.conmon_path, "--api-version", "1",
                                 "--cid",            req.id,         "--cuuid",
                                 req.id,             "--name",       req.name.empty() ? req.id : req.name,
-                                "--runtime",        runtime.config().path,
                                 "--bundle",         req.bundle,
                                 "--container-pidfile", req.container_pidfile,
                                 "--conmon-pidfile", req.conmon_pidfile,
                                 "--log-path",       "k8s-file:" + req.log_path,
                                 "--exit-dir",       req.exit_dir,
                                 "--full-attach"};
+  const OciRuntimeConfig& rc = runtime.config();
+  if (rc.kind == RuntimeKind::kGvisor) {
+    // The shim takes runsc's path first, then runsc's global flags as
+    // single words (it finds its command as the first non-flag word).
+    a.push_back("--runtime");
+    a.push_back(config.gvisor_shim.empty() ? FindGvisorShim() : config.gvisor_shim);
+    a.push_back("--runtime-arg");
+    a.push_back(kGvisorShimRunscFlag + rc.path);
+    if (!rc.root.empty()) {
+      a.push_back("--runtime-arg");
+      a.push_back("--root=" + rc.root);
+    }
+  } else {
+    a.push_back("--runtime");
+    a.push_back(rc.path);
+    // conmon puts --runtime-arg values between the runtime path and "create".
+    if (!rc.root.empty()) {
+      a.push_back("--runtime-arg");
+      a.push_back("--root");
+      a.push_back("--runtime-arg");
+      a.push_back(rc.root);
+    }
+  }
   if (!req.persist_dir.empty()) {
     a.push_back("--persist-dir");
     a.push_back(req.persist_dir);
@@ -154,14 +177,7 @@ std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRu
     a.push_back("--socket-dir-path");
     a.push_back(req.socket_dir);
   }
-  // conmon puts --runtime-arg values between the runtime path and "create".
-  if (!runtime.config().root.empty()) {
-    a.push_back("--runtime-arg");
-    a.push_back("--root");
-    a.push_back("--runtime-arg");
-    a.push_back(runtime.config().root);
-  }
-  if (runtime.config().systemd_cgroup) a.push_back("--systemd-cgroup");
+  if (rc.systemd_cgroup) a.push_back("--systemd-cgroup");
   if (!config.log_level.empty()) {
     a.push_back("--log-level");
     a.push_back(config.log_level);
@@ -222,6 +238,13 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
                                            const ConmonCreateRequest& req) const {
   BERTH_RETURN_IF_ERROR(ValidateRequest(req));
   const std::string what = runtime.name() + " create " + req.id;
+  if (runtime.config().kind == RuntimeKind::kGvisor && config_.gvisor_shim.empty() &&
+      FindGvisorShim().empty()) {
+    return FailedPrecondition(what + ": " + kGvisorShimName +
+                              " (which lets conmon monitor gVisor containers) is not installed "
+                              "beside berthd, in /usr/local/libexec/berth or /usr/libexec/berth, "
+                              "and BERTH_GVISOR_SHIM is not set");
+  }
   const Clock::time_point deadline = Clock::now() + config_.create_timeout;
 
   // Anything that fails after conmon may have started runs the runtime's

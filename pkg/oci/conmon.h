@@ -36,6 +36,8 @@ struct ConmonConfig {
   bool syslog = false;
   // How long runtime create may take before conmon and the runtime are killed.
   std::chrono::milliseconds create_timeout{std::chrono::seconds(60)};
+  // What conmon runs for a gVisor runtime (gvisor_shim.h); "" = FindGvisorShim().
+  std::string gvisor_shim;
 };
 
 struct ConmonCreateRequest {
@@ -60,7 +62,8 @@ struct ConmonCreated {
   pid_t conmon_pid = 0;
 };
 
-// The argv used to start conmon (exposed for tests and debug logs).
+// The argv used to start conmon (exposed for tests and debug logs). A gVisor
+// runtime is run through berth-gvisor-shim (see gvisor_shim.h).
 std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRuntime& runtime,
                                          const ConmonCreateRequest& req);
 

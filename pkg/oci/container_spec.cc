@@ -134,6 +134,12 @@ Result<json> Namespaces(const ContainerSpecOptions& o, const std::string& who) {
       break;
     case runtime::v1::POD:
       if (pod.host_pid) break;
+      // gVisor's kernel puts a container without a PID namespace in the
+      // spec into the sandbox's own, where the pod's infra process is pid 1:
+      // the pod's namespace, as with runc. A path would instead be a key
+      // among the pod's containers, owned by the first one that names it and
+      // dead (fork fails with ENOMEM) once that container exits.
+      if (pod.runtime_kind == RuntimeKind::kGvisor) break;
       if (pod.pid_ns_path.empty()) {
         return InvalidArgument(
             who + ": namespace_options.pid is POD but the pod's PID namespace is unknown");
@@ -148,6 +154,13 @@ Result<json> Namespaces(const ContainerSpecOptions& o, const std::string& who) {
       }
       break;
     case runtime::v1::TARGET:
+      if (pod.runtime_kind == RuntimeKind::kGvisor) {
+        // Inside gVisor a container's PID namespace has no host path to
+        // join it by (see POD above).
+        return FailedPrecondition(who +
+                                  ": namespace_options.pid TARGET (another container's PID "
+                                  "namespace) is not available on a gVisor runtime");
+      }
       if (o.target_pid_ns_path.empty()) {
         return InvalidArgument(
             who + ": namespace_options.pid is TARGET but the PID namespace of target " +

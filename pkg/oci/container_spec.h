@@ -26,6 +26,7 @@
 #include "pkg/base/status.h"
 #include "pkg/oci/capabilities.h"
 #include "pkg/oci/node_profile.h"
+#include "pkg/oci/runtime_kind.h"
 #include "pkg/oci/sandbox_spec.h"
 #include "runtime/v1/api.pb.h"
 
@@ -50,6 +51,9 @@ struct PodContext {
   // sharing; "" with host_pid.
   std::string pid_ns_path;
   bool host_pid = false;
+  // The family of the pod's runtime. gVisor shares a pod's PID namespace
+  // its own way: see Namespaces in container_spec.cc.
+  RuntimeKind runtime_kind = RuntimeKind::kRuncCompatible;
   // Per-pod files bind-mounted into every container ("" = not mounted).
   std::string hostname_file, hosts_file, resolv_conf_file;
   std::string shm_path;  // "/dev/shm" source: the pod's tmpfs, or the host's

@@ -2,7 +2,9 @@
 //
 // Every call runs `<path> --root <root> [--systemd-cgroup] <command> ...` as a
 // child process (no shell) under a timeout; a failure carries the runtime's
-// own error text: "runc kill <id>: container does not exist".
+// own error text: "runc kill <id>: container does not exist". Where a
+// runtime family's command line differs from runc's (RuntimeKind), the
+// difference is handled here, behind the same calls.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "pkg/base/status.h"
+#include "pkg/oci/runtime_kind.h"
 
 namespace berth::oci {
 
@@ -20,6 +23,8 @@ struct OciRuntimeConfig {
   std::string root;  // its state directory (--root); empty = the runtime's default
   bool systemd_cgroup = false;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // The runtime's family, as ProbeRuntimeIdentity found it.
+  RuntimeKind kind = RuntimeKind::kRuncCompatible;
 };
 
 // `state` output: what the runtime knows of one container.
@@ -70,14 +75,27 @@ class OciRuntime {
   // runtime does not know counts as deleted (idempotent).
   Status Delete(const std::string& id, bool force = true) const;
   // `resources_json` is an OCI LinuxResources object, passed on stdin.
+  // Unimplemented for a runtime that cannot change a container's resources
+  // (gVisor).
   Status Update(const std::string& id, const std::string& resources_json) const;
+  // Unimplemented when the runtime has no `features` command (runc < 1.1,
+  // gVisor).
   Result<RuntimeFeatures> Features() const;
-  // Runs `exec --process <process_json_path> --pid-file <pid_file> <id>` and
-  // waits up to `timeout`; then the exec'd process (found through the pid
-  // file) and the runtime process are killed: DeadlineExceeded.
+  // Runs the command of ExecArgv and waits up to `timeout`; then the exec'd
+  // process (KillExecProcess) and the runtime process are killed:
+  // DeadlineExceeded.
   Result<ExecOutput> Exec(const std::string& id, const std::string& process_json_path,
                           const std::string& pid_file, std::chrono::milliseconds timeout,
                           size_t output_limit) const;
+  // The argv of `exec --process <process_json_path> ... <id>`, run in the
+  // foreground; through `pid_file` KillExecProcess finds the command.
+  std::vector<std::string> ExecArgv(const std::string& id, const std::string& process_json_path,
+                                    const std::string& pid_file) const;
+  // SIGKILLs the command an ExecArgv run started (best effort: nothing
+  // happens before the pid file exists). runc's pid file names the command on
+  // the host; gVisor's command lives in the sandbox's kernel, so it is killed
+  // there by its sandbox pid, and `runsc exec` then returns.
+  void KillExecProcess(const std::string& id, const std::string& pid_file) const;
 
   // The argv prefix every call uses: path, --root, --systemd-cgroup.
   std::vector<std::string> BaseArgv() const;
@@ -89,6 +107,10 @@ class OciRuntime {
   // Runs one command; non-zero exit becomes an error "<name> <verb> <id>: <stderr>".
   Result<Output> Run(const std::string& verb, const std::string& id,
                      std::vector<std::string> args, std::string stdin_data = "") const;
+  // Run, from a thread whose private mount namespace hides /proc/sys/net
+  // (see runtime_cli.cc for why gVisor's start needs it).
+  Result<Output> RunHidingNetSysctls(const std::string& verb, const std::string& id,
+                                     std::vector<std::string> args) const;
 
   OciRuntimeConfig config_;
   std::string name_;

@@ -20,9 +20,23 @@ std::string HandlerList(const RoutingConfig& config) {
   return out.empty() ? "none" : out;
 }
 
+// The host namespaces `pod` shares, as a phrase ("network and PID"); "" for none.
+std::string HostNamespaces(const PodRoutingInput& pod) {
+  std::vector<const char*> shared;
+  if (pod.host_network) shared.push_back("network");
+  if (pod.host_pid) shared.push_back("PID");
+  if (pod.host_ipc) shared.push_back("IPC");
+  std::string out;
+  for (size_t i = 0; i < shared.size(); ++i) {
+    if (i > 0) out += i + 1 == shared.size() ? " and " : ", ";
+    out += shared[i];
+  }
+  return out;
+}
+
 // A runtime named by config (trusted_runtime, untrusted_runtime, a handler).
-Result<RuntimeChoice> Resolve(const RoutingConfig& config, const std::string& name,
-                              std::string trust, std::string reason) {
+Result<RuntimeChoice> Resolve(const RoutingConfig& config, const PodRoutingInput& pod,
+                              const std::string& name, std::string trust, std::string reason) {
   auto it = config.runtimes.find(name);
   if (it == config.runtimes.end()) {
     return FailedPrecondition("runtime " + QuoteForMessage(name) +
@@ -38,8 +52,19 @@ Result<RuntimeChoice> Resolve(const RoutingConfig& config, const std::string& na
     return FailedPrecondition("runtime " + QuoteForMessage(name) + " has unknown type " +
                               QuoteForMessage(e.type) + " (want oci or vm)");
   }
-  return RuntimeChoice{name, e.path, e.root, e.type, e.allowed_annotations, std::move(trust),
-                       std::move(reason)};
+  if (e.kind == RuntimeKind::kGvisor) {
+    // gVisor's kernel keeps its own network stack, process table and IPC
+    // objects inside the sandbox: it cannot join the host's, and passing
+    // host networking through would undo the isolation the pod came for.
+    if (std::string shared = HostNamespaces(pod); !shared.empty()) {
+      return FailedPrecondition(PodLabel(pod) + " shares the host's " + shared +
+                                " namespace, which runtime " + QuoteForMessage(name) +
+                                " (gVisor) cannot give it (" + reason +
+                                "); such a pod needs a runc-compatible runtime");
+    }
+  }
+  return RuntimeChoice{name,     e.path, e.root, e.type, e.kind, e.allowed_annotations,
+                       std::move(trust), std::move(reason)};
 }
 
 // The trust the pod's own annotations ask for, if any. A value other than
@@ -88,7 +113,7 @@ Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutin
     // The handler's trust is the trust of the slot it fills in the config.
     bool untrusted = !config.untrusted_runtime.empty() &&
                      pod.runtime_handler == config.untrusted_runtime;
-    return Resolve(config, pod.runtime_handler, untrusted ? "untrusted" : "trusted",
+    return Resolve(config, pod, pod.runtime_handler, untrusted ? "untrusted" : "trusted",
                    "runtime handler " + pod.runtime_handler + " requested by the pod");
   }
 
@@ -120,17 +145,17 @@ Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutin
   const std::string& trusted_name =
       config.trusted_runtime.empty() ? config.default_runtime : config.trusted_runtime;
   if (trusted) {
-    return Resolve(config, trusted_name, "trusted", "trusted workload (" + why + ")");
+    return Resolve(config, pod, trusted_name, "trusted", "trusted workload (" + why + ")");
   }
   if (!config.untrusted_runtime.empty()) {
-    return Resolve(config, config.untrusted_runtime, "untrusted",
+    return Resolve(config, pod, config.untrusted_runtime, "untrusted",
                    "untrusted workload (" + why + ")");
   }
   if (!config.untrusted_fallback_to_trusted) {
     return FailedPrecondition(PodLabel(pod) + " is an untrusted workload (" + why +
                               ") but no untrusted_runtime is configured");
   }
-  return Resolve(config, trusted_name, "trusted",
+  return Resolve(config, pod, trusted_name, "trusted",
                  "untrusted workload (" + why +
                      ") fell back to the trusted runtime: no untrusted_runtime configured");
 }

@@ -12,7 +12,10 @@
 // Trusted runs trusted_runtime (default_runtime when that is empty); untrusted
 // runs untrusted_runtime, or is refused (FailedPrecondition) unless
 // untrusted_fallback_to_trusted. A runtime of type "vm" is refused until
-// shim-based runtimes are supported.
+// shim-based runtimes are supported. A pod that shares one of the host's
+// network, PID or IPC namespaces is refused (FailedPrecondition) on a gVisor
+// runtime, whose kernel gives a pod its own of each and cannot share the
+// host's; the error says how to run it elsewhere.
 #pragma once
 
 #include <map>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "pkg/base/status.h"
+#include "pkg/oci/runtime_kind.h"
 
 namespace berth::oci {
 
@@ -34,6 +38,8 @@ struct RuntimeEntry {
   std::string type = "oci";  // "oci" or "vm"
   // io.berth.* annotations this runtime may receive: exact keys or "prefix.*".
   std::vector<std::string> allowed_annotations;
+  // Probed at start-up (ProbeRuntimeIdentity); runc-compatible when unknown.
+  RuntimeKind kind = RuntimeKind::kRuncCompatible;
 };
 
 struct RoutingConfig {
@@ -50,6 +56,10 @@ struct PodRoutingInput {
   std::string namespace_;  // for messages
   std::string runtime_handler;
   bool privileged = false;
+  // Namespaces the pod shares with the host (namespace_options NODE).
+  bool host_network = false;
+  bool host_pid = false;
+  bool host_ipc = false;
   std::map<std::string, std::string> annotations;
 };
 
@@ -58,6 +68,7 @@ struct RuntimeChoice {
   std::string path;
   std::string root;
   std::string type;
+  RuntimeKind kind = RuntimeKind::kRuncCompatible;
   std::vector<std::string> allowed_annotations;
   std::string trust;   // "trusted" or "untrusted"
   std::string reason;  // why, for logs and PodSandboxStatus info

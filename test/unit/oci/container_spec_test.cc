@@ -208,6 +208,25 @@ TEST_F(ContainerSpecTest, NamespacesTargetPid) {
   EXPECT_EQ((*FindNs(Build(), "pid"))["path"], "/proc/777/ns/pid");
 }
 
+// Under gVisor the pod's PID namespace is the sandbox's own (no entry);
+// a path would be a key owned by the pod's first container.
+TEST_F(ContainerSpecTest, NamespacesPodPidOnGvisorIsTheSandboxs) {
+  o_.pod.runtime_kind = RuntimeKind::kGvisor;
+  json spec = Build();
+  EXPECT_EQ(FindNs(spec, "pid"), nullptr);
+  EXPECT_EQ((*FindNs(spec, "network"))["path"], o_.pod.net_ns_path);
+  Sc()->mutable_namespace_options()->set_pid(runtime::v1::CONTAINER);
+  spec = Build();
+  ASSERT_NE(FindNs(spec, "pid"), nullptr);
+  EXPECT_FALSE(FindNs(spec, "pid")->contains("path"));
+  Sc()->mutable_namespace_options()->set_pid(runtime::v1::TARGET);
+  Sc()->mutable_namespace_options()->set_target_id("c0ffee");
+  o_.target_pid_ns_path = "/proc/777/ns/pid";
+  Status s = BuildError();
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("not available on a gVisor runtime"));
+}
+
 TEST_F(ContainerSpecTest, NamespacesHostNetworkAndUts) {
   o_.pod.net_ns_path.clear();
   o_.pod.uts_ns_path.clear();
