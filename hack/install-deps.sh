@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev
   # runtime: OCI runtime, monitor, networking, helpers the daemon shells out to
   runc conmon containernetworking-plugins iptables iproute2 util-linux procps
+  # gVisor, the runtime for untrusted pods (config/berth.yaml.d/50-runsc.yaml)
+  runsc
   # tests: a local registry, test images from busybox, htpasswd for Basic auth
   docker-registry busybox-static apache2-utils curl jq python3 zstd
   # conformance: critest's images are built offline (../shared/tools/critest-images/build.sh)
