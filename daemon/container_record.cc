@@ -1,9 +1,12 @@
 #include "daemon/internal_annotations.h"
 #include "daemon/container_record.h"
+#include "daemon/state_json_fields.h"
 
 #include <google/protobuf/util/json_util.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace berth::daemon {
 
@@ -137,32 +140,65 @@ std::string ContainerStateJson(const Container& c) {
 
 Status ApplyContainerStateJson(const std::string& text, Container* c) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgument("state file is not JSON");
-  try {
-    c->state = StateFromName(j.value("state", ""));
-    c->pid = j.value("pid", 0);
-    c->started_at_ns = j.value("started_at", int64_t{0});
-    c->finished_at_ns = j.value("finished_at", int64_t{0});
-    c->exit_code = j.value("exit_code", 0);
-    c->reason = j.value("reason", "");
-    c->message = j.value("message", "");
-    if (j.contains("resources") && j["resources"].is_object()) {
-      rt::LinuxContainerResources r;
-      if (google::protobuf::util::JsonStringToMessage(j["resources"].dump(), &r).ok()) {
-        c->resources = r;
-      }
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgument(std::string("state file has a field of the wrong type: ") + e.what());
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument("state file is not a JSON object");
+  // Everything is read first and assigned at the end: a bad member leaves *c as it was.
+  std::string state;
+  BERTH_RETURN_IF_ERROR(ReadStringField(j, "state", &state));
+  const rt::ContainerState parsed_state = StateFromName(state);
+  if (parsed_state == rt::CONTAINER_UNKNOWN) {
+    return InvalidArgument("\"state\" is not created, running or exited");
   }
+  int64_t pid = 0, started = 0, finished = 0, exit_code = 0;
+  constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+  BERTH_RETURN_IF_ERROR(ReadIntField(j, "pid", 0, kMaxStatePid, &pid));
+  BERTH_RETURN_IF_ERROR(ReadIntField(j, "started_at", 0, kMaxTime, &started));
+  BERTH_RETURN_IF_ERROR(ReadIntField(j, "finished_at", 0, kMaxTime, &finished));
+  BERTH_RETURN_IF_ERROR(ReadIntField(j, "exit_code", std::numeric_limits<int32_t>::min(),
+                                     std::numeric_limits<int32_t>::max(), &exit_code));
+  std::string reason, message;
+  BERTH_RETURN_IF_ERROR(ReadStringField(j, "reason", &reason));
+  BERTH_RETURN_IF_ERROR(ReadStringField(j, "message", &message));
+  std::optional<rt::LinuxContainerResources> resources;
+  if (auto it = j.find("resources"); it != j.end()) {
+    rt::LinuxContainerResources r;
+    if (!it->is_object() || !google::protobuf::util::JsonStringToMessage(it->dump(), &r).ok()) {
+      return InvalidArgument("\"resources\" is not LinuxContainerResources");
+    }
+    resources = std::move(r);
+  }
+  c->state = parsed_state;
+  c->pid = static_cast<int>(pid);
+  c->started_at_ns = started;
+  c->finished_at_ns = finished;
+  c->exit_code = static_cast<int32_t>(exit_code);
+  c->reason = std::move(reason);
+  c->message = std::move(message);
+  if (resources) c->resources = std::move(*resources);
+  return OkStatus();
+}
+
+Status ApplyProcessUser(const nlohmann::json& process, Container* c) {
+  if (!process.is_object()) return InvalidArgument("\"process\" is not an object");
+  auto user = process.find("user");
+  if (user == process.end()) return OkStatus();
+  if (!user->is_object()) return InvalidArgument("\"process.user\" is not an object");
+  // IDs are uint32 in the OCI spec.
+  constexpr int64_t kMaxId = std::numeric_limits<uint32_t>::max();
+  int64_t uid = 0, gid = 0;
+  std::vector<int64_t> gids;
+  BERTH_RETURN_IF_ERROR(ReadIntField(*user, "uid", 0, kMaxId, &uid).WithContext("process.user"));
+  BERTH_RETURN_IF_ERROR(ReadIntField(*user, "gid", 0, kMaxId, &gid).WithContext("process.user"));
+  BERTH_RETURN_IF_ERROR(
+      ReadIntListField(*user, "additionalGids", 0, kMaxId, &gids).WithContext("process.user"));
+  c->uid = uid;
+  c->gid = gid;
+  c->supplemental_gids = std::move(gids);
   return OkStatus();
 }
 
 void RecordProcessUser(const nlohmann::json& process, Container* c) {
-  const nlohmann::json user = process.value("user", nlohmann::json::object());
-  c->uid = user.value("uid", int64_t{0});
-  c->gid = user.value("gid", int64_t{0});
-  c->supplemental_gids = user.value("additionalGids", std::vector<int64_t>{});
+  // Only used on a spec berth has just built, whose types are right.
+  (void)ApplyProcessUser(process, c);
 }
 
 }  // namespace berth::daemon

@@ -27,7 +27,10 @@ std::string ContainerStateJson(const Container& container);
 Status ApplyContainerStateJson(const std::string& json_text, Container* container);
 
 // Copies the user config.json's process runs as (process.user) into the
-// container, for ContainerStatus.user.
+// container, for ContainerStatus.user. InvalidArgument naming the member when
+// one has the wrong type or range (a config.json damaged on disk).
+Status ApplyProcessUser(const nlohmann::json& process, Container* container);
+// The same, for a spec berth has just built: errors cannot happen there.
 void RecordProcessUser(const nlohmann::json& process, Container* container);
 
 }  // namespace berth::daemon

@@ -46,6 +46,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+// Caps on what restore reads into memory: a file on disk past these was not
+// written by berth (a spec carries at most a 16 MiB CRI request's worth).
+constexpr size_t kMaxSpecBytes = 64 << 20;
+constexpr size_t kMaxStateBytes = 4 << 20;
+
 bool IsObjectId(const std::string& s) {
   return s.size() == 64 &&
          s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -67,14 +72,14 @@ std::vector<std::string> Entries(const std::string& dir) {
 // The annotations of a bundle's config.json.
 Result<std::map<std::string, std::string>> ReadAnnotations(const std::string& bundle) {
   const std::string path = bundle + "/config.json";
-  BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxSpecBytes));
   nlohmann::json spec = nlohmann::json::parse(text, nullptr, false);
   if (spec.is_discarded()) return InvalidArgument(path + " is not JSON (truncated?)");
   if (!spec.is_object() || !spec.contains("annotations") || !spec["annotations"].is_object()) {
     return InvalidArgument(path + " has no annotations");
   }
   std::map<std::string, std::string> out;
-  for (const auto& [k, v] : spec["annotations"].items()) {
+  for (const auto& [k, v] : spec.at("annotations").items()) {
     if (v.is_string()) out[k] = v.get<std::string>();
   }
   return out;
@@ -103,6 +108,21 @@ void KillConmon(const std::string& run_dir) {
 
 void LogIfError(const Status& s, const std::string& what) {
   if (!s.ok()) spdlog::warn("restore: {}: {}", what, s.message());
+}
+
+// Applies the state.json in `bundle`, if there is one, with `apply`. A missing
+// file is fine (a crash before the first state write); one that cannot be read
+// or parsed is an error naming it, for the caller to quarantine the object.
+template <typename Object>
+Status ApplyStateFile(const std::string& bundle, Object* object,
+                      Status (*apply)(const std::string&, Object*)) {
+  const std::string path = bundle + "/state.json";
+  Result<std::string> text = ReadFile(path, kMaxStateBytes);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) return OkStatus();
+    return text.status();
+  }
+  return apply(*text, object).WithContext(path);
 }
 
 }  // namespace
@@ -213,12 +233,11 @@ void Server::LoadSandbox(const std::string& id) {
     return Quarantine("sandbox", dir, s.status().message());
   }
   Sandbox& sb = **s;
-  if (Result<std::string> st = ReadFile(dir + "/state.json"); st.ok()) {
-    if (Status a = ApplySandboxStateJson(*st, &sb); !a.ok()) {
-      spdlog::warn("restore: pod sandbox {}: state.json: {}; treating it as not ready", id,
-                   a.message());
-      sb.state = rt::SANDBOX_NOTREADY;
-    }
+  // A state file that does not parse leaves nothing to trust about the pod's
+  // processes or network: its leftovers are released and it is set aside.
+  if (Status a = ApplyStateFile(dir, &sb, &ApplySandboxStateJson); !a.ok()) {
+    ReleaseSandboxLeftovers(id, known);
+    return Quarantine("sandbox", dir, a.message());
   }
   // 3. Reconcile with the runtime: a gone infra process means NOTREADY.
   const std::string recorded = SandboxStateJson(sb);
@@ -272,12 +291,17 @@ void Server::LoadContainer(const std::string& id) {
     return Quarantine("container", dir, c.status().message());
   }
   Container& k = **c;
-  if (Result<std::string> spec = ReadFile(dir + "/config.json"); spec.ok()) {
+  Status loaded = OkStatus();
+  if (Result<std::string> spec = ReadFile(dir + "/config.json", kMaxSpecBytes); spec.ok()) {
     nlohmann::json j = nlohmann::json::parse(*spec, nullptr, false);
-    if (j.is_object() && j.contains("process")) RecordProcessUser(j["process"], &k);
+    if (j.is_object() && j.contains("process")) {
+      loaded = ApplyProcessUser(j.at("process"), &k).WithContext(dir + "/config.json");
+    }
   }
-  if (Result<std::string> st = ReadFile(dir + "/state.json"); st.ok()) {
-    LogIfError(ApplyContainerStateJson(*st, &k), "state of container " + id);
+  if (loaded.ok()) loaded = ApplyStateFile(dir, &k, &ApplyContainerStateJson);
+  if (!loaded.ok()) {
+    ReleaseContainerLeftovers(id, known);
+    return Quarantine("container", dir, loaded.message());
   }
   if (Status r = containers_.names().Reserve(k.name, id); !r.ok()) {
     ReleaseContainerLeftovers(id, known);

@@ -1,5 +1,6 @@
 #include "daemon/internal_annotations.h"
 #include "daemon/sandbox_record.h"
+#include "daemon/state_json_fields.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -133,14 +134,27 @@ std::string SandboxStateJson(const Sandbox& s) {
 
 Status ApplySandboxStateJson(const std::string& text, Sandbox* s) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgument("state file is not JSON");
-  s->state = j.value("state", "") == "ready" ? runtime::v1::SANDBOX_READY
-                                            : runtime::v1::SANDBOX_NOTREADY;
-  s->pid = j.value("pid", 0);
-  s->ips = j.value("ips", std::vector<std::string>{});
-  s->network_attached = j.value("network_attached", false);
-  BERTH_ASSIGN_OR_RETURN(s->overhead, ResourcesFromJson(j, "overhead"));
-  BERTH_ASSIGN_OR_RETURN(s->resources, ResourcesFromJson(j, "resources"));
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument("state file is not a JSON object");
+  // Everything is read first and assigned at the end: a bad member leaves *s as it was.
+  std::string state = "notready";
+  BERTH_RETURN_IF_ERROR(ReadStringField(j, "state", &state));
+  if (state != "ready" && state != "notready") {
+    return InvalidArgument("\"state\" is neither \"ready\" nor \"notready\"");
+  }
+  int64_t pid = 0;
+  BERTH_RETURN_IF_ERROR(ReadIntField(j, "pid", 0, kMaxStatePid, &pid));
+  std::vector<std::string> ips;
+  BERTH_RETURN_IF_ERROR(ReadStringListField(j, "ips", &ips));
+  bool network_attached = false;
+  BERTH_RETURN_IF_ERROR(ReadBoolField(j, "network_attached", &network_attached));
+  BERTH_ASSIGN_OR_RETURN(auto overhead, ResourcesFromJson(j, "overhead"));
+  BERTH_ASSIGN_OR_RETURN(auto resources, ResourcesFromJson(j, "resources"));
+  s->state = state == "ready" ? runtime::v1::SANDBOX_READY : runtime::v1::SANDBOX_NOTREADY;
+  s->pid = static_cast<int>(pid);
+  s->ips = std::move(ips);
+  s->network_attached = network_attached;
+  s->overhead = std::move(overhead);
+  s->resources = std::move(resources);
   return OkStatus();
 }
 
