@@ -12,11 +12,26 @@ namespace berth::daemon {
 namespace rt = runtime::v1;
 
 namespace {
-// Per stream: the kubelet holds the whole response in memory.
-constexpr size_t kExecOutputLimit = 16 << 20;
-constexpr char kTruncatedMarker[] = "\n[berth: output truncated after 16 MiB]\n";
-// CRI's timeout 0 means "no timeout"; a day bounds a forgotten exec.
+// The whole response (both streams, their truncation markers and the
+// framing) must fit in one gRPC message of kGrpcMaxMessageBytes, the limit
+// server.cc gives the CRI server and the kubelet gives its client: past it the
+// call fails with ResourceExhausted and the output is lost. Each stream gets
+// half of what is left after a margin for markers and framing, so at most
+// that much is buffered per exec whatever the command writes.
+constexpr size_t kGrpcMaxMessageBytes = 16 << 20;
+constexpr size_t kResponseMargin = 64 << 10;
+constexpr size_t kExecStreamLimit = (kGrpcMaxMessageBytes - kResponseMargin) / 2;
+constexpr char kTruncatedMarker[] =
+    "\n[berth: output truncated; ExecSync keeps 8355840 bytes per stream]\n";
+static_assert(kExecStreamLimit == 8355840, "the marker names the limit");
+// CRI's timeout 0 means "no timeout"; a day bounds a forgotten exec, and a
+// longer timeout is cut to it (seconds beyond that would overflow milliseconds).
 constexpr auto kNoTimeout = std::chrono::hours(24);
+
+std::chrono::milliseconds ExecTimeout(int64_t seconds) {
+  if (seconds <= 0 || seconds >= std::chrono::seconds(kNoTimeout).count()) return kNoTimeout;
+  return std::chrono::seconds(seconds);
+}
 }  // namespace
 
 Result<std::string> Server::WriteExecProcess(
@@ -54,11 +69,8 @@ Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* re
   ExecFilesCleanup cleanup{base};
 
   // 2. Run it (no state lock held: this may take as long as the command).
-  std::chrono::milliseconds timeout =
-      req.timeout() > 0 ? std::chrono::milliseconds(std::chrono::seconds(req.timeout()))
-                        : std::chrono::milliseconds(kNoTimeout);
-  Result<oci::ExecOutput> out =
-      RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid", timeout, kExecOutputLimit);
+  Result<oci::ExecOutput> out = RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid",
+                                                     ExecTimeout(req.timeout()), kExecStreamLimit);
   if (!out.ok()) {
     if (out.status().code() == Code::kDeadlineExceeded) {
       return DeadlineExceeded("container " + c->id + ": command timed out after " +
