@@ -26,6 +26,7 @@ struct SlistDeleter {
 struct TransferState {
   CURL* curl = nullptr;
   const HttpStreaming* streaming = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
   size_t max_body = 0;
   HttpResponse* response = nullptr;
   Status writer_status;
@@ -81,7 +82,8 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* st = static_cast<TransferState*>(user);
-  if (st->streaming->tick && !st->streaming->tick()) {
+  if ((st->cancel != nullptr && st->cancel->load()) ||
+      (st->streaming->tick && !st->streaming->tick())) {
     st->cancelled = true;
     return 1;  // abort
   }
@@ -151,6 +153,7 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
   TransferState st;
   st.curl = c;
   st.streaming = &streaming;
+  st.cancel = request.cancel;
   st.max_body = max_body;
   st.response = &result.response;
 

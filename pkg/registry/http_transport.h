@@ -28,6 +28,12 @@ struct HttpRequest {
   // dead connections, the caller's progress tick handles policy.
   std::chrono::seconds stall_timeout{0};
   std::string user_agent = "berth";
+  // Set (by the pull's progress watchdog, say) to abort the transfer: kCancelled
+  // within about a second, whatever the server does. curl's progress callback
+  // checks it, and curl runs that callback about once a second even while
+  // nothing arrives, so a server that accepts and never answers (or trickles
+  // its headers) cannot hold a request past it.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

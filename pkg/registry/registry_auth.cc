@@ -72,6 +72,7 @@ Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const std::atomic<bool>*
     req.verify_tls = !ep.insecure;
     req.connect_timeout = settings_.connect_timeout;
     req.user_agent = settings_.user_agent;
+    req.cancel = cancel;
     HttpResult r = PerformWithRetry([&] { return PerformHttp(req, kMaxPingBody); },
                                     settings_.retry, cancel);
     if (r.failure == HttpFailure::kCancelled) return r.status;
@@ -152,6 +153,7 @@ Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge
   req.verify_tls = !ep.insecure;
   req.connect_timeout = settings_.connect_timeout;
   req.user_agent = settings_.user_agent;
+  req.cancel = cancel;
   if (!creds.identity_token.empty()) {
     // OAuth2 refresh-token grant, as docker does with an identity token.
     req.method = "POST";

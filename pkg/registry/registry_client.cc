@@ -61,6 +61,7 @@ struct RegistryClient::Impl {
     req.verify_tls = !ep.insecure;
     req.connect_timeout = options.connect_timeout;
     req.user_agent = options.user_agent;
+    req.cancel = o.cancel;
     const std::vector<std::string> base_headers = req.headers;
     HttpResult r;
     for (int round = 0; round < 2; ++round) {
