@@ -1,14 +1,14 @@
 // Port-forward over SPDY/3.1 ("portforward.k8s.io"). For every connection
 // the client forwards it opens two streams with the same "port" and
 // "requestid" headers: "streamtype: error" first, then "streamtype: data".
-// Once both are there berthd dials the port in the pod and copies both ways,
-// half-closing each direction at its end of stream. A port that cannot be
+// Once both are there berthd dials the port in the pod and copies both ways
+// (port_forward_copy.h: each end of stream is passed on as a half-close, and
+// the pair ends shortly after the pod's side has). A port that cannot be
 // reached is reported on that pair's error stream only; other pairs and the
 // session go on. Older clients send no requestid: then a data stream pairs
 // with the error stream opened just before it (stream id − 2).
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "pkg/streaming/port_forward_copy.h"
 #include "pkg/streaming/session_glue.h"
 #include "pkg/streaming/spdy_session.h"
 #include "pkg/streaming/upgrade_protocols.h"
@@ -37,38 +38,6 @@ struct Worker {
   std::thread thread;
   std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
 };
-
-// Copies the pod's socket and the data stream into each other until both
-// directions have ended, or the session ends (then `fd` is shut down by the
-// caller, which wakes the socket reader).
-void CopyBothWays(int fd, spdy::Stream& data) {
-  std::thread upstream([&] {
-    char buf[32 * 1024];
-    while (true) {
-      Result<size_t> n = data.Read(buf, sizeof buf);
-      if (!n.ok() || *n == 0) break;
-      size_t off = 0;
-      while (off < *n) {
-        ssize_t w = send(fd, buf + off, *n - off, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          shutdown(fd, SHUT_RDWR);
-          return;
-        }
-        off += static_cast<size_t>(w);
-      }
-    }
-    shutdown(fd, SHUT_WR);
-  });
-  char buf[32 * 1024];
-  while (true) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || !data.Write(std::string_view(buf, n)).ok()) break;
-  }
-  (void)data.CloseWrite();
-  upstream.join();
-}
 
 }  // namespace
 
@@ -95,12 +64,20 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
       if (session_over) return;
       live_fds.insert(fd->get());
     }
-    CopyBothWays(fd->get(), *pair.data);
+    SpdyReader from_client(pair.data);
+    ForwardEnd end = ForwardConnection(
+        fd->get(), from_client, [&](std::string_view d) { return pair.data->Write(d); },
+        [&] { (void)pair.data->CloseWrite(); });
     {
       std::lock_guard lock(mu);
       live_fds.erase(fd->get());
     }
+    // The end of the error stream is what ends the connection for client-go.
     (void)pair.error->CloseWrite();
+    // Cut off after the linger: the client's half of the data stream is
+    // abandoned too, so the session forgets the stream (nothing is sent for
+    // a stream already closed both ways).
+    if (!end.client_finished) (void)pair.data->Reset(spdy::RstStatus::kCancel);
   };
 
   Status ended = session.Run([&](std::shared_ptr<spdy::Stream> s) {

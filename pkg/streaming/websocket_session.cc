@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "pkg/streaming/exec_status.h"
+#include "pkg/streaming/port_forward_copy.h"
 #include "pkg/streaming/protocol.h"
 #include "pkg/streaming/upgrade_protocols.h"
 #include "pkg/streaming/websocket_upgrade.h"
@@ -329,6 +330,16 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
   std::vector<std::unique_ptr<ChannelBuffer>> inputs;
   std::vector<ScopedFd> sockets(ports.size());
   std::vector<std::thread> pumps;
+  // As the kubelet does, the session ends when every port's connection has:
+  // the client sees the pod's close as the WebSocket's.
+  std::mutex done_mu;
+  size_t ports_left = ports.size();  // guarded by done_mu
+  auto port_done = [&] {
+    std::lock_guard lock(done_mu);
+    if (--ports_left > 0) return;
+    ws.Close();
+    conn->Close();
+  };
   for (size_t i = 0; i < ports.size(); ++i) {
     inputs.push_back(std::make_unique<ChannelBuffer>());
     const uint8_t data_ch = static_cast<uint8_t>(2 * i), error_ch = static_cast<uint8_t>(2 * i + 1);
@@ -344,23 +355,17 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
     sockets[i] = std::move(*fd);
     int sock = sockets[i].get();
     ChannelBuffer* input = inputs[i].get();
-    pumps.emplace_back([input, sock] {  // client → pod
-      char buf[32 * 1024];
-      while (true) {
-        Result<size_t> n = input->Read(buf, sizeof buf);
-        if (!n.ok() || *n == 0) break;
-        if (send(sock, buf, *n, MSG_NOSIGNAL) != static_cast<ssize_t>(*n)) break;
-      }
-      shutdown(sock, SHUT_WR);
+    pumps.emplace_back([&, input, sock, data_ch] {
+      // v4 has no way to end one channel: the pod's end of stream reaches
+      // the client when the session closes, once every port is done.
+      ForwardConnection(
+          sock, *input, [&](std::string_view d) { return ws.Write(data_ch, d); }, nullptr);
+      port_done();
     });
-    pumps.emplace_back([&ws, sock, data_ch] {  // pod → client
-      char buf[32 * 1024];
-      while (true) {
-        ssize_t n = recv(sock, buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || !ws.Write(data_ch, std::string_view(buf, n)).ok()) break;
-      }
-    });
+  }
+  // Ports that could not be dialled are done already.
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (!sockets[i]) port_done();
   }
   while (true) {
     Result<std::pair<uint8_t, std::string>> msg = ws.ReadMessage();
@@ -374,7 +379,6 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
     if (sockets[i]) shutdown(sockets[i].get(), SHUT_RDWR);
   }
   for (auto& t : pumps) t.join();
-  (void)conn;
 }
 
 template <typename Next>

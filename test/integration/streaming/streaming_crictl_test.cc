@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -202,6 +203,60 @@ TEST_F(StreamingTest, PortForwardReachesThePodAndReportsAClosedPortOnItsConnecti
       << crictl->Output();
   EXPECT_THAT(crictl->Output(), HasSubstr("port 9 of pod sandbox " + pod));
   EXPECT_THAT(crictl->Output(), HasSubstr("Connection refused"));
+  crictl.reset();
+  CleanUpAndExpectNoLeaks();
+}
+
+// Connects to 127.0.0.1:port and reads, never half-closing, until the peer
+// closes or `timeout` passes: what came, and whether the end did.
+std::pair<std::string, bool> ReadUntilPeerCloses(int port, std::chrono::milliseconds timeout) {
+  ScopedFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {"", false};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string got;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{s.get(), POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) return {got, false};
+    char buf[4096];
+    ssize_t n = read(s.get(), buf, sizeof buf);
+    if (n <= 0) return {got, n == 0};
+    got.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// A server in the pod that writes and closes (without reading): the local
+// client sees the data and then the end, without closing its own side first
+// (a download that ends at end of stream). client-go ends a forwarded
+// connection only once the runtime has closed the pair's error stream;
+// berthd does that at most a second after the pod's side has ended
+// (pkg/streaming/port_forward_copy.h), as containerd does.
+TEST_F(StreamingTest, PortForwardPassesOnThePodClosingTheConnection) {
+  std::string pod;
+  const std::string id =
+      StartShell("pf-close", "exec nc -ll -p 5003 -e /bin/echo hello", false, &pod);
+  rt::ExecSyncResponse probe;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        probe.Clear();
+        return Exec(id, {"nc", "127.0.0.1", "5003"}, &probe).ok() && probe.stdout() == "hello\n";
+      },
+      kSeconds30))
+      << "nc in the pod never answered: " << probe.stderr();
+  const int local = UnusedLoopbackPort();
+  auto crictl =
+      LiveProcess::OnPipes(Crictl({"port-forward", pod, std::to_string(local) + ":5003"}));
+  ASSERT_TRUE(crictl->WaitForOutput("127.0.0.1:" + std::to_string(local) + " -> 5003"))
+      << crictl->Output();
+  auto [got, closed] = ReadUntilPeerCloses(local, std::chrono::seconds(10));
+  EXPECT_EQ(got, "hello\n");
+  EXPECT_TRUE(closed) << "the forwarded connection stayed open 10 s after the pod closed it:\n"
+                      << crictl->Output();
   crictl.reset();
   CleanUpAndExpectNoLeaks();
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <pty.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -124,6 +125,9 @@ std::optional<process::ExitStatus> LiveProcess::WaitExit(std::chrono::millisecon
 }
 
 void StreamingTest::SetUp() {
+  // A client that exits while the test writes to it must fail the test, not
+  // end the process.
+  signal(SIGPIPE, SIG_IGN);
   RestoreFixture::SetUp();
   ASSERT_NO_FATAL_FAILURE(StartRestoreDaemon());
   ASSERT_NO_FATAL_FAILURE(PullBusybox());

@@ -807,6 +807,26 @@ TEST_F(PortForwardTest, DataFlowsBothWaysAndHalfClosesEachDirection) {
   EXPECT_EQ(rig_.backend.dial_calls.load(), 2);
 }
 
+// A pod that writes and closes while the client keeps its side open (a
+// download that ends at end of stream): the data stream's FIN passes the end
+// on, and soon after the error stream ends too, which is what makes client-go
+// close its local connection. The abandoned data stream is reset, so the
+// session holds nothing of the pair.
+TEST_F(PortForwardTest, PodClosingEndsThePairWithoutTheClientsEnd) {
+  Serve();
+  PortPair p = OpenPair(*client_, 8080, 0);
+  ASSERT_TRUE(p.error->CloseWrite().ok());  // as client-go does: it never writes there
+  ScopedFd pod = pod_->Accept(8080);
+  ASSERT_TRUE(pod.valid());
+  Send(pod, "hello");
+  pod.reset();
+  EXPECT_EQ(Text(ReadToEnd(p.data)), "hello");
+  EXPECT_EQ(Text(ReadToEnd(p.error)), "");  // ended, though the client never sent FIN
+  EXPECT_TRUE(Eventually([&] { return client_->session().open_streams() == 0; }))
+      << client_->session().open_streams() << " streams still open";
+  EXPECT_TRUE(client_->session().Ping(10s).ok());  // the session goes on
+}
+
 TEST_F(PortForwardTest, TwoPairsOnOneSessionAreIndependent) {
   Serve();
   // Opened interleaved: the request id, not the order, pairs them.

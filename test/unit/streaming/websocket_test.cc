@@ -48,6 +48,13 @@ class WebSocketTest : public ::testing::Test {
     };
     h.dial = [](const StreamRequest&, uint16_t port) -> Result<ScopedFd> {
       if (port == 81) return Unavailable("connect 127.0.0.1:81: connection refused");
+      if (port == 82) {  // a server that greets and closes without reading
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Internal("socketpair");
+        (void)!write(sv[1], "bye", 3);
+        close(sv[1]);
+        return ScopedFd(sv[0]);
+      }
       // An echo peer on the other end of a socketpair.
       int sv[2];
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Internal("socketpair");
@@ -196,6 +203,33 @@ TEST_F(WebSocketTest, PortForwardChannelsOpenWithThePortAndCarryDataBothWays) {
   ws->read(echo);
   EXPECT_EQ(beast::buffers_to_string(echo.data()), std::string("\x00ping", 5));
   ws->close(websocket::close_code::normal);
+}
+
+// The pod closing its connection ends a one-port session: v4 has no way to
+// end a single channel, so the WebSocket's close carries the end (as the
+// kubelet's does), without the client closing anything first.
+TEST_F(WebSocketTest, PortForwardSessionClosesWhenThePodClosesItsOnlyConnection) {
+  StreamRequest req;
+  req.kind = StreamKind::kPortForward;
+  req.sandbox_id = "p1";
+  auto ws = Connect(req, "v4.channel.k8s.io", "?ports=82");
+  ws->binary(true);
+  // A stuck read fails the test instead of hanging it.
+  timeval tv{20, 0};
+  ASSERT_EQ(setsockopt(ws->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv),
+            0);
+  std::map<int, std::string> by_channel;
+  beast::error_code ec;
+  while (true) {
+    beast::flat_buffer buf;
+    ws->read(buf, ec);
+    if (ec) break;
+    std::string msg = beast::buffers_to_string(buf.data());
+    if (!msg.empty()) by_channel[static_cast<uint8_t>(msg[0])] += msg.substr(1);
+  }
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(by_channel[0], std::string("\x52\x00", 2) + "bye");  // port 82, then the data
+  EXPECT_EQ(by_channel[1], std::string("\x52\x00", 2));     // no error
 }
 
 }  // namespace
