@@ -1,15 +1,15 @@
 // LayerStore's overlay side: lowerdir= options built from short links, and
-// the rootfs mount made from a forked child whose working directory is the
+// the rootfs mount made from a child process whose working directory is the
 // layers directory (so the relative l/<id> names resolve, without changing
 // the daemon's own working directory under its other threads).
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "pkg/image/layer_store.h"
+#include "pkg/process/spawn.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -31,25 +31,21 @@ Status CheckMountPath(const std::string& what, const std::string& path) {
   return OkStatus();
 }
 
-// Runs mount(2) in a child that first chdirs to `cwd`. Only async-signal-safe
-// calls happen between fork and _exit; the errno comes back as the exit code.
+// Runs mount(2) in a child whose working directory is `cwd`; its errno comes
+// back as the exit code.
 Status MountFromDir(const std::string& cwd, const std::string& target, unsigned long flags,
                     const std::string& data) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return ErrnoError("fork for overlay mount", errno);
-  if (pid == 0) {
-    if (::chdir(cwd.c_str()) != 0) ::_exit(errno == 0 ? 255 : errno);
-    if (::mount("overlay", target.c_str(), "overlay", flags, data.c_str()) != 0) {
-      ::_exit(errno == 0 ? 255 : errno);
-    }
-    ::_exit(0);
-  }
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return ErrnoError("wait for overlay mount child", errno);
-  }
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return OkStatus();
-  const int err = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : EIO;
+  process::SpawnOptions o;
+  o.argv = {"overlay mount on " + target};
+  o.cwd = cwd;
+  auto mount_overlay = [&] {
+    if (::mount("overlay", target.c_str(), "overlay", flags, data.c_str()) == 0) return 0;
+    return errno == 0 ? 255 : errno;
+  };
+  BERTH_ASSIGN_OR_RETURN(process::Child child, process::ForkRun(o, mount_overlay));
+  BERTH_ASSIGN_OR_RETURN(process::ExitStatus ended, child.Wait());
+  if (ended.success()) return OkStatus();
+  const int err = ended.exit_code > 0 ? ended.exit_code : EIO;
   return ErrnoError("mount overlay on " + target + " (" + std::to_string(data.size()) +
                         " bytes of options)",
                     err);

@@ -5,11 +5,8 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +14,10 @@
 #include <cstring>
 #include <mutex>
 #include <vector>
+
+#include "pkg/fs/dir.h"
+#include "pkg/fs/scoped_fd.h"
+#include "pkg/process/spawn.h"
 
 namespace berth::ns {
 namespace {
@@ -52,20 +53,6 @@ bool ValidHostname(const std::string& h) {
   return h.front() != '-' && h.front() != '.';
 }
 
-Status MkdirP(const std::string& path) {
-  std::string cur;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    cur = path.substr(0, pos);
-    if (cur.empty()) continue;
-    if (mkdir(cur.c_str(), 0711) != 0 && errno != EEXIST) {
-      return ErrnoError("create directory " + cur, errno);
-    }
-  }
-  return OkStatus();
-}
-
 bool IsMountRoot(const std::string& path) {
   struct statx stx {};
   if (statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0) {
@@ -77,7 +64,7 @@ bool IsMountRoot(const std::string& path) {
 
 Status EnsureSharedDir(const std::string& dir) {
   std::lock_guard<std::mutex> lock(ns_dir_mu);
-  BERTH_RETURN_IF_ERROR(MkdirP(dir));
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir, 0711));
   if (IsMountRoot(dir)) return OkStatus();
   if (mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
     return ErrnoError("bind-mount " + dir + " onto itself", errno);
@@ -96,36 +83,12 @@ struct ChildReport {
   int err = 0;
 };
 
-// Runs in the forked child: async-signal-safe calls only.
-// Closes every descriptor above 2 except `a` and `b` (async-signal-safe).
-void CloseAllBut(int a, int b) {
-  const unsigned lo = static_cast<unsigned>(std::min(a, b));
-  const unsigned hi = static_cast<unsigned>(std::max(a, b));
-  auto close_span = [](unsigned first, unsigned last) {
-    if (first > last) return;
-    if (syscall(SYS_close_range, first, last, 0) == 0) return;
-    // Kernels before 5.9: one by one, up to the descriptor limit.
-    struct rlimit rl;
-    unsigned limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-                         ? static_cast<unsigned>(rl.rlim_cur)
-                         : 65536u;
-    for (unsigned fd = first; fd <= last && fd < limit; ++fd) close(static_cast<int>(fd));
-  };
-  close_span(3, lo - 1);
-  close_span(lo + 1, hi - 1);
-  close_span(hi + 1, ~0u);
-}
+// The namespace holder's descriptors (Spawn's map puts them there).
+constexpr int kReportFd = 3;
+constexpr int kReleaseFd = 4;
 
-[[noreturn]] void ChildMain(int flags, const char* hostname, size_t hostname_len, int report_fd,
-                            int release_fd, int parent_ends[2]) {
-  // Our copy of the parent's release end would keep our own read from ever
-  // seeing EOF.
-  close(parent_ends[0]);
-  close(parent_ends[1]);
-  // This child never execs, so O_CLOEXEC does not protect the daemon's other
-  // descriptors: holding another pod's pin pipes would make two concurrent
-  // pins wait on each other forever. Keep only our two.
-  CloseAllBut(report_fd, release_fd);
+// The holder's body, in its own process: async-signal-safe calls only.
+int HoldNamespaces(int flags, const char* hostname, size_t hostname_len) {
   ChildReport r;
   if (unshare(flags) != 0) {
     r = {1, errno};
@@ -145,13 +108,14 @@ void CloseAllBut(int a, int b) {
     }
     if (s >= 0) close(s);
   }
-  ssize_t n = write(report_fd, &r, sizeof(r));
+  ssize_t n = write(kReportFd, &r, sizeof(r));
   (void)n;
-  // Stay alive until the parent has bind-mounted our namespaces.
+  // Stay alive until the parent has bind-mounted our namespaces (it closes
+  // its end of the release pipe).
   char c;
-  while (read(release_fd, &c, 1) < 0 && errno == EINTR) {
+  while (read(kReleaseFd, &c, 1) < 0 && errno == EINTR) {
   }
-  _exit(r.err == 0 ? 0 : 1);
+  return r.err == 0 ? 0 : 1;
 }
 
 const char* StepName(int step) {
@@ -203,7 +167,7 @@ Result<PinnedPaths> PinNamespaces(const std::string& runroot, const std::string&
   };
   int flags = 0;
   for (const Kind& k : kinds) {
-    BERTH_RETURN_IF_ERROR(MkdirP(ns_dir + "/" + k.name));
+    BERTH_RETURN_IF_ERROR(MkdirAll(ns_dir + "/" + k.name, 0711));
     std::string p = PinPath(runroot, k.name, pod_id);
     int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (fd < 0) {
@@ -217,48 +181,40 @@ Result<PinnedPaths> PinNamespaces(const std::string& runroot, const std::string&
     flags |= k.flag;
   }
 
-  // 2. A child creates the namespaces and waits while we bind them.
-  int report[2], release[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    int err = errno;
+  // 2. A child creates the namespaces and waits while we bind them. It
+  // holds only its two pipe ends: this child never execs, so O_CLOEXEC would
+  // not keep another pod's pin pipes from it, and holding those would make
+  // two concurrent pins wait on each other forever.
+  ScopedFd report_r, report_w, release_r, release_w;
+  if (Status st = MakePipe(report_r, report_w); !st.ok()) {
     undo();
-    return ErrnoError("pipe", err);
+    return st;
   }
-  if (pipe2(release, O_CLOEXEC) != 0) {
-    int err = errno;
-    close(report[0]);
-    close(report[1]);
+  if (Status st = MakePipe(release_r, release_w); !st.ok()) {
     undo();
-    return ErrnoError("pipe", err);
+    return st;
   }
-  int parent_ends[2] = {report[0], release[1]};
-  pid_t pid = fork();
-  if (pid == 0) {
-    ChildMain(flags, request.hostname.c_str(), request.uts ? request.hostname.size() : 0,
-              report[1], release[0], parent_ends);
-  }
-  int fork_err = errno;
-  close(report[1]);
-  close(release[0]);
+  process::SpawnOptions holder;
+  holder.argv = {"namespace holder for pod " + pod_id};
+  holder.fds = {{kReportFd, report_w.get()}, {kReleaseFd, release_r.get()}};
+  const char* hostname = request.hostname.c_str();
+  const size_t hostname_len = request.uts ? request.hostname.size() : 0;
+  Result<process::Child> child =
+      process::ForkRun(holder, [=] { return HoldNamespaces(flags, hostname, hostname_len); });
+  report_w.reset();
+  release_r.reset();
   auto finish_child = [&]() {
-    close(release[1]);  // lets the child exit
-    close(report[0]);
-    if (pid > 0) {
-      int status;
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
+    release_w.reset();  // lets the child exit
+    if (child.ok()) (void)child->Wait();
   };
-  if (pid < 0) {
-    pid = -1;
-    finish_child();
+  if (!child.ok()) {
     undo();
-    return ErrnoError("fork namespace holder", fork_err);
+    return child.status();
   }
   ChildReport r;
   ssize_t n;
   do {
-    n = read(report[0], &r, sizeof(r));
+    n = read(report_r.get(), &r, sizeof(r));
   } while (n < 0 && errno == EINTR);
   if (n != sizeof(r)) {
     finish_child();
@@ -275,7 +231,7 @@ Result<PinnedPaths> PinNamespaces(const std::string& runroot, const std::string&
   // 3. Bind each namespace onto its file.
   Status st;
   for (const Kind& k : kinds) {
-    std::string src = "/proc/" + std::to_string(pid) + "/ns/" + k.name;
+    std::string src = "/proc/" + std::to_string(child->pid()) + "/ns/" + k.name;
     std::string dst = PinPath(runroot, k.name, pod_id);
     if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND, nullptr) != 0) {
       st = ErrnoError("bind-mount " + src + " onto " + dst, errno);

@@ -67,6 +67,8 @@ struct Plan {
   bool new_session = false;
   bool new_process_group = false;
   int controlling_tty = -1;
+  // ForkRun's body, run instead of execve.
+  const std::function<int()>* body = nullptr;
 };
 
 std::string_view EnvKey(std::string_view kv) {
@@ -221,6 +223,11 @@ void CloseFrom(int first) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (p.body != nullptr) {
+    // Set up: the parent's read of the report pipe ends here, as at exec.
+    close(report);
+    _exit((*p.body)() & 0xff);
+  }
   execve(p.argv[0], p.argv.data(), p.envp.data());
   Fail(report, Step::kExec, errno);
 }
@@ -229,11 +236,13 @@ void CloseFrom(int first) {
 
 }  // namespace
 
-Result<Child> Spawn(const SpawnOptions& options) {
+// `body` null runs argv[0].
+Result<Child> internal::StartChild(const SpawnOptions& options, const std::function<int()>* body) {
   BERTH_RETURN_IF_ERROR(Validate(options));
   const std::string& argv0 = options.argv[0];
   Plan plan;
   BERTH_RETURN_IF_ERROR(MakePlan(options, plan));
+  plan.body = body;
   int report_pipe[2];
   if (pipe2(report_pipe, O_CLOEXEC) != 0) return ErrnoError("spawn " + argv0 + ": pipe2", errno);
   ScopedFd report_r(report_pipe[0]);
@@ -272,6 +281,12 @@ Result<Child> Spawn(const SpawnOptions& options) {
                       report.err);
   }
   return child;
+}
+
+Result<Child> Spawn(const SpawnOptions& options) { return internal::StartChild(options, nullptr); }
+
+Result<Child> ForkRun(const SpawnOptions& options, const std::function<int()>& body) {
+  return internal::StartChild(options, &body);
 }
 
 }  // namespace berth::process

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,12 @@ struct SpawnOptions : Command {
   // `fds`) becomes the session's controlling terminal.
   int controlling_tty = -1;
 };
+
+class Child;
+namespace internal {
+// Spawn and ForkRun's common part (spawn.cc).
+Result<Child> StartChild(const SpawnOptions& options, const std::function<int()>* body);
+}  // namespace internal
 
 // How a child ended.
 struct ExitStatus {
@@ -106,7 +113,17 @@ class Child {
 
  private:
   struct State;
-  friend Result<Child> Spawn(const SpawnOptions& options);
+  friend Result<Child> internal::StartChild(const SpawnOptions& options,
+                                            const std::function<int()>* body);
+
+// As Spawn, but the child runs `body` instead of a program and exits with
+// what it returns (0-255). For work that needs a process of its own but no
+// program: a holder of new namespaces, a mount made from another working
+// directory. The descriptor map, session, group and cwd apply as for Spawn;
+// argv[0] only names the child in messages. `body` runs in a copy of a
+// multi-threaded process: async-signal-safe calls only, on data prepared
+// before the call (no allocation, no locks, no logging).
+Result<Child> ForkRun(const SpawnOptions& options, const std::function<int()>& body);
   explicit Child(std::unique_ptr<State> state);
   void KillAndReap();
 
@@ -118,5 +135,14 @@ class Child {
 // been reaped). Safe to call from any thread: between fork and exec the
 // child only makes async-signal-safe calls on data prepared before the fork.
 Result<Child> Spawn(const SpawnOptions& options);
+
+// As Spawn, but the child runs `body` instead of a program and exits with
+// what it returns (0-255). For work that needs a process of its own but no
+// program: a holder of new namespaces, a mount made from another working
+// directory. The descriptor map, session, group and cwd apply as for Spawn;
+// argv[0] only names the child in messages. `body` runs in a copy of a
+// multi-threaded process: async-signal-safe calls only, on data prepared
+// before the call (no allocation, no locks, no logging).
+Result<Child> ForkRun(const SpawnOptions& options, const std::function<int()>& body);
 
 }  // namespace berth::process
