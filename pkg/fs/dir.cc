@@ -1,15 +1,13 @@
 #include "pkg/fs/dir.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <string>
-#include <vector>
 
-#include "pkg/fs/mount_id.h"
+#include "pkg/fs/remove_tree.h"
 #include "pkg/fs/scoped_fd.h"
 
 namespace berth {
@@ -34,63 +32,6 @@ Status MkdirAll(std::string_view path_view, mode_t mode) {
   return OkStatus();
 }
 
-namespace {
-
-// Removes `name` inside the directory `dirfd` (whose mount is `parent_mount`);
-// `display` is the full path for messages.
-Status RemoveAt(int dirfd, const std::string& name, const MountId& parent_mount,
-                const std::string& display) {
-  // Try the common case first: anything that is not a directory.
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return OkStatus();
-  if (errno != EISDIR) return ErrnoError("remove " + display, errno);
-
-  // O_NOFOLLOW: if the directory was swapped for a symlink since the unlink
-  // attempt, this fails instead of following it.
-  ScopedFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) {
-    if (errno == ENOENT) return OkStatus();
-    return ErrnoError("remove " + display + ": open directory", errno);
-  }
-  Result<MountId> mount = MountIdOf(fd.get());
-  if (!mount.ok()) return mount.status().WithContext("remove " + display);
-  if (*mount != parent_mount) {
-    return FailedPrecondition("remove " + display + ": it is a mount point; unmount it first");
-  }
-
-  // List first, then remove: removing while a readdir stream is open is
-  // allowed but may skip or repeat entries.
-  std::vector<std::string> entries;
-  {
-    int dup_fd = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) return ErrnoError("remove " + display + ": dup", errno);
-    DIR* dir = ::fdopendir(dup_fd);
-    if (dir == nullptr) {
-      int err = errno;
-      ::close(dup_fd);
-      return ErrnoError("remove " + display + ": opendir", err);
-    }
-    errno = 0;
-    while (struct dirent* ent = ::readdir(dir)) {
-      std::string entry = ent->d_name;
-      if (entry != "." && entry != "..") entries.push_back(std::move(entry));
-      errno = 0;
-    }
-    int err = errno;
-    ::closedir(dir);
-    if (err != 0) return ErrnoError("remove " + display + ": readdir", err);
-  }
-  for (const std::string& entry : entries) {
-    BERTH_RETURN_IF_ERROR(RemoveAt(fd.get(), entry, *mount, display + "/" + entry));
-  }
-  fd.reset();
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-    return ErrnoError("remove " + display, errno);
-  }
-  return OkStatus();
-}
-
-}  // namespace
-
 Status RemoveAll(std::string_view path_view) {
   std::string path(path_view);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -109,9 +50,7 @@ Status RemoveAll(std::string_view path_view) {
     if (errno == ENOENT) return OkStatus();
     return ErrnoError("remove " + path + ": open parent " + parent, errno);
   }
-  Result<MountId> parent_mount = MountIdOf(parent_fd.get());
-  if (!parent_mount.ok()) return parent_mount.status().WithContext("remove " + path);
-  return RemoveAt(parent_fd.get(), base, *parent_mount, path);
+  return RemoveTreeAt(parent_fd.get(), base, path);
 }
 
 }  // namespace berth

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "pkg/fs/remove_tree.h"
+
 namespace berth::image::internal {
 namespace {
 
@@ -20,48 +22,6 @@ std::string DirOf(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Empties the directory open as `dirfd` (which this function closes).
-Status RemoveChildren(int dirfd, const std::string& what) {
-  DIR* dir = ::fdopendir(dirfd);
-  if (dir == nullptr) {
-    int err = errno;
-    ::close(dirfd);
-    return ErrnoError("remove " + what + ": fdopendir", err);
-  }
-  // Names first, then removal: deleting while iterating readdir is unspecified.
-  std::vector<std::string> names;
-  while (struct dirent* de = ::readdir(dir)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  Status result;
-  for (const auto& n : names) {
-    if (::unlinkat(::dirfd(dir), n.c_str(), 0) == 0 || errno == ENOENT) continue;
-    if (errno != EISDIR && errno != EPERM) {
-      result = ErrnoError("remove " + what + "/" + n, errno);
-      break;
-    }
-    int child = ::openat(::dirfd(dir), n.c_str(),
-                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (child < 0) {
-      result = ErrnoError("remove " + what + "/" + n + ": open", errno);
-      break;
-    }
-    ::fchmod(child, 0700);  // a 0555 directory from an image cannot be emptied otherwise
-    Status s = RemoveChildren(child, what + "/" + n);
-    if (!s.ok()) {
-      result = s;
-      break;
-    }
-    if (::unlinkat(::dirfd(dir), n.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-      result = ErrnoError("remove directory " + what + "/" + n, errno);
-      break;
-    }
-  }
-  ::closedir(dir);
-  return result;
-}
-
 }  // namespace
 
 void UniqueFd::reset(int fd) {
@@ -70,16 +30,12 @@ void UniqueFd::reset(int fd) {
 }
 
 Status RemoveTreeAt(int dirfd, const std::string& name, const std::string& what) {
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return OkStatus();
-  if (errno != EISDIR && errno != EPERM) return ErrnoError("remove " + what, errno);
-  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("remove " + what + ": open", errno);
-  ::fchmod(fd, 0700);
-  BERTH_RETURN_IF_ERROR(RemoveChildren(fd, what));
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-    return ErrnoError("remove directory " + what, errno);
-  }
-  return OkStatus();
+  // An image's 0555 directories are made writable to be emptied; layer trees
+  // hold no mounts, so the walk need not stop at one.
+  RemoveTreeOptions options;
+  options.make_writable = true;
+  options.stay_on_mount = false;
+  return berth::RemoveTreeAt(dirfd, name, what, options);
 }
 
 Status FsyncDir(const std::string& dir) {

@@ -1,5 +1,6 @@
 #include "pkg/image/layer_store.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,6 +194,37 @@ TEST_F(LayerStoreTest, LeasedLayerIsNotDetached) {
   EXPECT_FALSE(store_->Exists(l->chain_id));
   EXPECT_EQ(CountEntries(layers() + "/l"), 0u);
   EXPECT_TRUE(store_->DeleteDetached(*path).ok());
+  EXPECT_EQ(CountEntries(layers() + "/tmp"), 0u);
+}
+
+// Issue 15 item 4: a layer whose tree is far deeper than the descriptors
+// berthd may hold is deleted (the removal once held one per level).
+TEST_F(LayerStoreTest, LayerWithAVeryDeepPathIsDeletedWithFewDescriptors) {
+  constexpr int kDepth = 5000;
+  std::string deep;
+  for (int i = 0; i < kDepth; ++i) deep += "d/";
+  const std::string path = blobs_ / "deep-blob";
+  LayerBlob b;
+  b.path = path;
+  b.media_type = "application/vnd.oci.image.layer.v1.tar";
+  b.diff_id = WriteLayer(path, {File(deep + "f", "bottom"), Dir(deep.substr(0, 200) + "x", 0555)},
+                         Compression::kNone);
+  auto l = store_->Unpack(b);
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  auto detached = store_->Detach(l->chain_id);
+  ASSERT_TRUE(detached.ok()) << detached.status().ToString();
+  Status s;
+  {
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    rlimit lowered = saved;
+    lowered.rlim_cur = 256;  // far fewer than the layer's levels
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    s = store_->DeleteDetached(*detached);
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+  }
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_FALSE(PathExists(*detached));
   EXPECT_EQ(CountEntries(layers() + "/tmp"), 0u);
 }
 
