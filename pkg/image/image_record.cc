@@ -4,6 +4,7 @@
 
 #include "nlohmann/json.hpp"
 #include "pkg/image/digest.h"
+#include "pkg/image/record_json.h"
 
 namespace berth::image {
 namespace {
@@ -104,8 +105,8 @@ Result<ImageRecord> RecordFromJson(std::string_view text) {
     r.id = j.at("id").get<std::string>();
     r.repo_tags = j.at("repo_tags").get<std::vector<std::string>>();
     r.repo_digests = j.at("repo_digests").get<std::vector<std::string>>();
-    r.size = j.at("size").get<uint64_t>();
-    r.unpacked_size = j.value("unpacked_size", uint64_t{0});
+    r.size = internal::ByteCountMember(j, "size", /*required=*/true);
+    r.unpacked_size = internal::ByteCountMember(j, "unpacked_size", /*required=*/false);
     r.chain_ids = j.at("chain_ids").get<std::vector<std::string>>();
     r.manifest_media_type = j.value("manifest_media_type", "");
     r.created_unix_nanos = j.value("created_unix_nanos", int64_t{0});

@@ -12,6 +12,7 @@
 #include "pkg/image/digest.h"
 #include "pkg/image/fs_util.h"
 #include "pkg/image/layer_unpack.h"
+#include "pkg/image/record_json.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -118,8 +119,8 @@ Result<LayerInfo> LayerStore::LoadLayer(const std::string& hex) {
     info.diff_id = j.at("diff_id").get<std::string>();
     info.parent_chain_id = j.at("parent").get<std::string>();
     info.blob_digest = j.value("blob_digest", "");
-    info.blob_size = j.value("blob_size", uint64_t{0});
-    info.unpacked_bytes = j.value("unpacked_bytes", uint64_t{0});
+    info.blob_size = internal::ByteCountMember(j, "blob_size", /*required=*/false);
+    info.unpacked_bytes = internal::ByteCountMember(j, "unpacked_bytes", /*required=*/false);
     info.short_id = j.at("short_id").get<std::string>();
   } catch (const std::exception& e) {
     return InvalidArgument("layer " + hex + ": meta.json is corrupt: " + e.what());

@@ -266,6 +266,51 @@ TEST_F(ImageStoreTest, CorruptRecordIsMovedAsideNotFatal) {
   EXPECT_FALSE(PathExists(images_dir() + "/" + std::string(64, 'b') + ".json"));
 }
 
+// Issue 15 item 1: every member of a record may have been damaged on disk;
+// each damaged record is set aside and the store opens with the rest.
+TEST_F(ImageStoreTest, RecordMembersOfTheWrongTypeAreSetAsideNotFatal) {
+  ImageRecord good = Add(MakeImage({"a"}), {"r/good:1"});
+  // Another image on the same layer, so setting it aside orphans no layer.
+  ImageRecord victim = MakeImage({"a"}, "victim");
+  victim.repo_tags = {"r/victim:1"};
+  const std::string file = images_dir() + "/" + std::string(DigestHex(victim.id)) + ".json";
+  const nlohmann::json valid = nlohmann::json::parse(RecordToJson(victim));
+  const std::vector<std::pair<std::string, nlohmann::json>> damage = {
+      {"id", 5},
+      {"repo_tags", "r/x:1"},
+      {"repo_tags", nlohmann::json::array({1, 2})},
+      {"repo_digests", nullptr},
+      {"size", -1},
+      {"size", "big"},
+      {"unpacked_size", "x"},
+      {"chain_ids", nlohmann::json::array({1})},
+      {"manifest_media_type", 7},
+      {"created_unix_nanos", "yesterday"},
+      {"config", nlohmann::json::object()},
+  };
+  size_t set_aside = 0;
+  for (const auto& [key, value] : damage) {
+    nlohmann::json bad = valid;
+    bad[key] = value;
+    WriteAll(file, bad.dump());
+    Reopen();
+    EXPECT_EQ(store_->List().size(), 1u) << key << " = " << value.dump();
+    EXPECT_TRUE(store_->Find("r/good:1").ok()) << key;
+    EXPECT_EQ(CountEntries(images_dir() + "/corrupt"), ++set_aside) << key;
+  }
+  for (const char* text : {"[]", "null", "7", "\"record\"", "{\"id\":"}) {
+    WriteAll(file, text);
+    Reopen();
+    EXPECT_EQ(store_->List().size(), 1u) << text;
+    EXPECT_EQ(CountEntries(images_dir() + "/corrupt"), ++set_aside) << text;
+  }
+  // The undamaged record loads: only the damage set the others aside.
+  WriteAll(file, valid.dump());
+  Reopen();
+  EXPECT_EQ(store_->List().size(), 2u);
+  EXPECT_TRUE(store_->Find("r/victim:1").ok());
+}
+
 TEST_F(ImageStoreTest, OrphanLayersAreRemovedAtStart) {
   ImageRecord kept = Add(MakeImage({"kept"}), {"r/kept:1"});
   MakeImage({"orphan-1", "orphan-2"});  // unpacked, never registered: a killed pull

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "pkg/image/digest.h"
 #include "test/unit/image/test_tar.h"
 
@@ -175,6 +176,31 @@ TEST_F(LayerStoreTest, IntegrityCheckSetsAsideIncompleteLayersAndRelinks) {
   EXPECT_FALSE(PathExists(bad_dir));
   EXPECT_TRUE(store_->Exists(good->chain_id));
   EXPECT_EQ(ReadAll(layers() + "/l/" + good->short_id + "/file-good"), "good");
+}
+
+// Issue 15 item 1: a meta.json member of the wrong type sets its layer aside;
+// the check goes on with the rest.
+TEST_F(LayerStoreTest, MetaMembersOfTheWrongTypeAreSetAsideNotFatal) {
+  auto good = store_->Unpack(MakeBlob("kept"));
+  ASSERT_TRUE(good.ok());
+  const std::vector<std::pair<std::string, nlohmann::json>> damage = {
+      {"chain_id", 5},         {"diff_id", nullptr},   {"parent", nlohmann::json::array()},
+      {"short_id", 12},        {"blob_size", "big"},   {"blob_size", -1},
+      {"unpacked_bytes", 1.5}, {"blob_digest", false},
+  };
+  int n = 0;
+  for (const auto& [key, value] : damage) {
+    auto bad = store_->Unpack(MakeBlob("damaged-" + std::to_string(n++)));
+    ASSERT_TRUE(bad.ok());
+    const std::string meta = layers() + "/" + std::string(DigestHex(bad->chain_id)) + "/meta.json";
+    nlohmann::json j = nlohmann::json::parse(ReadAll(meta));
+    j[key] = value;
+    WriteAll(meta, j.dump());
+    auto broken = store_->CheckIntegrity();
+    ASSERT_TRUE(broken.ok()) << key << ": " << broken.status().ToString();
+    EXPECT_EQ(*broken, std::vector<std::string>{bad->chain_id}) << key << " = " << value.dump();
+    EXPECT_TRUE(store_->Exists(good->chain_id)) << key;
+  }
 }
 
 TEST_F(LayerStoreTest, LeasedLayerIsNotDetached) {
