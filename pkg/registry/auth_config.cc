@@ -66,6 +66,14 @@ Result<std::string> Base64Decode(std::string_view data) {
 }
 
 Result<AuthConfig> NormalizeAuthConfig(AuthConfig config) {
+  // The registry token goes into a header line as is: a CR or LF (or any
+  // other control character) would split it into headers of the sender's
+  // choosing.
+  for (char c : config.registry_token) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgument("registry token holds a control character");
+    }
+  }
   if (config.auth.empty() || !config.username.empty() || !config.password.empty()) return config;
   auto decoded = Base64Decode(config.auth);
   if (!decoded.ok()) return InvalidArgument("auth field is not valid base64");

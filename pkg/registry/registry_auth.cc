@@ -139,6 +139,13 @@ Result<std::string> RegistryAuth::AuthorizationHeader(const Endpoint& ep, const 
   return std::string();
 }
 
+Status CheckTokenRealm(const Endpoint& ep, std::string_view realm, const AuthConfig& creds) {
+  if (creds.empty() || !realm.starts_with("http://") || ep.insecure) return OkStatus();
+  return FailedPrecondition("token server " + Sanitize(realm) + " for registry " + ep.host +
+                            " is plain HTTP: credentials are not sent in clear (mark the "
+                            "registry insecure in berth's config to allow it)");
+}
+
 Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge& ch,
                                              const std::string& scope, const AuthConfig& creds,
                                              const std::atomic<bool>* cancel,
@@ -148,6 +155,7 @@ Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge
     return Unavailable("registry " + ep.host + " sent a Bearer challenge with an invalid realm \"" +
                        Sanitize(realm) + "\"");
   }
+  BERTH_RETURN_IF_ERROR(CheckTokenRealm(ep, realm, creds));
   const std::string service = ch.Param("service");
   HttpRequest req;
   req.verify_tls = !ep.insecure;

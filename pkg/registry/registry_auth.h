@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pkg/base/status.h"
@@ -28,6 +29,12 @@ struct AuthSettings {
 // kNone), naming the host and the cause; a TLS failure on a secure endpoint
 // also says how to mark the registry insecure.
 Status PingFailure(const Endpoint& ep, const HttpResult& r);
+
+// Whether `creds` may be sent to the token server at `realm` for `ep`:
+// FailedPrecondition when they would travel over plain HTTP to a registry the
+// operator has not marked insecure (a loopback one counts as marked).
+// Anonymous token requests may go anywhere.
+Status CheckTokenRealm(const Endpoint& ep, std::string_view realm, const AuthConfig& creds);
 
 class RegistryAuth {
  public:
