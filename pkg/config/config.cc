@@ -25,6 +25,12 @@ Result<YAML::Node> ParseYaml(const std::string& text, const std::string& origin)
 }
 
 Result<std::string> ReadText(const std::string& path) {
+  // A directory opens as a stream and reads as nothing, which would pass for
+  // an empty file: every default, silently.
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    return InvalidArgument("config file " + path + " is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot read config file " + path);
   std::ostringstream ss;

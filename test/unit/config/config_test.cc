@@ -141,7 +141,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"registries: {\"gcr.io\": {mirrors: [127.0.0.1:5000]}}",
                 "\"registries.gcr.io.mirrors[0]\" must start with http://"},
         BadCase{"pinned_images: [\"a*b\"]", "\"pinned_images[0]\""},
-        BadCase{"root: [unclosed", "invalid YAML"}));
+        BadCase{"root: [unclosed", "invalid YAML"},
+        // Issue 15 item 3: what a SIGHUP reload once died of.
+        BadCase{"image_pull_progress_timeout: 99999999999999999999s",
+                "\"image_pull_progress_timeout\""},
+        BadCase{"log_level: {level: info}", "\"log_level\""}));
 
 TEST(ConfigLoadTest, DropInsMergeInLexicalOrderKeyByKey) {
   TempConfigDir dir;
@@ -180,6 +184,20 @@ TEST(ConfigLoadTest, MissingFileUsesDefaultsUnlessRequired) {
   Result<Config> c = Load(dir.Path("absent.yaml"), true);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), Code::kNotFound);
+}
+
+// A directory (or a device) opens as a stream and reads as nothing: taken
+// for an empty file, it would silently mean "every default".
+TEST(ConfigLoadTest, ConfigPathThatIsNotARegularFileIsAnError) {
+  TempConfigDir dir;
+  const std::string path = dir.Path("berth.yaml");
+  std::filesystem::create_directories(path);
+  for (bool must_exist : {true, false}) {
+    Result<Config> c = Load(path, must_exist);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+    EXPECT_THAT(c.status().message(), HasSubstr(path + " is not a regular file"));
+  }
 }
 
 TEST(ConfigLoadTest, OverridesWinOverFiles) {
