@@ -313,6 +313,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   undo.Commit();
   spdlog::info("container {} ({}) created in pod {} on runtime {}", c->name, c->id, sandbox->id,
                c->runtime_name);
+  AnnounceContainer(*c);
   resp->set_container_id(c->id);
   return OkStatus();
 }

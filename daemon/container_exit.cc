@@ -65,6 +65,8 @@ bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
   });
   if (recorded) {
     spdlog::info("container {} exited with {}{}", c.id, exit.exit_code, oom ? " (OOM killed)" : "");
+    // Every exit passes here: the exit watcher, a stop, restore.
+    AnnounceContainer(c);
   }
   return recorded;
 }

@@ -46,6 +46,7 @@ Status Server::RemoveContainerLocked(Container& c) {
   // 4. Names and index entries last: until here a retry still finds it.
   containers_.names().Release(c.name);
   containers_.Remove(c.id);
+  AnnounceContainerRemoved(c);
   spdlog::info("container {} ({}) removed", c.name, c.id);
   return OkStatus();
 }

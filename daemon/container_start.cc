@@ -41,6 +41,7 @@ Status Server::StartContainer(const rt::StartContainerRequest& req,
     if (c->state == rt::CONTAINER_CREATED) c->state = rt::CONTAINER_RUNNING;
   });
   spdlog::info("container {} ({}) started", c->name, c->id);
+  AnnounceContainer(*c);
   return PersistContainerState(*c);
 }
 

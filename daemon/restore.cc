@@ -26,6 +26,7 @@
 
 #include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
+#include "daemon/container_events.h"
 #include "daemon/container_record.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
@@ -240,6 +241,8 @@ void Server::LoadSandbox(const std::string& id) {
     return Quarantine("sandbox", dir, a.message());
   }
   // 3. Reconcile with the runtime: a gone infra process means NOTREADY.
+  // Subscribers were told the recorded state; a change is announced below.
+  events_->Seed(id, events::PhaseOf(sb.state));
   const std::string recorded = SandboxStateJson(sb);
   const bool exited = oci::ReadExitFile(ExitDir(), id).ok();
   if (sb.state == rt::SANDBOX_READY && (exited || !ConmonAlive(SandboxRunDir(id)))) {
@@ -260,6 +263,7 @@ void Server::LoadSandbox(const std::string& id) {
     sandboxes_.names().Release(sb.name);
     return Quarantine("sandbox", dir, a.message());
   }
+  AnnounceSandbox(sb);
   // Written only when it changed: one fsync per object would dominate restore.
   if (SandboxStateJson(sb) != recorded) LogIfError(PersistSandboxState(sb), "state of " + id);
 }
@@ -316,6 +320,9 @@ void Server::LoadContainer(const std::string& id) {
 
 void Server::ReconcileContainer(Container& c) {
   const std::string recorded = containers_.Read([&] { return ContainerStateJson(c); });
+  // Subscribers were told the recorded state: what restore finds changed
+  // since (an exit while berthd was down) is announced as new.
+  events_->Seed(c.id, events::PhaseOf(containers_.Read([&] { return c.state; })));
   // An exit conmon recorded while berthd was away.
   if (Result<oci::ExitInfo> exit = oci::ReadExitFile(ExitDir(), c.id); exit.ok()) {
     RecordContainerExit(c, *exit);
@@ -351,6 +358,7 @@ void Server::ReconcileContainer(Container& c) {
   if (containers_.Read([&] { return ContainerStateJson(c); }) != recorded) {
     LogIfError(PersistContainerState(c), "state of container " + c.id);
   }
+  AnnounceContainer(c);
 }
 
 // ---- the two entry points ----
@@ -382,10 +390,12 @@ Status Server::Update() {
     if (::access((c->bundle_dir + "/config.json").c_str(), F_OK) != 0 && c->stage.empty()) {
       containers_.names().Release(c->name);
       containers_.Remove(c->id);
+      AnnounceContainerRemoved(*c);
     }
   }
   for (const auto& s : sandboxes_.List()) {
     if (::access((s->bundle_dir + "/config.json").c_str(), F_OK) != 0 && s->stage.empty()) {
+      AnnounceSandboxRemoved(*s);
       sandboxes_.names().Release(s->name);
       sandboxes_.Remove(s->id);
     }

@@ -56,6 +56,8 @@ BERTH_UNARY(ContainerStats, ContainerStats)
 BERTH_UNARY(ListContainerStats, ListContainerStats)
 BERTH_UNARY(PodSandboxStats, PodSandboxStats)
 BERTH_UNARY(ListPodSandboxStats, ListPodSandboxStats)
+BERTH_UNARY(ListMetricDescriptors, ListMetricDescriptors)
+BERTH_UNARY(ListPodSandboxMetrics, ListPodSandboxMetrics)
 
 namespace {
 // Streamed lists send this many items per message, far below gRPC's limit.
@@ -129,6 +131,30 @@ grpc::Status RuntimeServiceImpl::StreamPodSandboxStats(
     BERTH_RETURN_IF_ERROR(server_.ListPodSandboxStats(list_req, &all));
     return WriteInBatches(writer, *all.mutable_stats(),
                           [](auto& batch) { return batch.add_pod_sandbox_stats(); });
+  });
+}
+
+grpc::Status RuntimeServiceImpl::StreamPodSandboxMetrics(
+    grpc::ServerContext*, const runtime::v1::StreamPodSandboxMetricsRequest* req,
+    grpc::ServerWriter<runtime::v1::StreamPodSandboxMetricsResponse>* writer) {
+  return HandleRpc("StreamPodSandboxMetrics", *req, [&]() -> berth::Status {
+    runtime::v1::ListPodSandboxMetricsResponse all;
+    BERTH_RETURN_IF_ERROR(server_.ListPodSandboxMetrics({}, &all));
+    return WriteInBatches(writer, *all.mutable_pod_metrics(),
+                          [](auto& batch) { return batch.add_pod_sandbox_metrics(); });
+  });
+}
+
+grpc::Status RuntimeServiceImpl::GetContainerEvents(
+    grpc::ServerContext* context, const runtime::v1::GetEventsRequest* req,
+    grpc::ServerWriter<runtime::v1::ContainerEventResponse>* writer) {
+  return HandleRpc("GetContainerEvents", *req, [&] {
+    return server_.StreamContainerEvents(
+        // The headers tell the client it is subscribed.
+        [writer] { writer->SendInitialMetadata(); },
+        [context] { return context->IsCancelled(); },
+        [writer](const runtime::v1::ContainerEventResponse& e) { return writer->Write(e); },
+        context->peer());
   });
 }
 

@@ -67,6 +67,18 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status StreamPodSandboxStats(
       grpc::ServerContext*, const runtime::v1::StreamPodSandboxStatsRequest* req,
       grpc::ServerWriter<runtime::v1::StreamPodSandboxStatsResponse>* writer) override;
+  grpc::Status ListMetricDescriptors(grpc::ServerContext*,
+                                     const runtime::v1::ListMetricDescriptorsRequest* req,
+                                     runtime::v1::ListMetricDescriptorsResponse* resp) override;
+  grpc::Status ListPodSandboxMetrics(grpc::ServerContext*,
+                                     const runtime::v1::ListPodSandboxMetricsRequest* req,
+                                     runtime::v1::ListPodSandboxMetricsResponse* resp) override;
+  grpc::Status StreamPodSandboxMetrics(
+      grpc::ServerContext*, const runtime::v1::StreamPodSandboxMetricsRequest* req,
+      grpc::ServerWriter<runtime::v1::StreamPodSandboxMetricsResponse>* writer) override;
+  grpc::Status GetContainerEvents(
+      grpc::ServerContext* context, const runtime::v1::GetEventsRequest* req,
+      grpc::ServerWriter<runtime::v1::ContainerEventResponse>* writer) override;
 
  private:
   Server& server_;

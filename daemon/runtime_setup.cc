@@ -189,6 +189,7 @@ void Server::OnExit(const oci::ExitInfo& exit) {
       (*s)->state = runtime::v1::SANDBOX_NOTREADY;
     }
   });
+  AnnounceSandbox(**s);
 }
 
 }  // namespace berth::daemon

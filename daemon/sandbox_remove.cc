@@ -43,6 +43,7 @@ Status Server::RemovePodSandbox(const rt::RemovePodSandboxRequest& req,
   BERTH_RETURN_IF_ERROR(RemoveAll(trash));
   unlink((ExitDir() + "/" + s.id).c_str());
   // 4. Names and index entries last: until here a retry can still find it.
+  AnnounceSandboxRemoved(s);
   sandboxes_.names().Release(s.name);
   sandboxes_.Remove(s.id);
   return OkStatus();

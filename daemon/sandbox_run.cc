@@ -175,6 +175,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   stage("writing config.json");
   const std::string rootfs = sandbox->bundle_dir + "/rootfs";
   BERTH_RETURN_IF_ERROR(oci::PrepareInfraRootfs(rootfs, pause_binary_));
+  BERTH_RETURN_IF_ERROR(RuntimeFor(*sandbox).PrepareInfraRootfs(rootfs));
   oci::SandboxSpecOptions spec;
   spec.id = sandbox->id;
   spec.rootfs = rootfs;
@@ -270,6 +271,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   BERTH_RETURN_IF_ERROR(ClearMarker(sandbox->bundle_dir, kCreatingMarker));
   sandboxes_.Write([&] { sandbox->stage.clear(); });
   undo.Commit();
+  AnnounceSandbox(*sandbox);
   resp->set_pod_sandbox_id(sandbox->id);
   return OkStatus();
 }

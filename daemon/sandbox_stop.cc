@@ -65,6 +65,7 @@ Status Server::StopSandboxLocked(Sandbox& s) {
     s.network_attached = false;
     s.pid = 0;
   });
+  AnnounceSandbox(s);
   return PersistSandboxState(s);
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "daemon/container_events.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
 #include "daemon/listener.h"
@@ -37,6 +38,8 @@ Status Server::Start() {
   BERTH_RETURN_IF_ERROR(image_service_->Init());
   image_service_->manager().SetInUseCheck(
       [this](const std::string& image_id) { return ImageInUse(image_id); });
+  // Before restore, which announces what changed while berthd was down.
+  InitEvents();
   // Memory from disk, then exits: the watcher reports every exit file present
   // when it starts, so exits during restore are not missed.
   BERTH_RETURN_IF_ERROR(Restore());
@@ -56,6 +59,8 @@ Status Server::Start() {
   grpc_server_ = builder.BuildAndStart();
   if (!grpc_server_) return Internal("could not serve on " + config_.listen);
   BERTH_RETURN_IF_ERROR(listener_->Activate());
+  // From here subscribers can come: restore's events wait for them a while.
+  events_->hub().Serve();
 
   spdlog::info("berthd serving CRI v1 on {}{}", config_.listen,
                listener_->socket_activated() ? " (socket activated)" : "");
@@ -74,6 +79,8 @@ void Server::Shutdown() {
   sd_notify(0, "STOPPING=1");
   spdlog::info("shutting down: no new calls, waiting for in-flight calls");
   listener_->StopAccepting();
+  // Event streams end now rather than hold the shutdown for its grace.
+  if (events_) events_->hub().Close();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   spdlog::debug("shutdown: gRPC server stopped");
   // Open exec/attach/port-forward sessions end (their execs are killed).

@@ -8,6 +8,7 @@
 #include <grpcpp/server.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@ class Listener;
 class RuntimeServiceImpl;
 class ImageServiceImpl;
 class StatsCollector;
+class ContainerEvents;
 
 // Removes an exec's process and pid files (see WriteExecProcess).
 struct ExecFilesCleanup {
@@ -114,6 +116,19 @@ class Server {
                          runtime::v1::PodSandboxStatsResponse* resp);
   Status ListPodSandboxStats(const runtime::v1::ListPodSandboxStatsRequest& req,
                              runtime::v1::ListPodSandboxStatsResponse* resp);
+  // cAdvisor-style metrics from the same samples (pod_metrics.cc).
+  Status ListMetricDescriptors(const runtime::v1::ListMetricDescriptorsRequest& req,
+                               runtime::v1::ListMetricDescriptorsResponse* resp);
+  Status ListPodSandboxMetrics(const runtime::v1::ListPodSandboxMetricsRequest& req,
+                               runtime::v1::ListPodSandboxMetricsResponse* resp);
+  // GetContainerEvents (container_events.cc): `write`s each lifecycle event
+  // until the client goes (`write` fails or `cancelled()`), is dropped for
+  // falling behind, or berthd shuts down. `peer` names the client in logs;
+  // `subscribed` runs once nothing published from then on can be missed.
+  Status StreamContainerEvents(
+      const std::function<void()>& subscribed, const std::function<bool()>& cancelled,
+      const std::function<bool(const runtime::v1::ContainerEventResponse&)>& write,
+      const std::string& peer);
 
   // Re-syncs memory with disk (restore.cc): loads objects that appeared,
   // forgets those that vanished. Restore() runs it at start-up.
@@ -159,6 +174,18 @@ class Server {
   Status ExplainNameConflict(const std::string& name, const runtime::v1::PodSandboxConfig& config,
                              runtime::v1::RunPodSandboxResponse* resp);
   void OnExit(const oci::ExitInfo& exit);
+
+  // --- lifecycle events (container_events.cc) ---
+  void InitEvents();
+  void FillEventStatuses(const std::string& sandbox_id, runtime::v1::ContainerEventResponse* event);
+  // Called after a state change (no store lock held): subscribers learn what
+  // is new since they were last told; calling again with no change is a no-op.
+  void AnnounceContainer(const Container& container);
+  void AnnounceSandbox(const Sandbox& sandbox);
+  // Before (sandbox) or after (container) the object leaves the store; the
+  // sandbox must still be there, as every event carries its status.
+  void AnnounceContainerRemoved(const Container& container);
+  void AnnounceSandboxRemoved(const Sandbox& sandbox);
 
   // --- containers ---
   // What a pod hands each of its containers (namespaces, files, cgroup).
@@ -241,6 +268,7 @@ class Server {
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;
   std::unique_ptr<StatsCollector> stats_;  // set before serving; its own locks
+  std::unique_ptr<ContainerEvents> events_;  // set before restore; its own locks
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<streaming::StreamServer> stream_server_;
   std::mutex shutdown_mu_;  // serializes Shutdown() callers

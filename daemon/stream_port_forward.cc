@@ -78,6 +78,11 @@ Result<ScopedFd> Server::DialPod(const streaming::StreamRequest& req, uint16_t p
     if (!r.ok()) return r.status().WithContext(what);
     return r;
   };
+  // A runtime with a network stack of its own (gVisor) reaches the pod's
+  // loopback itself; the pod's namespace on the host does not lead there.
+  if (const oci::OciRuntime runtime = RuntimeFor(*sb); runtime.OwnsPodLoopback()) {
+    return named(runtime.DialPodLoopback(sb->id, port));
+  }
   if (sb->netns_path.empty()) return named(ConnectLoopback(port));
   ScopedFd ns(open(sb->netns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ns) return ErrnoError(what + ": open " + sb->netns_path, errno);

@@ -56,17 +56,19 @@ std::optional<std::string> JsonString(const nlohmann::json& j, const char* key) 
 
 }  // namespace
 
-std::string FindGvisorShim() {
-  if (const char* env = getenv("BERTH_GVISOR_SHIM"); env != nullptr && *env != '\0') return env;
+std::string FindBerthHelper(const char* name, const char* env_var) {
+  if (const char* env = getenv(env_var); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
   for (const auto& candidate :
-       {self / kGvisorShimName, std::filesystem::path("/usr/local/libexec/berth") / kGvisorShimName,
-        std::filesystem::path("/usr/libexec/berth") / kGvisorShimName}) {
+       {self / name, std::filesystem::path("/usr/local/libexec/berth") / name,
+        std::filesystem::path("/usr/libexec/berth") / name}) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
   }
   return "";
 }
+
+std::string FindGvisorShim() { return FindBerthHelper(kGvisorShimName, "BERTH_GVISOR_SHIM"); }
 
 Status StartThroughGvisorShim(const std::string& bundle, std::chrono::milliseconds timeout) {
   const std::string fifo = bundle + "/" + kGvisorStartFifo;

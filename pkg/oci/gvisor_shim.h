@@ -39,8 +39,11 @@ inline constexpr char kGvisorShimRunscFlag[] = "--berth-runsc=";
 // Exit status of a starter whose container was abandoned before its start.
 inline constexpr int kGvisorShimAbandoned = 255;
 
-// The shim binary: $BERTH_GVISOR_SHIM, else beside the running program, else
-// /usr/local/libexec/berth or /usr/libexec/berth; "" when there is none.
+// A helper program of berth's: $<env_var>, else `name` beside the running
+// program, else in /usr/local/libexec/berth or /usr/libexec/berth; "" when
+// there is none.
+std::string FindBerthHelper(const char* name, const char* env_var);
+// The shim binary (FindBerthHelper, $BERTH_GVISOR_SHIM).
 std::string FindGvisorShim();
 
 // berthd's side of the protocol. Asks the starter waiting in `bundle` to

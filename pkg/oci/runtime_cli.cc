@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "pkg/oci/conmon.h"  // ReadPidFile
+#include "pkg/oci/gvisor_port_forward.h"
 #include "pkg/oci/gvisor_shim.h"
 #include "pkg/oci/subprocess.h"  // QuoteForMessage
 #include "pkg/process/run.h"
@@ -310,6 +311,25 @@ void OciRuntime::KillExecProcess(const std::string& id, const std::string& pid_f
     return;
   }
   if (*pid > 1) ::kill(*pid, SIGKILL);
+}
+
+Status OciRuntime::PrepareInfraRootfs(const std::string& rootfs) const {
+  if (config_.kind != RuntimeKind::kGvisor) return OkStatus();
+  return InstallGvisorPortRelay(rootfs).WithContext(name_ + " pod rootfs");
+}
+
+bool OciRuntime::OwnsPodLoopback() const { return config_.kind == RuntimeKind::kGvisor; }
+
+Result<ScopedFd> OciRuntime::DialPodLoopback(const std::string& sandbox_id, uint16_t port) const {
+  if (!OwnsPodLoopback()) {
+    return Unimplemented("runtime " + name_ + " leaves a pod's loopback to the host's kernel");
+  }
+  std::vector<std::string> argv = BaseArgv();
+  for (const char* a : {"exec", "--cwd", "/"}) argv.push_back(a);
+  argv.push_back(sandbox_id);
+  argv.push_back(kGvisorPortRelayInPod);
+  argv.push_back(std::to_string(port));
+  return DialThroughPortRelay(argv, config_.timeout);
 }
 
 Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& process_json_path,

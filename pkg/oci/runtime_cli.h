@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pkg/base/status.h"
+#include "pkg/fs/scoped_fd.h"
 #include "pkg/oci/runtime_kind.h"
 
 namespace berth::oci {
@@ -96,6 +97,17 @@ class OciRuntime {
   // the host; gVisor's command lives in the sandbox's kernel, so it is killed
   // there by its sandbox pid, and `runsc exec` then returns.
   void KillExecProcess(const std::string& id, const std::string& pid_file) const;
+
+  // What a pod's infra rootfs needs besides berth-pause on this runtime
+  // (gVisor: berth-port-relay, gvisor_port_forward.h); nothing for runc.
+  Status PrepareInfraRootfs(const std::string& rootfs) const;
+  // True when a pod's loopback is not the host kernel's in the pod's network
+  // namespace but the runtime's own (gVisor's netstack): port-forward then
+  // connects through DialPodLoopback.
+  bool OwnsPodLoopback() const;
+  // Connects to `port` on the loopback of pod `sandbox_id` from inside the
+  // sandbox (OwnsPodLoopback runtimes only; Unimplemented otherwise).
+  Result<ScopedFd> DialPodLoopback(const std::string& sandbox_id, uint16_t port) const;
 
   // The argv prefix every call uses: path, --root, --systemd-cgroup.
   std::vector<std::string> BaseArgv() const;
