@@ -158,6 +158,10 @@ std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRu
       a.push_back("--runtime-arg");
       a.push_back("--root=" + rc.root);
     }
+    for (const std::string& flag : RuntimeKindGlobalFlags(rc.kind)) {
+      a.push_back("--runtime-arg");
+      a.push_back(flag);
+    }
   } else {
     a.push_back("--runtime");
     a.push_back(rc.path);

@@ -151,6 +151,7 @@ std::vector<std::string> OciRuntime::BaseArgv() const {
     argv.push_back(config_.root);
   }
   if (config_.systemd_cgroup) argv.push_back("--systemd-cgroup");
+  for (std::string& flag : RuntimeKindGlobalFlags(config_.kind)) argv.push_back(std::move(flag));
   return argv;
 }
 

@@ -15,6 +15,11 @@ std::string_view RuntimeKindName(RuntimeKind kind) {
   return "runc-compatible";
 }
 
+std::vector<std::string> RuntimeKindGlobalFlags(RuntimeKind kind) {
+  if (kind == RuntimeKind::kGvisor) return {"--oci-seccomp"};
+  return {};
+}
+
 RuntimeIdentity ParseVersionOutput(std::string_view text) {
   RuntimeIdentity id;
   size_t b = text.find_first_not_of(" \t\r\n");

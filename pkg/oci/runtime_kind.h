@@ -8,11 +8,15 @@
 //     kernel, and is signalled with `runsc kill --pid`); containers of a pod
 //     join the pod's sandbox through the CRI container-type annotations; and
 //     the pod's own network, PID and IPC namespaces are gVisor's, so a pod
-//     sharing the host's cannot run on it.
+//     sharing the host's cannot run on it. Its loopback is in gVisor's
+//     netstack (port-forward: gvisor_port_forward.h). Container memory
+//     limits stay in the spec, but the pod's cgroup bounds the sandbox as a
+//     whole (see config/berth.yaml.d/50-runsc.yaml).
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pkg/base/status.h"
 
@@ -22,6 +26,14 @@ enum class RuntimeKind {
   kRuncCompatible,
   kGvisor,
 };
+
+// Global flags berth always gives a runtime of `kind`, on every command and
+// through conmon. gVisor: --oci-seccomp, so that the seccomp profile a pod or
+// container asks for (RuntimeDefault, Localhost) is enforced inside the
+// sandbox on the workload's system calls; without it runsc drops the profile
+// with a warning in its own log. (gVisor's own seccomp filter on the sandbox
+// process applies either way.)
+std::vector<std::string> RuntimeKindGlobalFlags(RuntimeKind kind);
 
 // "runc-compatible" or "gvisor" (Status verbose info, logs).
 std::string_view RuntimeKindName(RuntimeKind kind);

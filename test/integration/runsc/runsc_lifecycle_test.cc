@@ -224,5 +224,27 @@ TEST_F(GvisorTest, GvisorsNetstackOwnsThePodIpWhichTheHostReachesDirectlyAndThro
   CleanUpAndExpectNoGvisorLeaks();
 }
 
+// berth runs runsc with --oci-seccomp: a Localhost profile that denies
+// mkdir is enforced on the workload inside the sandbox (without the flag
+// runsc drops it), and a container without one is not affected.
+TEST_F(GvisorTest, SeccompProfileOfAContainerIsEnforcedInsideTheSandbox) {
+  const std::string pod = RunPodOk("seccomp");
+  auto run = [&](const std::string& name, bool deny_mkdir) {
+    rt::ContainerConfig c =
+        Config(name, {"/bin/sh", "-c", "mkdir /tmp/d && echo made || echo denied"});
+    if (deny_mkdir) {
+      auto* p = c.mutable_linux()->mutable_security_context()->mutable_seccomp();
+      p->set_profile_type(rt::SecurityProfile::Localhost);
+      p->set_localhost_ref(std::string(BERTH_SOURCE_DIR) + "/test/testdata/seccomp/deny-mkdir.json");
+    }
+    const std::string id = CreateAndStartOk(pod, c);
+    WaitExited(id);
+    return Slurp(LogDir() + "/" + name + ".log");
+  };
+  EXPECT_THAT(run("confined", true), HasSubstr(" stdout F denied\n"));
+  EXPECT_THAT(run("free", false), HasSubstr(" stdout F made\n"));
+  CleanUpAndExpectNoGvisorLeaks();
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -132,8 +132,8 @@ OciRuntime Gvisor(const std::string& path = "/usr/bin/runsc", const std::string&
 
 TEST(GvisorCommandLine, ExecNamesTheSandboxPidFile) {
   EXPECT_THAT(Gvisor().ExecArgv("c1", "/r/p.json", "/r/p.pid"),
-              ElementsAre("/usr/bin/runsc", "--root", "/run/g", "exec", "--process", "/r/p.json",
-                          "--internal-pid-file", "/r/p.pid", "c1"));
+              ElementsAre("/usr/bin/runsc", "--root", "/run/g", "--oci-seccomp", "exec",
+                          "--process", "/r/p.json", "--internal-pid-file", "/r/p.pid", "c1"));
   OciRuntime runc({"runc", "/usr/sbin/runc", "/run/r", false});
   EXPECT_THAT(runc.ExecArgv("c1", "/r/p.json", "/r/p.pid"),
               ElementsAre("/usr/sbin/runc", "--root", "/run/r", "exec", "--process", "/r/p.json",
@@ -164,7 +164,9 @@ TEST(GvisorCommandLine, ConmonRunsTheShimWithRunscAndItsFlags) {
   for (size_t i = 0; i + 1 < a.size(); ++i) {
     if (a[i] == "--runtime-arg") runtime_args.push_back(a[i + 1]);
   }
-  EXPECT_THAT(runtime_args, ElementsAre("--berth-runsc=/usr/bin/runsc", "--root=/run/g"));
+  // --oci-seccomp: the pod's seccomp profile is enforced inside the sandbox.
+  EXPECT_THAT(runtime_args,
+              ElementsAre("--berth-runsc=/usr/bin/runsc", "--root=/run/g", "--oci-seccomp"));
 }
 
 // A fake runsc: logs every call, prints runsc's usage for `features`, and
