@@ -1,5 +1,6 @@
 #include "pkg/credentials/go_duration.h"
 
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -28,6 +29,7 @@ Result<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
   std::string_view in = s;
   if (s.empty()) return Bad(in);
   if (s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return Bad(in);
   if (s.front() == '-') return InvalidArgument("duration \"" + std::string(in) + "\" is negative");
   if (s == "0") return std::chrono::milliseconds(0);
   double total = 0;
@@ -43,7 +45,13 @@ Result<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
     double unit = UnitMillis(s.substr(0, j));
     if (unit == 0) return Bad(in);
     s.remove_prefix(j);
-    total += std::stod(number) * unit;
+    // from_chars, not stod: a number too long for a double is an error here,
+    // where stod threw out_of_range through the credential provider's single
+    // flight and left it wedged.
+    double value = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc() || end != number.data() + number.size()) return Bad(in);
+    total += value * unit;
     if (total > 1e15) return Bad(in);  // beyond any sane cache duration
   }
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(total)));

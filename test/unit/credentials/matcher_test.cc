@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "pkg/credentials/go_duration.h"
 #include "pkg/credentials/image_matcher.h"
 
@@ -53,6 +56,16 @@ TEST(ImageMatcherTest, GlobBasics) {
   EXPECT_TRUE(GlobMatch("\\*", "*"));
   EXPECT_FALSE(GlobMatch("\\*", "a"));
   EXPECT_FALSE(GlobMatch("[abc", "a"));  // malformed class never matches
+}
+
+// Issue 15 item 10: a number longer than a double holds threw out_of_range.
+TEST(GoDurationTest, HostileNumbersAreErrorsNotExceptions) {
+  const std::vector<std::string> hostile = {
+      std::string(400, '9') + "s", "1" + std::string(320, '0') + "h", "+", "1e400s", ".s", "1..5s"};
+  for (const std::string& d : hostile) {
+    auto r = ParseGoDuration(d);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << d.substr(0, 20);
+  }
 }
 
 TEST(GoDurationTest, Parses) {
