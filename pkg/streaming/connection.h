@@ -3,9 +3,11 @@
 //
 // Why the bridge: after the upgrade, one thread reads (the SPDY or WebSocket
 // frame loop) while handler threads write. A TLS stream must never see two
-// operations at once from different threads, so every operation runs as an
-// Asio async operation on the connection's strand (Asio allows one read and
-// one write outstanding there), and the caller blocks until it completes.
+// operations at once from different threads, so with TLS every operation
+// runs as an Asio async operation on the connection's strand (Asio allows
+// one read and one write outstanding there), and the caller blocks until it
+// completes. Plain TCP needs no such care: ReadSome and WriteAll are then
+// recv and sendmsg on the calling thread (see ReadSomePlain).
 #pragma once
 
 #include <atomic>
@@ -17,7 +19,9 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "pkg/base/status.h"
 
@@ -38,6 +42,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Blocking; 0 at end of stream. Bytes put back with Unread come first.
   Result<size_t> ReadSome(void* buf, size_t len);
   Status WriteAll(const void* data, size_t len);
+  // Writes the parts one after another as one write (a frame header and its
+  // payload without copying them together); at most kMaxParts.
+  static constexpr size_t kMaxParts = 8;
+  Status WriteParts(std::span<const std::string_view> parts);
   // Returns bytes read past the end of the HTTP request to the input.
   void Unread(std::string bytes);
   // Ends the connection: pending and later operations fail. Idempotent;
@@ -59,6 +67,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Touch();
+  Result<size_t> ReadSomePlain(void* buf, size_t len);
+  Status WritePlain(std::span<const std::string_view> parts);
 
   Strand strand_;
   TcpStream socket_;

@@ -16,6 +16,9 @@ class ConnectionTransport final : public spdy::Transport {
   explicit ConnectionTransport(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
   Result<size_t> ReadSome(void* buf, size_t len) override { return conn_->ReadSome(buf, len); }
   Status WriteAll(const void* data, size_t len) override { return conn_->WriteAll(data, len); }
+  Status WriteParts(std::span<const std::string_view> parts) override {
+    return conn_->WriteParts(parts);
+  }
   void Close() override { conn_->Close(); }
 
  private:

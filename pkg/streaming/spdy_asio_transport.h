@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "pkg/streaming/spdy_transport.h"
 
@@ -36,6 +37,16 @@ class AsioTransport final : public Transport {
   Status WriteAll(const void* data, size_t len) override {
     boost::system::error_code ec;
     boost::asio::write(stream_, boost::asio::const_buffer(data, len), ec);
+    if (ec) return Unavailable("spdy transport write: " + ec.message());
+    return OkStatus();
+  }
+
+  Status WriteParts(std::span<const std::string_view> parts) override {
+    std::vector<boost::asio::const_buffer> buffers;
+    buffers.reserve(parts.size());
+    for (std::string_view p : parts) buffers.emplace_back(p.data(), p.size());
+    boost::system::error_code ec;
+    boost::asio::write(stream_, buffers, ec);
     if (ec) return Unavailable("spdy transport write: " + ec.message());
     return OkStatus();
   }

@@ -285,11 +285,16 @@ Status AppendFrame(const Frame& frame, std::string* out) {
   return std::visit([out](const auto& f) { return Encode(f, out); }, frame);
 }
 
-Status AppendDataFrame(uint32_t stream_id, bool fin, std::string_view data, std::string* out) {
+Status AppendDataFrameHeader(uint32_t stream_id, bool fin, size_t length, std::string* out) {
   BERTH_RETURN_IF_ERROR(CheckStreamId("DATA", stream_id, false));
-  BERTH_RETURN_IF_ERROR(CheckPayload("DATA", data.size()));
+  BERTH_RETURN_IF_ERROR(CheckPayload("DATA", length));
   PutU32(out, stream_id);  // top bit 0: a data frame
-  PutFlagsAndLength(out, fin ? kFlagFin : 0, static_cast<uint32_t>(data.size()));
+  PutFlagsAndLength(out, fin ? kFlagFin : 0, static_cast<uint32_t>(length));
+  return OkStatus();
+}
+
+Status AppendDataFrame(uint32_t stream_id, bool fin, std::string_view data, std::string* out) {
+  BERTH_RETURN_IF_ERROR(AppendDataFrameHeader(stream_id, fin, data.size(), out));
   out->append(data);
   return OkStatus();
 }

@@ -143,8 +143,11 @@ std::string RstStatusName(RstStatus status);
 // 24 bits, a zero stream id where the protocol forbids one); `out` is then
 // unchanged.
 Status AppendFrame(const Frame& frame, std::string* out);
-// The DATA frame without building a DataFrame (the session's write path).
+// The DATA frame without building a DataFrame.
 Status AppendDataFrame(uint32_t stream_id, bool fin, std::string_view data, std::string* out);
+// Only its 8-byte header, for a payload of `length` bytes sent right behind
+// it (the session's write path: the payload is never copied).
+Status AppendDataFrameHeader(uint32_t stream_id, bool fin, size_t length, std::string* out);
 
 struct ParserLimits {
   // Largest control frame payload accepted (header blocks are the big ones).

@@ -64,7 +64,8 @@ class SessionCore final : public StreamOwner, public std::enable_shared_from_thi
 
   Status WriteFrame(const Frame& frame);
   Status WriteFrameLocked(const Frame& frame);  // requires write_mu_
-  Status FlushLocked();                         // requires write_mu_
+  // Writes out_, then `payload` (a DATA frame's, not copied into out_).
+  Status FlushLocked(std::string_view payload = {});  // requires write_mu_
   std::shared_ptr<Stream> NewStream(uint32_t id, bool local, HeaderBlock headers);
   std::shared_ptr<Stream> Find(uint32_t id) const;
   bool IsPeerId(uint32_t id) const { return (id % 2 == 1) == (role_ == Role::kServer); }
@@ -116,9 +117,12 @@ Status SessionCore::Run(const NewStreamCallback& on_stream) {
 }
 
 Status SessionCore::ReadLoop(const NewStreamCallback& on_stream) {
-  auto buf = std::make_unique<char[]>(16 * 1024);
+  // Room for a couple of whole DATA frames per read: a bulk transfer then
+  // costs few reads.
+  constexpr size_t kReadSize = 64 * 1024;
+  auto buf = std::make_unique<char[]>(kReadSize);
   while (!closed_) {
-    Result<size_t> n = transport_->ReadSome(buf.get(), 16 * 1024);
+    Result<size_t> n = transport_->ReadSome(buf.get(), kReadSize);
     if (!n.ok()) return closed_ ? OkStatus() : n.status();  // after Close, errors are ours
     if (*n == 0) {
       if (closed_ || parser_.idle()) return OkStatus();
@@ -232,7 +236,7 @@ Status SessionCore::OnData(DataFrame& f) {
     return WriteFrame(RstStreamFrame{f.stream_id, RstStatus::kInvalidStream});
   }
   if (s->remote_closed()) return SendReset(*s, RstStatus::kStreamAlreadyClosed);
-  s->Deliver(f.data, f.fin);  // waits while the stream's buffer is full
+  s->Deliver(std::move(f.data), f.fin);  // waits while the stream's buffer is full
   if (f.fin) ForgetIfClosed(*s);
   return OkStatus();
 }
@@ -386,8 +390,8 @@ Status SessionCore::SendData(Stream& stream, std::string_view data, bool fin) {
     // or RST on the wire.
     BERTH_RETURN_IF_ERROR(stream.BeginSend(fin));
     out_.clear();
-    BERTH_RETURN_IF_ERROR(AppendDataFrame(stream.id(), fin, data, &out_));
-    BERTH_RETURN_IF_ERROR(FlushLocked());
+    BERTH_RETURN_IF_ERROR(AppendDataFrameHeader(stream.id(), fin, data.size(), &out_));
+    BERTH_RETURN_IF_ERROR(FlushLocked(data));
   }
   if (fin) ForgetIfClosed(stream);
   return OkStatus();
@@ -430,9 +434,11 @@ Status SessionCore::WriteFrameLocked(const Frame& frame) {
   return FlushLocked();
 }
 
-Status SessionCore::FlushLocked() {
+Status SessionCore::FlushLocked(std::string_view payload) {
   if (closed_) return Unavailable("spdy session closed");
-  Status st = transport_->WriteAll(out_.data(), out_.size());
+  const std::string_view parts[] = {out_, payload};
+  Status st = payload.empty() ? transport_->WriteAll(out_.data(), out_.size())
+                              : transport_->WriteParts(parts);
   // A frame may be half written: nothing sensible can follow it.
   if (!st.ok()) Close(Unavailable("spdy session ended: " + st.message()));
   return st;

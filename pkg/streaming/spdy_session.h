@@ -42,8 +42,11 @@ struct SessionOptions {
   // Receive buffer per stream. Memory per session stays below
   // max_concurrent_streams times this, plus one frame.
   size_t stream_buffer_bytes = 256 * 1024;
-  // DATA frames this side sends carry at most this many bytes.
-  size_t max_write_frame = 32 * 1024;
+  // DATA frames this side sends carry at most this many bytes: big enough
+  // that a bulk transfer costs few writes (port-forward reads 64 KiB from
+  // the pod at a time), small against the stream buffers. spdystream takes
+  // any size up to SPDY's 16 MiB.
+  size_t max_write_frame = 64 * 1024;
   // Largest control frame accepted (header blocks are the big ones).
   uint32_t max_control_frame = 1 << 20;
   // Largest decompressed header block accepted.

@@ -106,7 +106,7 @@ size_t Stream::buffered() const {
   return buffered_;
 }
 
-void Stream::Deliver(std::string_view data, bool fin) {
+void Stream::Deliver(std::string data, bool fin) {
   std::unique_lock l(mu_);
   auto dropping = [&] { return reset_ || read_cancelled_ || remote_fin_ || !ended_.ok(); };
   // The read loop waits here while the consumer is behind: that stops it
@@ -115,8 +115,8 @@ void Stream::Deliver(std::string_view data, bool fin) {
   writable_.wait(
       l, [&] { return dropping() || buffered_ == 0 || buffered_ + data.size() <= buffer_limit_; });
   if (!dropping() && !data.empty()) {
-    chunks_.emplace_back(data);
     buffered_ += data.size();
+    chunks_.push_back(std::move(data));
   }
   if (fin) remote_fin_ = true;
   readable_.notify_all();

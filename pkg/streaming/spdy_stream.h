@@ -100,7 +100,8 @@ class Stream {
   // Appends data from the peer, blocking while it would not fit in the
   // buffer (unless the buffer is empty). Data after CancelRead, a reset or
   // the session's end is dropped.
-  void Deliver(std::string_view data, bool fin);
+  // Takes the bytes over (no copy).
+  void Deliver(std::string data, bool fin);
   // False if a reply had already come (the peer broke the protocol).
   bool OnReply(HeaderBlock headers, bool fin);
   void OnRemoteReset(RstStatus status);

@@ -88,6 +88,9 @@ class PrefixedTransport final : public spdy::Transport {
     return n;
   }
   Status WriteAll(const void* data, size_t len) override { return inner_->WriteAll(data, len); }
+  Status WriteParts(std::span<const std::string_view> parts) override {
+    return inner_->WriteParts(parts);
+  }
   void Close() override { inner_->Close(); }
 
  private:
