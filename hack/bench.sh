@@ -71,6 +71,11 @@ for bench in "$build"/test/bench/*_bench; do
       [ -n "${tmp:-}" ] && extra=(--by-hand-conflist "$tmp/cni/10-bench.conflist"
                                   --pause "$build/cmd/berth-pause/berth-pause")
       ;;
+    streaming_bench)
+      # Port-forward also through upstream crictl when it is at hand.
+      crictl=${BERTH_TOOLS:-$(realpath -m "$BERTH_ROOT/../shared/tools")}/crictl
+      [ -x "$crictl" ] && extra=(--crictl "$crictl")
+      ;;
     image_pull_bench)
       extra=(--image "$BERTH_BENCH_REGISTRY/berth-test/big:latest")
       [ -n "${BERTH_PID:-}" ] && extra+=(--pid "$BERTH_PID")
