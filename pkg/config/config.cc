@@ -122,6 +122,36 @@ bool IsValidLogLevel(const std::string& level) {
                      [&](const char* l) { return level == l; });
 }
 
+Status ValidateMetricsAddress(const std::string& address) {
+  if (address.empty()) return OkStatus();
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("\"metrics.address\" must be host:port (e.g. 127.0.0.1:9090): " + why +
+                           ", got \"" + address + "\"");
+  };
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return bad("no port");
+  const std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (host.empty()) return bad("no host");
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return bad("the port is not a number from 0 to 65535");
+  }
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3 ||
+        host.find_first_not_of("0123456789abcdefABCDEF:.", 1) != host.size() - 1) {
+      return bad("bad bracketed IPv6 address");
+    }
+    return OkStatus();
+  }
+  // An unbracketed IPv6 address would be ambiguous with the port's colon.
+  if (host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+      std::string::npos) {
+    return bad("the host may hold letters, digits, '.' and '-' (IPv6 goes in [brackets])");
+  }
+  return OkStatus();
+}
+
 Status Validate(const Config& c) {
   BERTH_RETURN_IF_ERROR(RequireAbsolute("root", c.root, false));
   BERTH_RETURN_IF_ERROR(RequireAbsolute("runroot", c.runroot, false));
@@ -155,6 +185,7 @@ Status Validate(const Config& c) {
     return InvalidArgument("\"stream.tls_cert_file\" and \"stream.tls_key_file\" go together: "
                            "set both for TLS, or neither");
   }
+  BERTH_RETURN_IF_ERROR(ValidateMetricsAddress(c.metrics.address));
   BERTH_RETURN_IF_ERROR(RequireOneOf("cgroup_manager", c.cgroup_manager, {"cgroupfs", "systemd"}));
   BERTH_RETURN_IF_ERROR(RequireOneOf("default_workload_trust", c.default_workload_trust,
                                      {"trusted", "untrusted"}));
@@ -289,6 +320,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
         {"idle_timeout", std::to_string(c.stream.idle_timeout_seconds) + "s"}}},
       {"stats",
        {{"disk_sample_interval", std::to_string(c.stats.disk_sample_interval_seconds) + "s"}}},
+      {"metrics", {{"address", c.metrics.address}}},
       {"pause_image", c.pause_image},
       {"shutdown_file", c.shutdown_file},
   };

@@ -55,6 +55,11 @@ struct StatsConfig {
   int disk_sample_interval_seconds = 10;
 };
 
+struct MetricsConfig {
+  // host:port of the Prometheus endpoint (GET /metrics); empty = no endpoint.
+  std::string address;
+};
+
 struct Config {
   std::string root = "/var/lib/berth";
   std::string runroot = "/run/berth";
@@ -84,6 +89,7 @@ struct Config {
   std::vector<std::string> pinned_images;
   StreamConfig stream;
   StatsConfig stats;
+  MetricsConfig metrics;
   std::string pause_image;  // empty = the built-in berth-pause
   std::string shutdown_file = "/var/lib/berth/berth.shutdown";
 };
@@ -108,5 +114,9 @@ std::string ToYaml(const Config& config);
 std::string ToJson(const Config& config);
 
 bool IsValidLogLevel(const std::string& level);
+
+// "" (off) or host:port with a numeric port 0-65535 (0 = any free port); the
+// host is an IPv4 address, a [bracketed] IPv6 address or a host name.
+Status ValidateMetricsAddress(const std::string& address);
 
 }  // namespace berth::config

@@ -338,6 +338,8 @@ Status Decode(const YAML::Node& root, Config* c) {
     c->stats.disk_sample_interval_seconds = *secs;
     return OkStatus();
   }));
+  BERTH_RETURN_IF_ERROR(
+      r.Map("metrics", [&](MapReader& m) { return m.String("address", &c->metrics.address); }));
   BERTH_RETURN_IF_ERROR(r.String("pause_image", &c->pause_image));
   BERTH_RETURN_IF_ERROR(r.String("shutdown_file", &c->shutdown_file));
   return r.Finish();
