@@ -214,6 +214,17 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o, std::vector<std::
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
                          EffectiveCapabilities(c, o.pod, o.node.held_capabilities, &caps_not_held));
   for (const std::string& cap : caps_not_held) left_out.push_back(cap + " (berthd does not hold it)");
+  if (o.pod.runtime_kind == RuntimeKind::kGvisor) {
+    // runsc refuses to start a container naming a capability its kernel
+    // lacks ("unknown capability"), which a privileged or ALL-capabilities
+    // container on a newer host would otherwise always do.
+    std::erase_if(caps, [&](const std::string& cap) {
+      std::optional<int> n = CapabilityNumber(cap);
+      if (!n || *n <= kGvisorLastCapability) return false;
+      left_out.push_back(cap + " (gVisor's kernel does not have it)");
+      return true;
+    });
+  }
   auto oom = ClampOomScoreAdj(static_cast<int>(c.linux().resources().oom_score_adj()),
                               o.clamp_oom_score_adj, o.own_oom_score_adj);
   if (!oom.ok()) return oom.status().WithContext(who);

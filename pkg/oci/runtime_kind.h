@@ -27,6 +27,10 @@ enum class RuntimeKind {
   kGvisor,
 };
 
+// The highest capability number gVisor's kernel knows (CAP_AUDIT_READ, 37,
+// in runsc 20221219): runsc refuses a container naming a later one.
+inline constexpr int kGvisorLastCapability = 37;
+
 // Global flags berth always gives a runtime of `kind`, on every command and
 // through conmon. gVisor: --oci-seccomp, so that the seccomp profile a pod or
 // container asks for (RuntimeDefault, Localhost) is enforced inside the

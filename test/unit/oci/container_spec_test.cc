@@ -318,6 +318,21 @@ TEST_F(ContainerSpecTest, PrivilegedGetsEverything) {
               Contains("rw"));
 }
 
+// runsc 20221219 refuses "unknown capability" CAP_PERFMON and later ones.
+TEST_F(ContainerSpecTest, PrivilegedOnGvisorGetsOnlyTheCapabilitiesGvisorKnows) {
+  Sc()->set_privileged(true);
+  o_.pod.privileged = true;
+  o_.pod.runtime_kind = RuntimeKind::kGvisor;
+  auto caps = Build()["process"]["capabilities"]["bounding"].get<std::vector<std::string>>();
+  EXPECT_THAT(caps, Contains("CAP_SYS_ADMIN"));
+  EXPECT_THAT(caps, Contains("CAP_AUDIT_READ"));
+  EXPECT_THAT(caps, Not(Contains("CAP_PERFMON")));
+  EXPECT_THAT(caps, Not(Contains("CAP_BPF")));
+  o_.pod.runtime_kind = RuntimeKind::kRuncCompatible;
+  EXPECT_THAT(Build()["process"]["capabilities"]["bounding"].get<std::vector<std::string>>(),
+              Contains("CAP_PERFMON"));
+}
+
 TEST_F(ContainerSpecTest, PrivilegedContainerInUnprivilegedPodRefused) {
   Sc()->set_privileged(true);
   Status s = BuildError();
