@@ -7,6 +7,9 @@
 #   run-critest.sh BERTHD SOURCE_DIR [OUT_DIR]
 #
 # OUT_DIR (default ./critest-out) keeps junit.xml, critest.log and berthd.log after the run.
+# BERTH_CRITEST_RUNTIME_HANDLER=runsc runs every spec's pods under gVisor (critest's
+# -runtime-handler; berthd gets Debian's runsc as a runtime) and judges the run by
+# known-failing-runsc.txt: what gVisor itself cannot do, each with its reason.
 # Images are built once per machine into BERTH_CRITEST_CACHE (default
 # /var/cache/berth/critest-registry), outside the checkout.
 set -euo pipefail
@@ -27,6 +30,13 @@ cache=${BERTH_CRITEST_CACHE:-/var/cache/berth/critest-registry}
 # below still runs before CTest's TIMEOUT kills the script.
 critest_timeout=${BERTH_CRITEST_TIMEOUT:-600}
 # By hand: BERTH_CRITEST_FOCUS=Streaming runs only the matching specs.
+handler=${BERTH_CRITEST_RUNTIME_HANDLER:-}
+case "$handler" in
+  "") known=$here/known-failing.txt ;;
+  runsc) known=$here/known-failing-runsc.txt
+         [ -x /usr/bin/runsc ] || { echo "run-critest: missing /usr/bin/runsc (hack/install-deps.sh)" >&2; exit 1; } ;;
+  *) echo "run-critest: BERTH_CRITEST_RUNTIME_HANDLER must be empty or runsc, not $handler" >&2; exit 2 ;;
+esac
 
 for f in "$berthd" "$tools/critest" "$tools/crictl" "$tools/critest-images/build.sh" \
          /usr/bin/docker-registry; do
@@ -111,6 +121,12 @@ cleanup() {
     echo "run-critest: removing leftover container $id"
     /usr/sbin/runc --root "$work/run/runc" delete --force "$id"
   done
+  if [ -n "$handler" ]; then
+    for id in $(/usr/bin/runsc --root "$work/run/runsc" list -quiet 2>/dev/null); do
+      echo "run-critest: removing leftover gVisor container $id"
+      /usr/bin/runsc --root "$work/run/runsc" delete --force "$id"
+    done
+  fi
   # berthd leaves its pinned-namespace directory mounted on exit (like /run/netns);
   # anything else still mounted under the work dir goes too, innermost first.
   awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
@@ -204,6 +220,8 @@ cat > "$work/cni/10-critest.conflist" <<JSON
 }
 JSON
 mirror="{mirrors: [\"http://127.0.0.1:$port\"]}"
+runsc_yaml=""
+[ -z "$handler" ] || runsc_yaml="  runsc: {path: /usr/bin/runsc, root: $work/run/runsc, type: oci}"
 cat > "$work/berth.yaml" <<YAML
 root: $work/root
 runroot: $work/run
@@ -212,6 +230,7 @@ shutdown_file: $work/root/berth.shutdown
 log_level: ${BERTH_CRITEST_LOG_LEVEL:-debug}
 runtimes:
   runc: {path: /usr/sbin/runc, root: $work/run/runc, type: oci}
+$runsc_yaml
 cni: {conf_dir: $work/cni, plugin_dirs: [/usr/lib/cni, /opt/cni/bin]}
 registries:
   "registry.k8s.io": $mirror
@@ -234,6 +253,7 @@ timeout --signal=TERM --kill-after=30 "$critest_timeout" \
   "$tools/critest" -runtime-endpoint "unix://$sock" -image-endpoint "unix://$sock" \
     -ginkgo.skip 'public image with digest should be pulled and removed' \
     ${BERTH_CRITEST_FOCUS:+-ginkgo.focus "$BERTH_CRITEST_FOCUS"} \
+    ${handler:+-runtime-handler "$handler"} \
     -ginkgo.junit-report "$out/junit.xml" -ginkgo.no-color > "$out/critest.log" 2>&1 &
 critest_pid=$!
 critest_rc=0
@@ -242,4 +262,4 @@ critest_pid=""
 echo "run-critest: critest exited $critest_rc after $((SECONDS - start))s; log $out/critest.log"
 [ -s "$out/junit.xml" ] || { tail -n 40 "$out/critest.log" >&2; echo "run-critest: no junit report" >&2; exit 1; }
 
-python3 "$here/check_junit.py" "$out/junit.xml" "$here/known-failing.txt"
+python3 "$here/check_junit.py" "$out/junit.xml" "$known"
