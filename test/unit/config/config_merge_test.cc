@@ -192,6 +192,8 @@ std::vector<MergeCase> Cases() {
        [](Config& c) { c.stream.address = "127.0.0.2"; }},
       {"stats", "stats: {disk_sample_interval: 2m}\n",
        [](Config& c) { c.stats.disk_sample_interval_seconds = 120; }},
+      {"metrics", "metrics: {address: \"127.0.0.1:9090\"}\n",
+       [](Config& c) { c.metrics.address = "127.0.0.1:9090"; }},
       {"pause_image", "pause_image: example.com/pause:1\n",
        [](Config& c) { c.pause_image = "example.com/pause:1"; }},
       {"shutdown_file", "shutdown_file: /run/x.shutdown\n",
