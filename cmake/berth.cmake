@@ -16,6 +16,7 @@ macro(berth_find_dependencies)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
   find_package(Boost REQUIRED)
   find_package(GTest REQUIRED)
+  find_package(prometheus-cpp REQUIRED)  # the metrics endpoint (pkg/metrics)
   find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 endmacro()
 

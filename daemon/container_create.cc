@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "daemon/call_context.h"
 #include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
 #include "daemon/container_record.h"
@@ -136,6 +137,7 @@ Status Server::ExplainContainerNameConflict(const std::string& name,
 Status Server::CreateContainer(const rt::CreateContainerRequest& req,
                                rt::CreateContainerResponse* resp) {
   // 1. Validate the request, then find the pod (it must be ready) and the image.
+  CallStep("1 validate, find pod and image");
   BERTH_RETURN_IF_ERROR(ValidateRequest(req));
   const rt::ContainerConfig& config = req.config();
   const std::string& cname = config.metadata().name();
@@ -156,6 +158,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   }
 
   // 2. Reserve the name; a kubelet retry is answered.
+  CallStep("2 reserve the name");
   auto c = std::make_shared<Container>();
   c->id = NewObjectId();
   c->name = ContainerName(config.metadata(), sandbox->config.metadata());
@@ -197,6 +200,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   BERTH_CRASH_POINT("container-create/after-reserve");
 
   // 3. Directories: bundle (config.json, overlay upper/work, volumes) and run dir.
+  CallStep("3 create directories");
   stage("creating directories");
   const std::string run_dir = ContainerRunDir(c->id);
   const std::string rootfs = c->bundle_dir + "/rootfs";
@@ -213,6 +217,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   BERTH_CRASH_POINT("container-create/after-dirs");
 
   // 4. Root filesystem: the image's layers under a private upper dir.
+  CallStep("4 mount the root filesystem");
   stage("mounting rootfs");
   BERTH_ASSIGN_OR_RETURN(
       image::RootfsMount mount,
@@ -224,6 +229,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   BERTH_CRASH_POINT("container-create/after-rootfs");
 
   // 5. Write before you act: config.json with every CRI field as annotations.
+  CallStep("5 write config.json");
   stage("writing config.json");
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
                          oci::EffectiveCapabilities(config, pod, node_.held_capabilities));
@@ -280,6 +286,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   // a failed creation leaves behind would count as an earlier attempt for the
   // kubelet (it derives restartCount from the numbered files), so it goes
   // with the rest unless it was there before.
+  CallStep("6 prepare the log directory");
   std::string log_parent = std::filesystem::path(c->log_path).parent_path();
   BERTH_RETURN_IF_ERROR(MkdirAll(log_parent, 0755));
   if (!std::filesystem::exists(c->log_path)) {
@@ -292,6 +299,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   }
 
   // 7. Create the container through conmon (not started yet).
+  CallStep("7 create the container (conmon, runtime)");
   stage("creating container");
   oci::OciRuntime runtime = RuntimeFor(*c);
   oci::ConmonCreateRequest create =
@@ -305,6 +313,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   BERTH_CRASH_POINT("container-create/after-runtime-create");
 
   // 8. Created: record it and keep everything.
+  CallStep("8 record the created container");
   containers_.Write([&] { c->pid = created.container_pid; });
   BERTH_RETURN_IF_ERROR(PersistContainerState(*c));
   BERTH_CRASH_POINT("container-create/before-commit");

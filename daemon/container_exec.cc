@@ -3,6 +3,7 @@
 // capabilities, no_new_privs), and returns what it wrote and its exit code.
 #include <nlohmann/json.hpp>
 
+#include "daemon/call_context.h"
 #include "daemon/object_ids.h"
 #include "daemon/server.h"
 #include "pkg/fs/atomic_file.h"
@@ -65,10 +66,12 @@ Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* re
   }
 
   // 1. The process: the container's own, with the command replaced.
+  CallStep("1 write the exec process");
   BERTH_ASSIGN_OR_RETURN(std::string base, WriteExecProcess(*c, req.cmd(), /*tty=*/false));
   ExecFilesCleanup cleanup{base};
 
   // 2. Run it (no state lock held: this may take as long as the command).
+  CallStep("2 run the command");
   Result<oci::ExecOutput> out = RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid",
                                                      ExecTimeout(req.timeout()), kExecStreamLimit);
   if (!out.ok()) {

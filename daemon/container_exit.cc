@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "daemon/server.h"
+#include "pkg/metrics/daemon_metrics.h"
 #include "pkg/oci/sandbox_spec.h"
 
 namespace berth::daemon {
@@ -65,6 +66,7 @@ bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
   });
   if (recorded) {
     spdlog::info("container {} exited with {}{}", c.id, exit.exit_code, oom ? " (OOM killed)" : "");
+    if (oom && metrics_) metrics_->RecordOomKill();
     // Every exit passes here: the exit watcher, a stop, restore.
     AnnounceContainer(c);
   }

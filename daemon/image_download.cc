@@ -14,6 +14,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "daemon/call_context.h"
 #include "daemon/image_manager.h"
 #include "pkg/fs/temp_dir.h"
 #include "pkg/image/image_record.h"
@@ -108,7 +109,8 @@ struct LayerJob {
 // Downloads one layer blob into `dir` and unpacks it into the layer store.
 Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layers,
                       const registry::PullPlan& plan, const LayerJob& job, const std::string& dir,
-                      registry::RequestOptions opts, ProgressWatchdog& watchdog) {
+                      registry::RequestOptions opts, ProgressWatchdog& watchdog,
+                      std::atomic<uint64_t>& downloaded_bytes) {
   // The file name is ours, never the registry's.
   const std::string path = dir + "/layer-" + std::to_string(job.index);
   uint64_t last_bytes = 0;  // this blob's byte count at the previous callback
@@ -119,7 +121,10 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
     }
     return !watchdog.cancel_flag()->load();
   };
-  BERTH_RETURN_IF_ERROR(client.FetchBlob(plan, job.blob, path, opts));
+  Status fetched = client.FetchBlob(plan, job.blob, path, opts);
+  // What came over the wire (progress lags the last chunk of a whole blob).
+  downloaded_bytes += fetched.ok() ? uint64_t(job.blob.size) : last_bytes;
+  BERTH_RETURN_IF_ERROR(fetched);
   watchdog.Touch();
 
   image::LayerBlob blob{path,         job.blob.media_type, job.blob.digest, uint64_t(job.blob.size),
@@ -140,7 +145,8 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
 }  // namespace
 
 Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
-                                           const registry::AuthConfig* request_auth) {
+                                           const registry::AuthConfig* request_auth,
+                                           std::atomic<uint64_t>& downloaded_bytes) {
   const std::string name = ref.String();
   const auto started = SteadyClock::now();
   ProgressWatchdog watchdog(std::chrono::seconds(config_.image_pull_progress_timeout_seconds));
@@ -161,6 +167,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   };
 
   // 1. Manifest (mirrors first, then the registry), then the image config.
+  CallStep("1 resolve manifest and config");
   auto plan = registry_->ResolveManifest(ref, opts);
   if (!plan.ok()) return explain(plan.status());
   watchdog.Touch();
@@ -181,6 +188,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
 
   // 2. Lease every layer before downloading, so a concurrent removal of
   //    another image cannot take a layer this one is about to rely on.
+  CallStep("2 lease layers");
   std::optional<image::LayerLease> lease = layers_->NewLease();
   // A failed pull keeps none of the layers it unpacked: no image holds them and
   // nothing else would ever delete them before a restart.
@@ -201,6 +209,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   // 3. Download and unpack the missing layers, up to max_concurrent_downloads
   //    at a time; the first failure cancels the rest. Blobs live in a private
   //    directory removed when the pull ends, whatever its outcome.
+  CallStep("3 download and unpack layers");
   auto download_dir = TempDir::Create(downloads_dir_, "pull-");
   if (!download_dir.ok()) return fail(download_dir.status());
   std::mutex err_mu;
@@ -211,7 +220,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
       const size_t j = next.fetch_add(1);
       if (j >= jobs.size() || watchdog.cancel_flag()->load()) return;
       Status s = FetchAndUnpack(*registry_, *layers_, *plan, jobs[j], download_dir->path(), opts,
-                                watchdog);
+                                watchdog, downloaded_bytes);
       if (!s.ok()) {
         std::lock_guard lock(err_mu);
         if (first_error.ok()) first_error = s;
@@ -231,6 +240,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   if (watchdog.timed_out()) return fail(Cancelled("cancelled"));
 
   // 4. Register: tag (if the reference had one) and repo digest.
+  CallStep("4 register the image");
   if (!ref.tag.empty()) record->repo_tags.push_back(ref.TagString());
   record->repo_digests.push_back(ref.Name() + "@" + plan->manifest_digest);
   record->size = uint64_t(plan->config.size);

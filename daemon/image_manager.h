@@ -9,6 +9,7 @@
 // downloads/ (blobs of pulls in flight; emptied at Open and after each pull).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -27,6 +28,10 @@
 #include "pkg/registry/registry_client.h"
 #include "runtime/v1/api.pb.h"
 
+namespace berth::metrics {
+class DaemonMetrics;
+}
+
 namespace berth::daemon {
 
 class ImageManager {
@@ -37,6 +42,8 @@ class ImageManager {
   // True when a container uses the image (such an image cannot be removed).
   // Called without the store's lock; it must not call back into the manager.
   void SetInUseCheck(image::ImageStore::InUseFn in_use);
+  // Where pulls are counted (set before serving; null = nowhere).
+  void SetMetrics(metrics::DaemonMetrics* metrics) { metrics_ = metrics; }
 
   // --- CRI handlers ---
   Status PullImage(const runtime::v1::PullImageRequest& req, runtime::v1::PullImageResponse* resp);
@@ -67,8 +74,10 @@ class ImageManager {
 
   ImageManager(config::Config config, std::string image_root);
   // Downloads, unpacks and registers one image (image_download.cc).
+  // `downloaded_bytes` adds up the blobs fetched, whatever the outcome.
   Result<std::string> PullOnce(const registry::Reference& ref,
-                               const registry::AuthConfig* request_auth);
+                               const registry::AuthConfig* request_auth,
+                               std::atomic<uint64_t>& downloaded_bytes);
 
   const config::Config config_;
   const std::string image_root_;    // <root>/image
@@ -77,6 +86,7 @@ class ImageManager {
   std::unique_ptr<image::ImageStore> images_;  // declared after layers_: destroyed first
   std::unique_ptr<registry::RegistryClient> registry_;
   std::unique_ptr<credentials::CredentialResolver> credentials_;
+  metrics::DaemonMetrics* metrics_ = nullptr;
 
   std::mutex flights_mu_;
   std::condition_variable flight_done_;                      // signalled with flights_mu_ held

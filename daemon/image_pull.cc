@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/image_manager.h"
+#include "pkg/metrics/daemon_metrics.h"
 #include "pkg/registry/reference.h"
 
 namespace berth::daemon {
@@ -62,8 +63,12 @@ Result<std::string> ImageManager::Pull(std::string_view raw_ref,
   }
 
   // 2. Lead: pull, publish the outcome to the followers, retire the flight.
-  Result<std::string> result = PullOnce(ref, request_auth);
+  std::atomic<uint64_t> downloaded{0};
+  Result<std::string> result = PullOnce(ref, request_auth, downloaded);
   if (!result.ok()) spdlog::warn("{}", result.status().ToString());
+  if (metrics_) {
+    metrics_->RecordImagePull(downloaded, result.ok() ? "" : CodeName(result.status().code()));
+  }
   {
     std::lock_guard lock(flights_mu_);
     flight->result = result;

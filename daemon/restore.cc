@@ -33,6 +33,7 @@
 #include "daemon/object_ids.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/server.h"
+#include "pkg/metrics/daemon_metrics.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
@@ -417,6 +418,7 @@ Status Server::Restore() {
   BERTH_RETURN_IF_ERROR(Update());
   const double took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  metrics_->SetRestoreSeconds(took_ms / 1e3);
   size_t ready = 0, running = 0;
   for (const auto& s : sandboxes_.List()) ready += s->state == rt::SANDBOX_READY;
   for (const auto& c : containers_.List()) running += c->state == rt::CONTAINER_RUNNING;

@@ -1,12 +1,21 @@
 #include "daemon/rpc_interceptor.h"
 
+#include <google/protobuf/message.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
+
+#include "daemon/call_context.h"
+#include "daemon/call_tracker.h"
+#include "daemon/grpc_status.h"
+#include "pkg/metrics/daemon_metrics.h"
 
 namespace berth::daemon {
 namespace {
+
+using grpc::experimental::InterceptionHookPoints;
 
 // "/runtime.v1.RuntimeService/ListMetricDescriptors" -> "RuntimeService.ListMetricDescriptors"
 std::string ShortName(const char* method) {
@@ -18,49 +27,98 @@ std::string ShortName(const char* method) {
   return m;
 }
 
+// The generated code hands its messages to interceptors as void*; every CRI
+// message is a full (reflection-capable) protobuf message.
+const google::protobuf::Message* AsMessage(const void* m) {
+  return static_cast<const google::protobuf::Message*>(m);
+}
+
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RpcInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : name_(ShortName(info->method())), start_(std::chrono::steady_clock::now()) {}
+  RpcInterceptor(grpc::experimental::ServerRpcInfo* info, const RpcObservers& observers)
+      : observers_(observers), call_(std::make_shared<CallContext>(ShortName(info->method()))) {}
+
+  ~RpcInterceptor() override {
+    if (observers_.tracker) observers_.tracker->Remove(call_.get());
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      OnRequest(methods->GetRecvMessage());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      OnResponse(methods->GetSendMessage());
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
       // The generated base class answers unbuilt RPCs with an empty message.
       if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
           status.error_message().empty()) {
         status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                              name_ + " is not implemented by berth yet");
+                              call_->method() + " is not implemented by berth yet");
         methods->ModifySendStatus(status);
       }
-      Log(status);
+      Finish(status);
     }
     methods->Proceed();
   }
 
  private:
-  void Log(const grpc::Status& status) const {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          start_)
-                    .count();
-    if (status.ok()) {
-      spdlog::debug("rpc {} ok in {:.2f} ms", name_, ms);
-    } else {
-      spdlog::info("rpc {} failed in {:.2f} ms: code {}: {}", name_, ms,
-                   static_cast<int>(status.error_code()), status.error_message());
+  // Before the handler, on its thread: the call's objects, its runtime
+  // handler, and the call installed for the handler's log lines.
+  void OnRequest(const void* message) {
+    if (message == nullptr || scope_) return;  // a stream's later messages
+    CallObjects objects = ObjectsOf(*AsMessage(message));
+    if (objects.runtime_handler.empty()) {
+      objects.runtime_handler = ResolveHandler(objects.pod_id, objects.container_id);
     }
+    call_->SetObjects(std::move(objects));
+    scope_.emplace(call_);
+    if (observers_.tracker) observers_.tracker->Add(call_);
   }
 
-  std::string name_;
-  std::chrono::steady_clock::time_point start_;
+  // A call that created a pod (RunPodSandbox without a runtime_handler) is
+  // labelled with the runtime the pod was routed to.
+  void OnResponse(const void* message) {
+    if (message == nullptr || !call_->runtime_handler().empty()) return;
+    CallObjects made = ObjectsOf(*AsMessage(message));
+    call_->SetRuntimeHandler(ResolveHandler(made.pod_id, made.container_id));
+  }
+
+  std::string ResolveHandler(const std::string& pod_id, const std::string& container_id) const {
+    if (!observers_.runtime_handler_of || (pod_id.empty() && container_id.empty())) return "";
+    return observers_.runtime_handler_of(pod_id, container_id);
+  }
+
+  void Finish(const grpc::Status& status) {
+    const double seconds = call_->ElapsedSeconds();
+    const std::string_view code = GrpcCodeName(status.error_code());
+    if (observers_.metrics) {
+      observers_.metrics->RecordRpc(call_->method(), call_->runtime_handler(), code, seconds);
+    }
+    if (status.ok()) {
+      spdlog::debug("rpc {} ok in {:.2f} ms", call_->method(), seconds * 1e3);
+    } else {
+      spdlog::info("rpc {} failed in {:.2f} ms: {}: {}", call_->method(), seconds * 1e3, code,
+                   status.error_message());
+    }
+    if (observers_.tracker) observers_.tracker->Remove(call_.get());
+    scope_.reset();
+  }
+
+  const RpcObservers& observers_;  // the factory's, which outlives its calls
+  std::shared_ptr<CallContext> call_;
+  std::optional<CallScope> scope_;  // set from the request until the status goes out
 };
 
 }  // namespace
 
+RpcInterceptorFactory::RpcInterceptorFactory(RpcObservers observers)
+    : observers_(std::move(observers)) {}
+
 grpc::experimental::Interceptor* RpcInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RpcInterceptor(info);
+  return new RpcInterceptor(info, observers_);
 }
 
 }  // namespace berth::daemon

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/bundle_marker.h"
+#include "daemon/call_context.h"
 #include "daemon/crash_point.h"
 #include "daemon/object_ids.h"
 #include "daemon/sandbox_files.h"
@@ -72,6 +73,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
                              rt::RunPodSandboxResponse* resp) {
   const rt::PodSandboxConfig& config = req.config();
   // 1. Validate everything before anything is reserved or made.
+  CallStep("1 validate");
   BERTH_RETURN_IF_ERROR(ValidatePodSandboxConfig(config, config_.cgroup_manager));
   const auto& ns_opts = config.linux().security_context().namespace_options();
   const bool host_network = ns_opts.network() == rt::NODE;
@@ -79,6 +81,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   const bool privileged = config.linux().security_context().privileged();
 
   // 2. Route: the runtime is chosen once, here, and recorded.
+  CallStep("2 route to a runtime");
   oci::PodRoutingInput pod{config.metadata().name(), config.metadata().namespace_(),
                            req.runtime_handler(), privileged, host_network,
                            ns_opts.pid() == rt::NODE, host_ipc, ToMap(config.annotations())};
@@ -95,6 +98,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   if (pause_binary_.empty()) return FailedPrecondition("berth-pause binary not found");
 
   // 3. Reserve the name; a retry of a call in progress or done is answered.
+  CallStep("3 reserve the name");
   auto sandbox = std::make_shared<Sandbox>();
   sandbox->id = NewObjectId();
   sandbox->name = PodName(config.metadata());
@@ -130,6 +134,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
                choice->trust, choice->reason);
 
   // 4. Directories: persistent bundle and volatile run dir.
+  CallStep("4 create directories");
   stage("creating directories");
   const std::string run_dir = SandboxRunDir(sandbox->id);
   BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->bundle_dir, 0711));
@@ -142,6 +147,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   BERTH_CRASH_POINT("sandbox-run/after-dirs");
 
   // 5. Pin the pod's namespaces so they outlive any process of the pod.
+  CallStep("5 pin namespaces");
   stage("pinning namespaces");
   ns::PinRequest pin;
   pin.net = !host_network;
@@ -159,6 +165,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   BERTH_CRASH_POINT("sandbox-run/after-pin-namespaces");
 
   // 6. Files containers share: /etc/hostname, hosts, resolv.conf, /dev/shm.
+  CallStep("6 prepare pod files");
   stage("preparing pod files");
   BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, {}));
   if (!host_ipc) {
@@ -172,6 +179,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   }
 
   // 7. Write before you act: config.json with every CRI field as annotations.
+  CallStep("7 write config.json");
   stage("writing config.json");
   const std::string rootfs = sandbox->bundle_dir + "/rootfs";
   BERTH_RETURN_IF_ERROR(oci::PrepareInfraRootfs(rootfs, pause_binary_));
@@ -220,6 +228,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   // before the infra container exists, as containerd and CRI-O do: a
   // sandboxed runtime (gVisor) takes over the interfaces it finds in the
   // namespace when the pod starts, and sees none that come later.
+  CallStep("8 set up the pod network (CNI ADD)");
   std::vector<std::string> ips;
   if (!host_network) {
     stage("setting up pod network");
@@ -246,6 +255,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   BERTH_CRASH_POINT("sandbox-run/after-network");
 
   // 9. Create the infra container through conmon, then start it.
+  CallStep("9 create and start the infra container");
   stage("creating infra container");
   oci::OciRuntime runtime = RuntimeFor(*sandbox);
   oci::ConmonCreateRequest create =
@@ -260,6 +270,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   BERTH_CRASH_POINT("sandbox-run/after-infra-start");
 
   // 10. Ready: record the runtime state, then keep everything.
+  CallStep("10 record the ready pod");
   sandboxes_.Write([&] {
     sandbox->ips = ips;
     sandbox->pid = created.container_pid;

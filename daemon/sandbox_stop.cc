@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "daemon/call_context.h"
 #include "daemon/crash_point.h"
 #include "daemon/server.h"
 #include "pkg/fs/mount.h"
@@ -21,6 +22,7 @@ constexpr auto kInfraStopGrace = std::chrono::seconds(10);
 
 Status Server::StopSandboxLocked(Sandbox& s) {
   // 1. Stop the pod's containers (no new ones meanwhile), then the infra process.
+  CallStep("1 stop containers and the infra process");
   {
     std::unique_lock no_new_containers(s.containers_mu);
     BERTH_RETURN_IF_ERROR(StopContainersOf(s.id).WithContext("pod sandbox " + s.id));
@@ -43,6 +45,7 @@ Status Server::StopSandboxLocked(Sandbox& s) {
   BERTH_CRASH_POINT("sandbox-stop/after-infra-stop");
 
   // 2. CNI DEL from the cached config and result; a missing netns is fine.
+  CallStep("2 tear down the pod network (CNI DEL)");
   const auto& ns_opts = s.config.linux().security_context().namespace_options();
   if (ns_opts.network() != rt::NODE) {
     cni::PodNetworkRequest net;
@@ -57,6 +60,7 @@ Status Server::StopSandboxLocked(Sandbox& s) {
   BERTH_CRASH_POINT("sandbox-stop/after-network");
 
   // 3. Release shm and the pinned namespaces.
+  CallStep("3 release shm and namespaces");
   if (!s.shm_path.empty()) BERTH_RETURN_IF_ERROR(Unmount(s.shm_path));
   BERTH_RETURN_IF_ERROR(ns::UnpinNamespaces({s.netns_path, s.ipcns_path, s.utsns_path}));
 

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "daemon/container_events.h"
+#include "daemon/call_tracker.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
 #include "daemon/listener.h"
@@ -14,6 +15,8 @@
 #include "daemon/runtime_service.h"
 #include "daemon/stats_collector.h"
 #include "pkg/fs/atomic_file.h"
+#include "pkg/metrics/daemon_metrics.h"
+#include "pkg/metrics/metrics_endpoint.h"
 #include "pkg/streaming/stream_server.h"
 
 namespace berth::daemon {
@@ -31,6 +34,8 @@ Server::Server(config::Config config, std::string config_path)
 Server::~Server() { Shutdown(); }
 
 Status Server::Start() {
+  metrics_ = std::make_shared<metrics::DaemonMetrics>();
+  calls_ = std::make_unique<CallTracker>();
   BERTH_ASSIGN_OR_RETURN(listener_, Listener::Claim(config_.listen));
   BERTH_RETURN_IF_ERROR(InitRuntime());
   runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
@@ -38,6 +43,8 @@ Status Server::Start() {
   BERTH_RETURN_IF_ERROR(image_service_->Init());
   image_service_->manager().SetInUseCheck(
       [this](const std::string& image_id) { return ImageInUse(image_id); });
+  // Before restore, which it times; a taken address fails the start here.
+  BERTH_RETURN_IF_ERROR(StartMetrics());
   // Before restore, which announces what changed while berthd was down.
   InitEvents();
   // Memory from disk, then exits: the watcher reports every exit file present
@@ -54,7 +61,10 @@ Status Server::Start() {
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<RpcInterceptorFactory>());
+  interceptors.push_back(std::make_unique<RpcInterceptorFactory>(RpcObservers{
+      metrics_.get(), calls_.get(), [this](const std::string& pod, const std::string& ctr) {
+        return RuntimeHandlerOf(pod, ctr);
+      }}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   grpc_server_ = builder.BuildAndStart();
   if (!grpc_server_) return Internal("could not serve on " + config_.listen);
@@ -124,6 +134,10 @@ void Server::ReloadLogLevel() {
   }
   // Say so at whichever of the old and new levels is more verbose, so the
   // line is written in both directions of the change.
+  if (fresh->metrics.address != config_.metrics.address) {
+    spdlog::warn("SIGHUP: metrics.address \"{}\" takes effect at the next start; serving on \"{}\"",
+                 fresh->metrics.address, config_.metrics.address);
+  }
   auto level = spdlog::level::from_str(fresh->log_level);
   bool quieter = level > spdlog::get_level();
   if (quieter) spdlog::info("SIGHUP: log level is now {}", fresh->log_level);

@@ -31,12 +31,18 @@ namespace berth::streaming {
 class StreamServer;
 }
 
+namespace berth::metrics {
+class DaemonMetrics;
+class MetricsEndpoint;
+}
+
 namespace berth::daemon {
 
 class Listener;
 class RuntimeServiceImpl;
 class ImageServiceImpl;
 class StatsCollector;
+class CallTracker;
 class ContainerEvents;
 
 // Removes an exec's process and pid files (see WriteExecProcess).
@@ -144,6 +150,11 @@ class Server {
   void StartStats();
   // The exec/attach/port-forward endpoint (config "stream").
   Status StartStreamServer();
+  // Metrics (metrics_setup.cc): what is read at scrape time, and the
+  // endpoint when "metrics.address" is set.
+  Status StartMetrics();
+  // The runtime handler of the pod an ID (prefix) names, for RPC metrics.
+  std::string RuntimeHandlerOf(const std::string& pod_id, const std::string& container_id) const;
   // The cgroup driver the config names.
   oci::CgroupManager CgroupDriver() const;
   bool SystemdCgroups() const { return CgroupDriver() == oci::CgroupManager::kSystemd; }
@@ -273,6 +284,11 @@ class Server {
   std::unique_ptr<streaming::StreamServer> stream_server_;
   std::mutex shutdown_mu_;  // serializes Shutdown() callers
   bool shut_down_ = false;  // guarded by shutdown_mu_
+  // Made first in Start(); recording is thread-safe. The endpoint is null
+  // when metrics.address is empty.
+  std::shared_ptr<metrics::DaemonMetrics> metrics_;
+  std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint_;
+  std::unique_ptr<CallTracker> calls_;  // in-flight calls, slow-call watchdog
 };
 
 }  // namespace berth::daemon

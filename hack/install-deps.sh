@@ -12,12 +12,15 @@ packages=(
   libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libsystemd-dev
   zlib1g-dev  # SPDY/3.1 header compression (pkg/streaming)
   libgtest-dev libgmock-dev
+  prometheus-cpp-dev  # the metrics endpoint (pkg/metrics): registry, text format, HTTP exposer
   # runtime: OCI runtime, monitor, networking, helpers the daemon shells out to
   runc conmon containernetworking-plugins iptables iproute2 util-linux procps
   # gVisor, the runtime for untrusted pods (config/berth.yaml.d/50-runsc.yaml)
   runsc
   # tests: a local registry, test images from busybox, htpasswd for Basic auth
   docker-registry busybox-static apache2-utils curl jq python3 zstd
+  # promtool checks berthd's /metrics exposition (test/integration/metrics)
+  prometheus
   # conformance: critest's images are built offline (../shared/tools/critest-images/build.sh)
   skopeo umoci gcc libc6-dev
   # Windows platform module: cross compiler and wine to run its tests
@@ -38,8 +41,11 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# docker-registry's package starts a service on :5000; tests run their own instances.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q docker-registry 2>/dev/null; then
-  systemctl stop docker-registry || true
-  systemctl disable docker-registry >/dev/null 2>&1 || true
-fi
+# docker-registry's package starts a service on :5000, prometheus's on :9090 (the
+# example metrics.address); tests run their own registries and need only promtool.
+for service in docker-registry prometheus; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$service" 2>/dev/null; then
+    systemctl stop "$service" || true
+    systemctl disable "$service" >/dev/null 2>&1 || true
+  fi
+done

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cmd/berthd/flags.h"
+#include "daemon/call_context.h"
 #include "daemon/server.h"
 
 namespace {
@@ -28,7 +29,8 @@ sigset_t DaemonSignals() {
 void SetupLogging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("berthd");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ %v");
+  // %* is the CRI call a line belongs to: "[req=<id> pod=<id> ...] ".
+  spdlog::set_formatter(berth::daemon::CallAwareFormatter("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ %*%v"));
   spdlog::set_level(spdlog::level::from_str(level));
 }
 

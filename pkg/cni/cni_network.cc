@@ -109,7 +109,30 @@ Status CniNetwork::BringUpLoopback(const PodNetworkRequest& req) {
   return OkStatus();
 }
 
+template <typename Fn>
+auto CniNetwork::Observed(std::string_view operation, Fn&& op) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = op();
+  if (observer_) {
+    observer_(operation, result.ok(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return result;
+}
+
 Result<AttachResult> CniNetwork::Attach(const PodNetworkRequest& req) {
+  return Observed("add", [&] { return AttachChain(req); });
+}
+
+Status CniNetwork::Detach(const PodNetworkRequest& req) {
+  return Observed("del", [&] { return DetachChain(req); });
+}
+
+Status CniNetwork::Check(const PodNetworkRequest& req) {
+  return Observed("check", [&] { return CheckChain(req); });
+}
+
+Result<AttachResult> CniNetwork::AttachChain(const PodNetworkRequest& req) {
   const std::string who = "attach pod network for " + req.container_id;
   // 1. Check everything hostile before it reaches env, files or logs.
   BERTH_RETURN_IF_ERROR(ValidateRequest(req).WithContext(who));
@@ -213,7 +236,7 @@ Status CniNetwork::RunDel(const NetworkConfigList& list, const PodNetworkRequest
   return first;
 }
 
-Status CniNetwork::Detach(const PodNetworkRequest& req) {
+Status CniNetwork::DetachChain(const PodNetworkRequest& req) {
   const std::string who = "detach pod network for " + req.container_id;
   BERTH_RETURN_IF_ERROR(ValidateRequest(req).WithContext(who));
   // 1. What ADD used, from the cache; else the current network.
@@ -256,7 +279,7 @@ Status CniNetwork::Detach(const PodNetworkRequest& req) {
   return cache_.Remove(list->name, req.container_id, options_.ifname).WithContext(who);
 }
 
-Status CniNetwork::Check(const PodNetworkRequest& req) {
+Status CniNetwork::CheckChain(const PodNetworkRequest& req) {
   const std::string who = "check pod network for " + req.container_id;
   BERTH_RETURN_IF_ERROR(ValidateRequest(req).WithContext(who));
   auto entry = cache_.FindForContainer(req.container_id, options_.ifname);

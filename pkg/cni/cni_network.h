@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "pkg/base/status.h"
 #include "pkg/cni/conf_list.h"
@@ -70,7 +72,21 @@ class CniNetwork {
 
   const CniOptions& options() const { return options_; }
 
+  // Told the operation ("add", "del", "check"), its outcome and how long it
+  // took after every Attach, Detach and Check (berthd's metrics). Set it
+  // before the first of those calls; it runs on the caller's thread.
+  using OperationObserver =
+      std::function<void(std::string_view operation, bool ok, double seconds)>;
+  void SetOperationObserver(OperationObserver observer) { observer_ = std::move(observer); }
+
  private:
+  Result<AttachResult> AttachChain(const PodNetworkRequest& req);
+  Status DetachChain(const PodNetworkRequest& req);
+  Status CheckChain(const PodNetworkRequest& req);
+  // Runs `op` and tells the observer about it.
+  template <typename Fn>
+  auto Observed(std::string_view operation, Fn&& op);
+
   std::shared_ptr<const NetworkConfigList> Current() const;
   Status RunDel(const NetworkConfigList& list, const PodNetworkRequest& req,
                 const std::string& cni_args, const std::vector<PortMapping>& mappings,
@@ -87,6 +103,7 @@ class CniNetwork {
   NetworkStatus status_;                              // guarded by mu_
 
   std::unique_ptr<ConfWatcher> watcher_;  // only touched by Start/StopWatching
+  OperationObserver observer_;            // set before use, then only read
 };
 
 }  // namespace berth::cni
