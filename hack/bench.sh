@@ -37,7 +37,7 @@ runroot: $tmp/run
 listen: $tmp/run/berth.sock
 shutdown_file: $tmp/root/berth.shutdown
 log_level: warn
-runtimes: {runc: {root: $tmp/run/runc}}
+runtimes: {runc: {root: $tmp/run/runc}$([ ! -x /usr/bin/runsc ] || echo ", runsc: {path: /usr/bin/runsc, root: $tmp/run/runsc}")}
 registries: {"$BERTH_BENCH_REGISTRY": {insecure: true}}
 cni: {conf_dir: $tmp/cni}
 YAML
