@@ -36,7 +36,10 @@ const google::protobuf::Message* AsMessage(const void* m) {
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
   RpcInterceptor(grpc::experimental::ServerRpcInfo* info, const RpcObservers& observers)
-      : observers_(observers), call_(std::make_shared<CallContext>(ShortName(info->method()))) {}
+      : observers_(observers),
+        call_(std::make_shared<CallContext>(ShortName(info->method()))),
+        server_stream_(info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING ||
+                       info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {}
 
   ~RpcInterceptor() override {
     if (observers_.tracker) observers_.tracker->Remove(call_.get());
@@ -74,7 +77,9 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     }
     call_->SetObjects(std::move(objects));
     scope_.emplace(call_);
-    if (observers_.tracker) observers_.tracker->Add(call_);
+    // A stream (GetContainerEvents, the stats streams) runs for as long as
+    // its client listens: it is never "slow".
+    if (observers_.tracker && !server_stream_) observers_.tracker->Add(call_);
   }
 
   // A call that created a pod (RunPodSandbox without a runtime_handler) is
@@ -94,7 +99,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     const double seconds = call_->ElapsedSeconds();
     const std::string_view code = GrpcCodeName(status.error_code());
     if (observers_.metrics) {
-      observers_.metrics->RecordRpc(call_->method(), call_->runtime_handler(), code, seconds);
+      observers_.metrics->RecordRpc(call_->method(), call_->runtime_handler(), code,
+                                    server_stream_ ? std::nullopt : std::optional(seconds));
     }
     if (status.ok()) {
       spdlog::debug("rpc {} ok in {:.2f} ms", call_->method(), seconds * 1e3);
@@ -108,6 +114,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
 
   const RpcObservers& observers_;  // the factory's, which outlives its calls
   std::shared_ptr<CallContext> call_;
+  const bool server_stream_;  // the server sends a stream of messages
   std::optional<CallScope> scope_;  // set from the request until the status goes out
 };
 

@@ -73,11 +73,12 @@ DaemonMetrics::DaemonMetrics()
 }
 
 void DaemonMetrics::RecordRpc(std::string_view method, std::string_view runtime_handler,
-                              std::string_view code, double seconds) {
+                              std::string_view code, std::optional<double> seconds) {
   rpc_requests_.Add({{"method", S(method)}}).Increment();
   if (code != "OK") rpc_errors_.Add({{"method", S(method)}, {"code", S(code)}}).Increment();
+  if (!seconds) return;
   rpc_seconds_.Add({{"method", S(method)}, {"runtime_handler", S(runtime_handler)}}, kRpcBuckets)
-      .Observe(seconds);
+      .Observe(*seconds);
 }
 
 void DaemonMetrics::RecordImagePull(uint64_t bytes, std::string_view failure_reason) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -29,9 +30,11 @@ class DaemonMetrics : public prometheus::Collectable {
 
   // One finished CRI call: `method` as "RuntimeService.RunPodSandbox",
   // `runtime_handler` "" when the call concerns no pod, `code` the gRPC code's
-  // name ("OK", "NotFound", ...).
+  // name ("OK", "NotFound", ...). `seconds` is nullopt for a server stream
+  // (events, stats streams): it lives as long as its client, and its length
+  // would only skew the latency histogram.
   void RecordRpc(std::string_view method, std::string_view runtime_handler, std::string_view code,
-                 double seconds);
+                 std::optional<double> seconds);
   // One image pull that downloaded `bytes` of blobs; `failure_reason` is ""
   // for a success, else the failure's code name.
   void RecordImagePull(uint64_t bytes, std::string_view failure_reason);

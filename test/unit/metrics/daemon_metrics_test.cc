@@ -36,6 +36,18 @@ std::optional<ClientMetric> Sample(const DaemonMetrics& m, const std::string& fa
   return std::nullopt;
 }
 
+TEST(DaemonMetricsTest, AServerStreamIsCountedButKeptOutOfTheLatencyHistogram) {
+  DaemonMetrics m;
+  m.RecordRpc("RuntimeService.GetContainerEvents", "", "Cancelled", std::nullopt);
+  auto streams =
+      Sample(m, "berth_grpc_requests_total", {{"method", "RuntimeService.GetContainerEvents"}});
+  ASSERT_TRUE(streams);
+  EXPECT_EQ(streams->counter.value, 1);
+  EXPECT_FALSE(Sample(m, "berth_grpc_request_duration_seconds",
+                      {{"method", "RuntimeService.GetContainerEvents"}, {"runtime_handler", ""}}))
+      << "a stream's hours would land in the top bucket of the latency histogram";
+}
+
 TEST(DaemonMetricsTest, RpcCountsErrorsByCodeAndLatencyByHandler) {
   DaemonMetrics m;
   m.RecordRpc("RuntimeService.RunPodSandbox", "runc", "OK", 0.2);
