@@ -1,5 +1,5 @@
-// Small helpers shared by the benchmarks: endpoint from argv, and latency
-// figures (median, p90) printed one line per measurement.
+// Small helpers shared by the benchmarks: endpoint and flags from argv, and
+// latency figures (median, p90) printed one line per measurement.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +18,18 @@ inline std::string EndpointFromArgs(int argc, char** argv) {
   }
   if (const char* e = std::getenv("BERTH_ENDPOINT")) return e;
   return "unix:///run/berth/berth.sock";
+}
+
+// "--name value" from argv, else `def`.
+inline std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == "--" + name) return argv[i + 1];
+  }
+  return def;
+}
+
+inline double SecondsSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 class Latencies {

@@ -15,57 +15,26 @@
 // must have runtimes named runc and runsc (hack/bench.sh configures both
 // when /usr/bin/runsc exists). Pods carry io.berth.bench.run=<tag> and are
 // removed at the end, also after a failure.
-#include <dirent.h>
-#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
-#include "runtime/v1/api.grpc.pb.h"
 #include "test/bench/bench_util.h"
+#include "test/bench/cri_bench_client.h"
+#include "test/bench/proc_memory.h"
 
 namespace {
 
+namespace bench = berth::bench;
 namespace rt = runtime::v1;
-using berth::bench::Latencies;
+using bench::BenchError;
+using bench::Latencies;
 
-constexpr char kRunLabel[] = "io.berth.bench.run";
 // Ends at once on SIGTERM (Stop measures the runtime path, not a timeout):
 // the shell waits in `wait`, which a trapped signal interrupts.
 constexpr char kSleeper[] = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
-
-std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
-  }
-  return def;
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  return ctx;
-}
-
-struct BenchError {
-  std::string what;
-};
-
-void Check(const grpc::Status& s, const std::string& what) {
-  if (!s.ok()) throw BenchError{what + ": " + s.error_message()};
-}
-
-// "Rss:  1234 kB" style key of a /proc file, in kB; -1 when absent.
-long KbOf(const std::string& path, const std::string& key) {
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
-  }
-  return -1;
-}
 
 struct Memory {
   int processes = 0;
@@ -77,17 +46,14 @@ struct Memory {
 // bundle paths runsc's sandbox, gofer and the shim carry).
 Memory MemoryOf(const std::set<std::string>& ids) {
   Memory m;
-  std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
-  while (dirent* e = proc ? readdir(proc.get()) : nullptr) {
-    const std::string pid = e->d_name;
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+  for (const std::string& pid : bench::ProcessIds()) {
     std::ifstream in("/proc/" + pid + "/cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     bool ours = false;
     for (const auto& id : ids) ours = ours || cmdline.find(id) != std::string::npos;
     if (!ours) continue;
-    long rss = KbOf("/proc/" + pid + "/status", "VmRSS");
-    long pss = KbOf("/proc/" + pid + "/smaps_rollup", "Pss");
+    long rss = bench::ProcKb("/proc/" + pid + "/status", "VmRSS");
+    long pss = bench::ProcKb("/proc/" + pid + "/smaps_rollup", "Pss");
     if (rss < 0) continue;
     ++m.processes;
     m.rss_kb += rss;
@@ -98,19 +64,10 @@ Memory MemoryOf(const std::set<std::string>& ids) {
 
 class GvisorBench {
  public:
-  GvisorBench(std::shared_ptr<grpc::Channel> channel, std::string image)
-      : runtime_(rt::RuntimeService::NewStub(channel)),
-        images_(rt::ImageService::NewStub(channel)),
-        image_(std::move(image)),
-        tag_("gbench" + std::to_string(getpid())) {}
-  ~GvisorBench() { Cleanup(); }
+  GvisorBench(const std::shared_ptr<grpc::Channel>& channel, std::string image)
+      : cri_(channel, std::move(image), "gbench") {}
 
-  void PullImage() {
-    rt::PullImageRequest req;
-    req.mutable_image()->set_image(image_);
-    rt::PullImageResponse resp;
-    Check(images_->PullImage(Ctx().get(), req, &resp), "pull " + image_);
-  }
+  void PullImage() { cri_.PullImage(); }
 
   // One pod with one container, through its whole life, timed step by step.
   void Cycle(const std::string& handler, int n) {
@@ -118,28 +75,9 @@ class GvisorBench {
     std::string pod, ctr;
     s.run.Measure([&] { pod = RunPod(handler, handler + "-" + std::to_string(n)); });
     s.create_start.Measure([&] { ctr = StartSleeper(pod); });
-    s.exec.Measure([&] {
-      rt::ExecSyncRequest req;
-      req.set_container_id(ctr);
-      req.add_cmd("true");
-      req.set_timeout(30);
-      rt::ExecSyncResponse resp;
-      Check(runtime_->ExecSync(Ctx().get(), req, &resp), "exec in " + ctr);
-      if (resp.exit_code() != 0) throw BenchError{"exec true in " + ctr + " failed"};
-    });
-    s.stop.Measure([&] {
-      rt::StopContainerRequest req;
-      req.set_container_id(ctr);
-      req.set_timeout(10);
-      rt::StopContainerResponse resp;
-      Check(runtime_->StopContainer(Ctx().get(), req, &resp), "stop " + ctr);
-    });
-    s.remove.Measure([&] {
-      rt::RemoveContainerRequest req;
-      req.set_container_id(ctr);
-      rt::RemoveContainerResponse resp;
-      Check(runtime_->RemoveContainer(Ctx().get(), req, &resp), "remove " + ctr);
-    });
+    s.exec.Measure([&] { cri_.ExecSyncTrue(ctr); });
+    s.stop.Measure([&] { cri_.StopContainer(ctr, 10); });
+    s.remove.Measure([&] { cri_.RemoveContainer(ctr); });
     s.pod_remove.Measure([&] { RemovePod(pod); });
   }
 
@@ -178,69 +116,32 @@ class GvisorBench {
     Latencies run, create_start, exec, stop, remove, pod_remove;
   };
 
+  // A pod on `handler` named `name` in namespace gvisor-bench, logging to /tmp.
   std::string RunPod(const std::string& handler, const std::string& name) {
-    rt::RunPodSandboxRequest req;
+    rt::RunPodSandboxRequest req = cri_.PodRequest(name, false);
     req.set_runtime_handler(handler);
     rt::PodSandboxConfig* c = req.mutable_config();
     c->mutable_metadata()->set_name(name);
     c->mutable_metadata()->set_namespace_("gvisor-bench");
-    c->mutable_metadata()->set_uid(tag_ + "-" + name);
     c->set_log_directory("/tmp");
-    (*c->mutable_labels())[kRunLabel] = tag_;
-    rt::RunPodSandboxResponse resp;
-    Check(runtime_->RunPodSandbox(Ctx().get(), req, &resp), "run pod " + name + " on " + handler);
-    configs_[resp.pod_sandbox_id()] = *c;
-    return resp.pod_sandbox_id();
+    const std::string id = cri_.RunPod(req, "run pod " + name + " on " + handler);
+    configs_[id] = *c;
+    return id;
   }
 
   std::string StartSleeper(const std::string& pod) {
-    rt::CreateContainerRequest req;
-    req.set_pod_sandbox_id(pod);
+    rt::CreateContainerRequest req =
+        cri_.ContainerRequest(pod, "sleeper", {"/bin/sh", "-c", kSleeper});
     *req.mutable_sandbox_config() = configs_[pod];
-    rt::ContainerConfig* c = req.mutable_config();
-    c->mutable_metadata()->set_name("sleeper");
-    c->mutable_image()->set_image(image_);
-    for (const char* a : {"/bin/sh", "-c", kSleeper}) c->add_command(a);
-    rt::CreateContainerResponse created;
-    Check(runtime_->CreateContainer(Ctx().get(), req, &created), "create in " + pod);
-    rt::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    rt::StartContainerResponse started;
-    Check(runtime_->StartContainer(Ctx().get(), start, &started), "start in " + pod);
-    return created.container_id();
+    return cri_.StartedContainer(req);
   }
 
   void RemovePod(const std::string& pod) {
-    rt::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(pod);
-    rt::StopPodSandboxResponse stopped;
-    Check(runtime_->StopPodSandbox(Ctx().get(), stop, &stopped), "stop pod " + pod);
-    rt::RemovePodSandboxRequest rm;
-    rm.set_pod_sandbox_id(pod);
-    rt::RemovePodSandboxResponse removed;
-    Check(runtime_->RemovePodSandbox(Ctx().get(), rm, &removed), "remove pod " + pod);
+    cri_.RemovePod(pod);
     configs_.erase(pod);
   }
 
-  // Every pod of this run, whatever state it was left in.
-  void Cleanup() {
-    rt::ListPodSandboxRequest req;
-    (*req.mutable_filter()->mutable_label_selector())[kRunLabel] = tag_;
-    rt::ListPodSandboxResponse resp;
-    if (!runtime_->ListPodSandbox(Ctx().get(), req, &resp).ok()) return;
-    for (const auto& p : resp.items()) {
-      try {
-        RemovePod(p.id());
-      } catch (const BenchError& e) {
-        std::fprintf(stderr, "cleanup: %s\n", e.what.c_str());
-      }
-    }
-  }
-
-  std::unique_ptr<rt::RuntimeService::Stub> runtime_;
-  std::unique_ptr<rt::ImageService::Stub> images_;
-  std::string image_;
-  std::string tag_;
+  bench::BenchClient cri_;  // its destructor removes every pod the bench made
   std::map<std::string, rt::PodSandboxConfig> configs_;
   std::map<std::string, Steps> steps_;
 };
@@ -248,13 +149,10 @@ class GvisorBench {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string endpoint = berth::bench::EndpointFromArgs(argc, argv);
-  const char* registry = std::getenv("BERTH_BENCH_REGISTRY");
-  const std::string image =
-      Flag(argc, argv, "image",
-           std::string(registry ? registry : "127.0.0.1:5000") + "/berth-test/busybox:latest");
-  const int runs = std::stoi(Flag(argc, argv, "runs", "10"));
-  const int idle = std::stoi(Flag(argc, argv, "idle", "5"));
+  const std::string endpoint = bench::EndpointFromArgs(argc, argv);
+  const std::string image = bench::Flag(argc, argv, "image", bench::DefaultBusyboxImage());
+  const int runs = std::stoi(bench::Flag(argc, argv, "runs", "10"));
+  const int idle = std::stoi(bench::Flag(argc, argv, "idle", "5"));
   try {
     GvisorBench bench(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()), image);
     bench.PullImage();

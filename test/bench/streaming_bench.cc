@@ -45,28 +45,28 @@
 #include <fstream>
 
 #include "pkg/fs/scoped_fd.h"
-#include "runtime/v1/api.grpc.pb.h"
 #include "test/bench/bench_util.h"
+#include "test/bench/cri_bench_client.h"
+#include "test/bench/proc_memory.h"
 #include "test/unit/streaming/stream_server_test_util.h"
 
 namespace {
 
+namespace bench = berth::bench;
 namespace rt = runtime::v1;
 namespace fs = std::filesystem;
+using bench::BenchError;
+using bench::Check;
+using bench::Ctx;
+using bench::Latencies;
 using berth::ScopedFd;
-using berth::bench::Latencies;
 namespace st = berth::streaming::testing;
 using Session = st::ClientSession;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kRunLabel[] = "io.berth.bench.run";
 constexpr int kBulkPort = 5001;   // sends --transfer-mib MiB of zeros per connection
 constexpr int kHelloPort = 5002;  // sends one line per connection
 constexpr size_t kMiB = 1 << 20;
-
-struct BenchError {
-  std::string what;
-};
 
 template <typename T>
 T Must(berth::Result<T> r, const std::string& what) {
@@ -78,48 +78,11 @@ void Must(const berth::Status& s, const std::string& what) {
   if (!s.ok()) throw BenchError{what + ": " + s.message()};
 }
 
-void Check(const grpc::Status& s, const std::string& what) {
-  if (!s.ok()) throw BenchError{what + ": " + s.error_message()};
-}
-
-std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
-  }
-  return def;
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
-  return ctx;
-}
-
-// "VmRSS:     1234 kB" -> 1234; -1 when the process or key is absent.
-long StatusField(const std::string& pid, const std::string& key) {
-  std::ifstream in("/proc/" + pid + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
-  }
-  return -1;
-}
-
 // The pid of the conmon whose --cid is `id` ("" when none).
 std::string ConmonOf(const std::string& id) {
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string pid = e.path().filename();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream comm(e.path() / "comm");
-    std::string name;
-    if (!std::getline(comm, name) || name != "conmon") continue;
-    std::ifstream cmdline(e.path() / "cmdline");
-    std::vector<std::string> args;
-    for (std::string a; std::getline(cmdline, a, '\0');) args.push_back(a);
-    for (size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--cid" && args[i + 1] == id) return pid;
-    }
-  }
-  return "";
+  const auto conmons = bench::ConmonPidsByContainer();
+  const auto it = conmons.find(id);
+  return it == conmons.end() ? "" : it->second;
 }
 
 size_t OpenFds(const std::string& pid) {
@@ -279,30 +242,14 @@ std::string ReadAll(berth::streaming::spdy::Stream& s) {
 
 class StreamingBench {
  public:
-  StreamingBench(std::shared_ptr<grpc::Channel> channel, std::string image, std::string pid)
-      : runtime_(rt::RuntimeService::NewStub(channel)),
-        images_(rt::ImageService::NewStub(channel)),
-        image_(std::move(image)),
-        pid_(std::move(pid)),
-        tag_("sbench" + std::to_string(getpid())) {
-    char tmpl[] = "/tmp/berth-sbench-logs-XXXXXX";
-    if (mkdtemp(tmpl)) log_dir_ = tmpl;
-  }
-  ~StreamingBench() {
-    Cleanup();
-    std::error_code ec;
-    if (!log_dir_.empty()) fs::remove_all(log_dir_, ec);
-  }
+  StreamingBench(const std::shared_ptr<grpc::Channel>& channel, std::string image, std::string pid)
+      : cri_(channel, std::move(image), "sbench", "/tmp/berth-sbench-logs-XXXXXX"),
+        pid_(std::move(pid)) {}
 
-  void PullImage() {
-    rt::PullImageRequest req;
-    req.mutable_image()->set_image(image_);
-    rt::PullImageResponse resp;
-    Check(images_->PullImage(Ctx(std::chrono::seconds(300)).get(), req, &resp), "pull " + image_);
-  }
+  void PullImage() { cri_.PullImage(); }
 
   void ExecRoundTrip(int runs) {
-    const std::string pod = RunPod("exec", true);
+    const std::string pod = cri_.RunPod("exec", true);
     const std::string id = StartContainer(pod, "exec", "exec sleep 3600", false);
     Latencies streamed, sync;
     for (int i = 0; i < runs; ++i) {
@@ -313,7 +260,7 @@ class StreamingBench {
         req.add_cmd("true");
         req.set_stdout(true);
         rt::ExecResponse resp;
-        Check(runtime_->Exec(Ctx().get(), req, &resp), "Exec true");
+        Check(cri_.runtime().Exec(Ctx().get(), req, &resp), "Exec true");
         std::unique_ptr<Session> session = Dial(resp.url(), "v4.channel.k8s.io");
         auto error = Open(*session, {{"streamType", "error"}});
         auto out = Open(*session, {{"streamType", "stdout"}});
@@ -323,26 +270,17 @@ class StreamingBench {
           throw BenchError{"exec of true did not succeed: " + status};
         }
       });
-      sync.Measure([&] {
-        rt::ExecSyncRequest req;
-        req.set_container_id(id);
-        req.add_cmd("true");
-        req.set_timeout(30);
-        rt::ExecSyncResponse resp;
-        Check(runtime_->ExecSync(Ctx().get(), req, &resp), "ExecSync true");
-        if (resp.exit_code() != 0)
-          throw BenchError{"ExecSync true exited " + std::to_string(resp.exit_code())};
-      });
+      sync.Measure([&] { cri_.ExecSyncTrue(id); });
     }
     streamed.Print("Exec + SPDY session (true)");
     sync.Print("ExecSync (true), same run");
-    RemovePod(pod);
+    cri_.RemovePod(pod);
   }
 
   // `crictl` empty: no figure through crictl port-forward.
   void PortForward(int transfer_mib, int connections, const std::string& crictl,
                    const std::string& endpoint) {
-    const std::string pod = RunPod("pf", false);
+    const std::string pod = cri_.RunPod("pf", false);
     const std::string script =
         "nc -ll -p " + std::to_string(kBulkPort) +
         " -e /bin/dd if=/dev/zero bs=1M count=" + std::to_string(transfer_mib) +
@@ -351,7 +289,7 @@ class StreamingBench {
     rt::PodSandboxStatusRequest sreq;
     sreq.set_pod_sandbox_id(pod);
     rt::PodSandboxStatusResponse sresp;
-    Check(runtime_->PodSandboxStatus(Ctx().get(), sreq, &sresp), "PodSandboxStatus");
+    Check(cri_.runtime().PodSandboxStatus(Ctx().get(), sreq, &sresp), "PodSandboxStatus");
     const std::string ip = sresp.status().network().ip();
     if (ip.empty()) throw BenchError{"the pod has no IP (no pod network on this endpoint?)"};
     // nc has no readiness signal: connect until it answers, against a deadline.
@@ -367,14 +305,14 @@ class StreamingBench {
     ScopedFd direct = Connect(ip, kBulkPort);
     if (!direct) throw BenchError{"direct connect to the pod"};
     size_t got = Drain(direct.get());
-    double direct_s = Seconds(t0);
+    double direct_s = bench::SecondsSince(t0);
     if (got != want) throw BenchError{"direct download: " + std::to_string(got) + " bytes"};
 
     std::unique_ptr<Session> session = NewSession(pod);
     t0 = Clock::now();
     Forward bulk = OpenForward(*session, kBulkPort, 0);
     got = Drain(*bulk.data);
-    double forwarded_s = Seconds(t0);
+    double forwarded_s = bench::SecondsSince(t0);
     if (got != want) throw BenchError{"forwarded download: " + std::to_string(got) + " bytes"};
     std::string error = ReadAll(*bulk.error);
     if (!error.empty()) throw BenchError{"bulk error stream: " + error};
@@ -390,7 +328,7 @@ class StreamingBench {
       ScopedFd through = Connect("127.0.0.1", local);
       if (!through) throw BenchError{"connect to crictl port-forward's local port"};
       got = Drain(through.get());
-      const double crictl_s = Seconds(t0);
+      const double crictl_s = bench::SecondsSince(t0);
       if (got != want) {
         throw BenchError{"download through crictl: " + std::to_string(got) + " bytes"};
       }
@@ -421,12 +359,12 @@ class StreamingBench {
     new_session.Print("port-forward, new session (call+upgrade)");
     direct_setup.Print("direct TCP connection to the pod IP");
     session.reset();
-    RemovePod(pod);
+    cri_.RemovePod(pod);
   }
 
   void IdleAttaches(int count) {
     if (pid_.empty()) return;
-    const std::string pod = RunPod("attach", true);
+    const std::string pod = cri_.RunPod("attach", true);
     const std::string id = StartContainer(pod, "attach", "exec sleep 3600", false);
     const std::string conmon = ConmonOf(id);
     if (conmon.empty())
@@ -434,8 +372,8 @@ class StreamingBench {
     // One session first, so that what any first session allocates once
     // (threads of pools, buffers) is not counted per session.
     { auto warm = Attach(id); }
-    const long rss0 = StatusField(pid_, "VmRSS"), threads0 = StatusField(pid_, "Threads");
-    const long conmon_rss0 = conmon.empty() ? 0 : StatusField(conmon, "VmRSS");
+    const long rss0 = bench::StatusKb(pid_, "VmRSS"), threads0 = bench::StatusKb(pid_, "Threads");
+    const long conmon_rss0 = conmon.empty() ? 0 : bench::StatusKb(conmon, "VmRSS");
     const size_t conmon_fds0 = conmon.empty() ? 0 : OpenFds(conmon);
     std::vector<std::unique_ptr<Session>> sessions;
     for (int i = 0; i < count; ++i) sessions.push_back(Attach(id));
@@ -448,45 +386,27 @@ class StreamingBench {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
-    const long rss1 = StatusField(pid_, "VmRSS"), threads1 = StatusField(pid_, "Threads");
+    const long rss1 = bench::StatusKb(pid_, "VmRSS"), threads1 = bench::StatusKb(pid_, "Threads");
     std::printf("%-40s VmRSS %ld -> %ld kB: %.1f kB per session; threads %ld -> %ld (%.1f each)\n",
                 ("berthd, " + std::to_string(count) + " idle attach sessions").c_str(), rss0, rss1,
                 double(rss1 - rss0) / count, threads0, threads1,
                 double(threads1 - threads0) / count);
     if (!conmon.empty()) {
-      const long conmon_rss1 = StatusField(conmon, "VmRSS");
+      const long conmon_rss1 = bench::StatusKb(conmon, "VmRSS");
       std::printf("%-40s VmRSS %ld -> %ld kB (%.1f kB per session; not in berthd's figure)\n",
                   "  the container's conmon", conmon_rss0, conmon_rss1,
                   double(conmon_rss1 - conmon_rss0) / count);
     }
     sessions.clear();
-    RemovePod(pod);
-  }
-
-  void Cleanup() {
-    rt::ListPodSandboxRequest req;
-    (*req.mutable_filter()->mutable_label_selector())[kRunLabel] = tag_;
-    rt::ListPodSandboxResponse resp;
-    if (!runtime_->ListPodSandbox(Ctx().get(), req, &resp).ok()) return;
-    for (const auto& p : resp.items()) {
-      try {
-        RemovePod(p.id());
-      } catch (const BenchError& e) {
-        std::fprintf(stderr, "cleanup: %s\n", e.what.c_str());
-      }
-    }
+    cri_.RemovePod(pod);
   }
 
  private:
-  static double Seconds(Clock::time_point since) {
-    return std::chrono::duration<double>(Clock::now() - since).count();
-  }
-
   std::unique_ptr<Session> NewSession(const std::string& pod) {
     rt::PortForwardRequest req;
     req.set_pod_sandbox_id(pod);
     rt::PortForwardResponse resp;
-    Check(runtime_->PortForward(Ctx().get(), req, &resp), "PortForward");
+    Check(cri_.runtime().PortForward(Ctx().get(), req, &resp), "PortForward");
     return Dial(resp.url(), "portforward.k8s.io");
   }
 
@@ -497,95 +417,40 @@ class StreamingBench {
     req.set_stdout(true);
     req.set_stderr(true);
     rt::AttachResponse resp;
-    Check(runtime_->Attach(Ctx().get(), req, &resp), "Attach");
+    Check(cri_.runtime().Attach(Ctx().get(), req, &resp), "Attach");
     std::unique_ptr<Session> s = Dial(resp.url(), "v4.channel.k8s.io");
     for (const char* type : {"error", "stdout", "stderr"}) Open(*s, {{"streamType", type}});
     return s;
   }
 
-  std::string RunPod(const std::string& name, bool host_network) {
-    rt::RunPodSandboxRequest req;
-    rt::PodSandboxConfig* c = req.mutable_config();
-    c->mutable_metadata()->set_name(tag_ + "-" + name);
-    c->mutable_metadata()->set_namespace_("bench");
-    c->mutable_metadata()->set_uid(tag_ + "-" + name);
-    c->set_log_directory(log_dir_ + "/" + name);
-    (*c->mutable_labels())[kRunLabel] = tag_;
-    if (host_network) {
-      c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
-          rt::NODE);
-    }
-    rt::RunPodSandboxResponse resp;
-    Check(runtime_->RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp),
-          "RunPodSandbox " + name);
-    return resp.pod_sandbox_id();
-  }
-
-  void RemovePod(const std::string& id) {
-    rt::StopPodSandboxRequest sreq;
-    sreq.set_pod_sandbox_id(id);
-    rt::StopPodSandboxResponse sresp;
-    Check(runtime_->StopPodSandbox(Ctx(std::chrono::seconds(120)).get(), sreq, &sresp),
-          "StopPodSandbox " + id);
-    rt::RemovePodSandboxRequest req;
-    req.set_pod_sandbox_id(id);
-    rt::RemovePodSandboxResponse resp;
-    Check(runtime_->RemovePodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp),
-          "RemovePodSandbox " + id);
-  }
-
   // Creates and starts a busybox container running `sh -c script`.
   std::string StartContainer(const std::string& pod, const std::string& name,
                              const std::string& script, bool stdin) {
-    rt::CreateContainerRequest req;
-    req.set_pod_sandbox_id(pod);
-    rt::ContainerConfig* c = req.mutable_config();
-    c->mutable_metadata()->set_name(name);
-    c->mutable_image()->set_image(image_);
-    for (const char* a : {"/bin/sh", "-c"}) c->add_command(a);
-    c->add_command(script);
-    c->set_stdin(stdin);
-    c->set_log_path(name + ".log");
-    (*c->mutable_labels())[kRunLabel] = tag_;
-    rt::CreateContainerResponse resp;
-    Check(runtime_->CreateContainer(Ctx(std::chrono::seconds(120)).get(), req, &resp),
-          "CreateContainer " + name);
-    rt::StartContainerRequest start;
-    start.set_container_id(resp.container_id());
-    rt::StartContainerResponse started;
-    Check(runtime_->StartContainer(Ctx(std::chrono::seconds(120)).get(), start, &started),
-          "StartContainer " + name);
-    return resp.container_id();
+    rt::CreateContainerRequest req = cri_.ContainerRequest(pod, name, {"/bin/sh", "-c", script});
+    req.mutable_config()->set_stdin(stdin);
+    return cri_.StartedContainer(req);
   }
 
-  std::unique_ptr<rt::RuntimeService::Stub> runtime_;
-  std::unique_ptr<rt::ImageService::Stub> images_;
-  const std::string image_, pid_, tag_;
-  std::string log_dir_;
+  bench::BenchClient cri_;  // its destructor removes every pod the bench made
+  const std::string pid_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  const std::string endpoint = berth::bench::EndpointFromArgs(argc, argv);
-  const char* registry = std::getenv("BERTH_BENCH_REGISTRY");
+  const std::string endpoint = bench::EndpointFromArgs(argc, argv);
   const char* env_pid = std::getenv("BERTH_PID");
-  const std::string image =
-      Flag(argc, argv, "image",
-           std::string(registry ? registry : "127.0.0.1:5000") + "/berth-test/busybox:latest");
-  const std::string pid = Flag(argc, argv, "pid", env_pid ? env_pid : "");
-  const int runs = std::stoi(Flag(argc, argv, "runs", "50"));
-  const int transfer_mib = std::stoi(Flag(argc, argv, "transfer-mib", "1024"));
-  const int connections = std::stoi(Flag(argc, argv, "connections", "50"));
-  const int attaches = std::stoi(Flag(argc, argv, "attaches", "50"));
-  const std::string crictl = Flag(argc, argv, "crictl", "");
+  const std::string image = bench::Flag(argc, argv, "image", bench::DefaultBusyboxImage());
+  const std::string pid = bench::Flag(argc, argv, "pid", env_pid ? env_pid : "");
+  const int runs = std::stoi(bench::Flag(argc, argv, "runs", "50"));
+  const int transfer_mib = std::stoi(bench::Flag(argc, argv, "transfer-mib", "1024"));
+  const int connections = std::stoi(bench::Flag(argc, argv, "connections", "50"));
+  const int attaches = std::stoi(bench::Flag(argc, argv, "attaches", "50"));
+  const std::string crictl = bench::Flag(argc, argv, "crictl", "");
 
-  auto channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    std::fprintf(stderr, "cannot connect to %s\n", endpoint.c_str());
-    return 1;
-  }
+  auto channel = bench::ConnectedChannel(endpoint);
+  if (!channel) return 1;
   if (pid.empty()) std::printf("no --pid / $BERTH_PID: the attach memory figures are skipped\n");
   int rc = 0;
   {
