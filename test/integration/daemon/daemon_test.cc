@@ -99,11 +99,14 @@ TEST_F(DaemonTest, RuntimeReadyFalseNamesAMissingRuntimeBinary) {
 TEST_F(DaemonTest, UnbuiltRpcIsUnimplementedAndNamesItself) {
   BerthdProcess d;
   ASSERT_NO_FATAL_FAILURE(d.Start());
-  rt::ListMetricDescriptorsResponse resp;
-  grpc::Status s =
-      d.runtime().ListMetricDescriptors(Ctx().get(), rt::ListMetricDescriptorsRequest(), &resp);
+  // Checkpoint/restore is not built (ListMetricDescriptors, the previous
+  // example, now is).
+  rt::CheckpointContainerRequest req;
+  req.set_container_id("any");
+  rt::CheckpointContainerResponse resp;
+  grpc::Status s = d.runtime().CheckpointContainer(Ctx().get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("ListMetricDescriptors"));
+  EXPECT_THAT(s.error_message(), HasSubstr("CheckpointContainer"));
 }
 
 TEST_F(DaemonTest, SocketIsOwnerAndGroupOnly) {
