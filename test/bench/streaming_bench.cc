@@ -48,6 +48,7 @@
 #include "test/bench/bench_util.h"
 #include "test/bench/cri_bench_client.h"
 #include "test/bench/proc_memory.h"
+#include "test/integration/harness/loopback_port.h"
 #include "test/unit/streaming/stream_server_test_util.h"
 
 namespace {
@@ -130,18 +131,10 @@ size_t Drain(berth::streaming::spdy::Stream& s) {
   }
 }
 
-// A free TCP port on 127.0.0.1 (the kernel's pick; free again once closed).
 int FreeLoopbackPort() {
-  ScopedFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    throw BenchError{"no free loopback port"};
-  }
-  return ntohs(a.sin_port);
+  const int port = berth::testing::FreeLoopbackPort();
+  if (port < 0) throw BenchError{"no free loopback port"};
+  return port;
 }
 
 extern "C" char** environ;

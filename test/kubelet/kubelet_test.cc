@@ -34,6 +34,7 @@
 
 #include "test/integration/cni/host_tools.h"
 #include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/harness/loopback_port.h"
 #include "test/integration/images/image_env.h"
 #include "test/kubelet/kubelet_env.h"
 
@@ -73,17 +74,9 @@ std::vector<std::string> Entries(const std::string& dir) {
 
 // A free TCP port on 127.0.0.1 for the hostPort (bound once, then released).
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::abort();
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
+  const int port = FreeLoopbackPort();
+  if (port < 0) std::abort();
+  return port;
 }
 
 // BERTH_KUBELET_RUNTIME=runsc (the kubelet_test_runsc ctest): berthd's

@@ -1,5 +1,7 @@
 #include "test/integration/streaming/streaming_env.h"
 
+#include "test/integration/harness/loopback_port.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -196,16 +198,9 @@ void StreamingTest::CleanUpAndExpectNoLeaks() {
 }
 
 int UnusedLoopbackPort() {
-  ScopedFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    std::abort();
-  }
-  return ntohs(a.sin_port);
+  const int port = FreeLoopbackPort();
+  if (port < 0) std::abort();
+  return port;
 }
 
 int UrlPort(const std::string& url) {
