@@ -11,7 +11,7 @@
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
 #include "pkg/oci/conmon.h"
-#include "pkg/oci/subprocess.h"
+#include "pkg/process/wait_gone.h"
 
 namespace berth::daemon {
 
@@ -32,7 +32,7 @@ Status Server::RemoveContainerLocked(Container& c) {
   Result<pid_t> conmon = oci::ReadPidFile(ContainerRunDir(c.id) + "/conmon.pid");
   BERTH_RETURN_IF_ERROR(RuntimeFor(c).Delete(c.id, true).WithContext("container " + c.name));
   // conmon writes the exit file as it leaves: let it, so none is left behind.
-  if (conmon.ok() && *conmon > 1) (void)oci::WaitProcessGone(*conmon, kConmonExitGrace);
+  if (conmon.ok() && *conmon > 1) (void)process::WaitProcessGone(*conmon, kConmonExitGrace);
   BERTH_CRASH_POINT("container-remove/after-runtime-delete");
   // 3. Mounts, then files and the exit file.
   const std::string run_dir = ContainerRunDir(c.id);

@@ -39,7 +39,7 @@
 #include "pkg/fs/mount.h"
 #include "pkg/ns/pinned_namespaces.h"
 #include "pkg/oci/conmon.h"
-#include "pkg/oci/subprocess.h"
+#include "pkg/process/wait_gone.h"
 
 namespace berth::daemon {
 
@@ -105,7 +105,7 @@ void KillConmon(const std::string& run_dir) {
   if (!pid.ok() || *pid <= 1) return;
   if (!ConmonAlive(run_dir)) return;  // pids are reused: only a conmon is killed
   ::kill(*pid, SIGKILL);
-  oci::WaitProcessGone(*pid, std::chrono::seconds(5));
+  process::WaitProcessGone(*pid, std::chrono::seconds(5));
 }
 
 void LogIfError(const Status& s, const std::string& what) {

@@ -12,7 +12,7 @@
 
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/oci/runtime_cli.h"  // CleanRuntimeError
-#include "pkg/oci/subprocess.h"   // QuoteForMessage
+#include "pkg/base/quote.h"
 
 namespace berth::oci {
 namespace {

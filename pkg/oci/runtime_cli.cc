@@ -11,7 +11,7 @@
 #include "pkg/oci/conmon.h"  // ReadPidFile
 #include "pkg/oci/gvisor_port_forward.h"
 #include "pkg/oci/gvisor_shim.h"
-#include "pkg/oci/subprocess.h"  // QuoteForMessage
+#include "pkg/base/quote.h"
 #include "pkg/process/run.h"
 
 namespace berth::oci {

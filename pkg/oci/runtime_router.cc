@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "pkg/oci/subprocess.h"
+#include "pkg/base/quote.h"
 
 namespace berth::oci {
 namespace {

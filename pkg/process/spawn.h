@@ -44,7 +44,10 @@ struct SpawnOptions : Command {
   // The child's descriptors, exactly: 0, 1 and 2 when not mapped are
   // /dev/null, and every other descriptor is closed in the child whether or
   // not it is close-on-exec in the parent. The parent's descriptors are not
-  // touched (the caller closes its copies).
+  // touched (the caller closes its copies). This is why the daemon's own
+  // opens need no O_CLOEXEC to keep them from children (std::ifstream opens
+  // without it): every child of berthd starts here, and no other code in
+  // berthd forks.
   std::vector<FdMapping> fds;
   // The child leads a new process group (SignalGroup reaches its helpers).
   bool new_process_group = false;
@@ -115,15 +118,6 @@ class Child {
   struct State;
   friend Result<Child> internal::StartChild(const SpawnOptions& options,
                                             const std::function<int()>* body);
-
-// As Spawn, but the child runs `body` instead of a program and exits with
-// what it returns (0-255). For work that needs a process of its own but no
-// program: a holder of new namespaces, a mount made from another working
-// directory. The descriptor map, session, group and cwd apply as for Spawn;
-// argv[0] only names the child in messages. `body` runs in a copy of a
-// multi-threaded process: async-signal-safe calls only, on data prepared
-// before the call (no allocation, no locks, no logging).
-Result<Child> ForkRun(const SpawnOptions& options, const std::function<int()>& body);
   explicit Child(std::unique_ptr<State> state);
   void KillAndReap();
 

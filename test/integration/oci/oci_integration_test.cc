@@ -20,7 +20,8 @@
 #include "pkg/oci/exit_file.h"
 #include "pkg/oci/runtime_cli.h"
 #include "pkg/oci/sandbox_spec.h"
-#include "pkg/oci/subprocess.h"
+#include "pkg/process/run.h"
+#include "pkg/process/wait_gone.h"
 
 namespace berth::oci {
 namespace {
@@ -43,9 +44,9 @@ bool Mounted(const std::string& path) {
 }
 
 std::string RunCmd(std::vector<std::string> argv) {
-  ProcessSpec s;
+  process::RunOptions s;
   s.argv = std::move(argv);
-  auto r = RunProcess(s);
+  auto r = process::RunToCompletion(s);
   return r.ok() ? r->out + r->err : r.status().ToString();
 }
 
@@ -194,7 +195,7 @@ TEST_F(OciIntegration, InfraRunsThroughConmonAndChosenRuntime) {
   auto file = ReadExitFile(dir_ + "/exits", id_);
   ASSERT_TRUE(file.ok());
   EXPECT_EQ(file->exit_code, 137);
-  EXPECT_TRUE(WaitProcessGone(created->conmon_pid, std::chrono::seconds(10)));
+  EXPECT_TRUE(process::WaitProcessGone(created->conmon_pid, std::chrono::seconds(10)));
   ASSERT_TRUE(rt.Delete(id_).ok());
   EXPECT_EQ(rt.State(id_).status().code(), Code::kNotFound);
   EXPECT_TRUE(rt.Delete(id_).ok());  // idempotent
@@ -210,7 +211,7 @@ TEST_F(OciIntegration, FailingRuntimeGivesClearErrorAndLeavesNoConmon) {
               HasSubstr("failing-runtime create " + id_ + ": failing-runtime: refusing to create"));
   auto conmon_pid = ReadPidFile(dir_ + "/run/conmon.pid");
   ASSERT_TRUE(conmon_pid.ok());
-  EXPECT_TRUE(WaitProcessGone(*conmon_pid, std::chrono::milliseconds(100)));
+  EXPECT_TRUE(process::WaitProcessGone(*conmon_pid, std::chrono::milliseconds(100)));
   EXPECT_EQ(rt.State(id_).status().code(), Code::kNotFound);
 }
 
@@ -226,10 +227,10 @@ TEST_F(OciIntegration, HangingRuntimeTimesOutAndLeavesNoProcess) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   auto conmon_pid = ReadPidFile(dir_ + "/run/conmon.pid");
   ASSERT_TRUE(conmon_pid.ok());
-  EXPECT_TRUE(WaitProcessGone(*conmon_pid, std::chrono::milliseconds(100)));
+  EXPECT_TRUE(process::WaitProcessGone(*conmon_pid, std::chrono::milliseconds(100)));
   auto hang_pid = ReadPidFile(dir_ + "/hang.pid");
   ASSERT_TRUE(hang_pid.ok()) << "the hanging runtime never ran";
-  EXPECT_TRUE(WaitProcessGone(*hang_pid, std::chrono::milliseconds(100)));
+  EXPECT_TRUE(process::WaitProcessGone(*hang_pid, std::chrono::milliseconds(100)));
   EXPECT_EQ(rt.State(id_).status().code(), Code::kNotFound);
 }
 
