@@ -34,6 +34,7 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*,
     return BERTH_FORWARD(rpc, handler);                                                 \
   }
 
+BERTH_UNARY(UpdateRuntimeConfig, UpdateRuntimeConfig)
 BERTH_UNARY(RunPodSandbox, RunPodSandbox)
 BERTH_UNARY(StopPodSandbox, StopPodSandbox)
 BERTH_UNARY(RemovePodSandbox, RemovePodSandbox)

@@ -19,6 +19,9 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
                       runtime::v1::StatusResponse* resp) override;
   grpc::Status RuntimeConfig(grpc::ServerContext*, const runtime::v1::RuntimeConfigRequest* req,
                              runtime::v1::RuntimeConfigResponse* resp) override;
+  grpc::Status UpdateRuntimeConfig(grpc::ServerContext*,
+                                   const runtime::v1::UpdateRuntimeConfigRequest* req,
+                                   runtime::v1::UpdateRuntimeConfigResponse* resp) override;
 
   grpc::Status RunPodSandbox(grpc::ServerContext*, const runtime::v1::RunPodSandboxRequest* req,
                              runtime::v1::RunPodSandboxResponse* resp) override;

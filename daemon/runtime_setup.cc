@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "daemon/pod_cidr_keeper.h"
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
@@ -150,6 +151,10 @@ Status Server::InitRuntime() {
       config_.cni.cache_dir.empty() ? config_.root + "/cni-cache" : config_.cni.cache_dir;
   network_ = std::make_unique<cni::CniNetwork>(cni_options);
   BERTH_RETURN_IF_ERROR(network_->StartWatching());
+  pod_cidr_ = std::make_unique<PodCidrKeeper>(config_.root + "/runtime-config.json",
+                                              config_.cni.network_config_template,
+                                              config_.cni.conf_dir, *network_);
+  pod_cidr_->Restore();
 
   for (const auto& [name, r] : config_.runtimes) {
     if (r.type != "oci" || access(r.path.c_str(), X_OK) != 0) continue;

@@ -11,6 +11,7 @@
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
 #include "daemon/listener.h"
+#include "daemon/pod_cidr_keeper.h"
 #include "daemon/rpc_interceptor.h"
 #include "daemon/runtime_service.h"
 #include "daemon/stats_collector.h"

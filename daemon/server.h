@@ -44,6 +44,7 @@ class ImageServiceImpl;
 class StatsCollector;
 class CallTracker;
 class ContainerEvents;
+class PodCidrKeeper;
 
 // Removes an exec's process and pid files (see WriteExecProcess).
 struct ExecFilesCleanup {
@@ -72,6 +73,9 @@ class Server {
   Status RuntimeStatus(const runtime::v1::StatusRequest& req, runtime::v1::StatusResponse* resp);
   Status RuntimeConfig(const runtime::v1::RuntimeConfigRequest& req,
                        runtime::v1::RuntimeConfigResponse* resp);
+  // The pod CIDR (runtime_config_update.cc, PodCidrKeeper).
+  Status UpdateRuntimeConfig(const runtime::v1::UpdateRuntimeConfigRequest& req,
+                             runtime::v1::UpdateRuntimeConfigResponse* resp);
 
   // Pod sandboxes (sandbox_run.cc, sandbox_stop.cc, sandbox_remove.cc, sandbox_status.cc).
   Status RunPodSandbox(const runtime::v1::RunPodSandboxRequest& req,
@@ -263,6 +267,7 @@ class Server {
   oci::RoutingConfig routing_;
   std::string pause_binary_;
   std::unique_ptr<cni::CniNetwork> network_;
+  std::unique_ptr<PodCidrKeeper> pod_cidr_;  // set with network_; its own lock
   std::unique_ptr<oci::ExitWatcher> exit_watcher_;
   // `runtime features` per handler, probed once at start (for Status).
   std::map<std::string, oci::RuntimeFeatures> features_;

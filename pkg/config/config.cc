@@ -171,6 +171,8 @@ Status Validate(const Config& c) {
       RequireAbsolute("credential_providers.bin_dir", c.credential_providers.bin_dir, true));
   BERTH_RETURN_IF_ERROR(RequireAbsolute("cni.conf_dir", c.cni.conf_dir, false));
   BERTH_RETURN_IF_ERROR(RequireAbsolute("cni.cache_dir", c.cni.cache_dir, true));
+  BERTH_RETURN_IF_ERROR(
+      RequireAbsolute("cni.network_config_template", c.cni.network_config_template, true));
   for (size_t i = 0; i < c.cni.plugin_dirs.size(); ++i) {
     BERTH_RETURN_IF_ERROR(RequireAbsolute("cni.plugin_dirs[" + std::to_string(i) + "]",
                                           c.cni.plugin_dirs[i], false));
@@ -303,7 +305,8 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"cni",
        {{"conf_dir", c.cni.conf_dir},
         {"plugin_dirs", c.cni.plugin_dirs},
-        {"cache_dir", c.cni.cache_dir}}},
+        {"cache_dir", c.cni.cache_dir},
+        {"network_config_template", c.cni.network_config_template}}},
       {"registries", registries},
       {"auth_file", c.auth_file},
       {"credential_providers",

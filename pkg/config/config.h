@@ -32,6 +32,9 @@ struct CniConfig {
   std::string conf_dir = "/etc/cni/net.d";
   std::vector<std::string> plugin_dirs = {"/usr/lib/cni", "/opt/cni/bin"};
   std::string cache_dir;  // empty = <root>/cni-cache
+  // A network config template rendered into conf_dir with the pod CIDR the
+  // kubelet sends (UpdateRuntimeConfig); empty = none (pkg/cni/conf_template.h).
+  std::string network_config_template;
 };
 
 struct CredentialProviders {

@@ -281,7 +281,8 @@ Status Decode(const YAML::Node& root, Config* c) {
   BERTH_RETURN_IF_ERROR(r.Map("cni", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(m.String("conf_dir", &c->cni.conf_dir));
     BERTH_RETURN_IF_ERROR(m.StringList("plugin_dirs", &c->cni.plugin_dirs));
-    return m.String("cache_dir", &c->cni.cache_dir);
+    BERTH_RETURN_IF_ERROR(m.String("cache_dir", &c->cni.cache_dir));
+    return m.String("network_config_template", &c->cni.network_config_template);
   }));
   BERTH_RETURN_IF_ERROR(r.Entries("registries", [&](const std::string& host, MapReader& m) {
     RegistryHost& h = c->registries[host];
