@@ -7,6 +7,9 @@
 // the caller): it is logged, naming the object and the step, because what it
 // failed to release (a mount, an IP, a runtime container) is now a leak that
 // only restore or an operator will find.
+//
+// Undos run under an UncancellableScope (cancel_scope.h): a call cancelled
+// by its client still undoes everything it did.
 #pragma once
 
 #include <functional>

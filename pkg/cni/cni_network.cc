@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pkg/base/cancel_scope.h"
 #include "pkg/cni/invoke.h"
 #include "pkg/cni/result.h"
 
@@ -191,7 +192,9 @@ Result<AttachResult> CniNetwork::AttachChain(const PodNetworkRequest& req) {
     failure = cache_.Write(entry);
   }
   if (!failure.ok()) {
-    // Undo: DEL the whole chain so nothing (IP, veth, iptables) stays behind.
+    // Undo: DEL the whole chain so nothing (IP, veth, iptables) stays
+    // behind, to its end also when the caller cancelled the ADD.
+    UncancellableScope uncancellable;
     Status undo = RunDel(*list, req, cni_args, mappings, prev);
     if (undo.ok()) {
       (void)cache_.Remove(list->name, req.container_id, options_.ifname);

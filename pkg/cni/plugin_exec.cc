@@ -31,7 +31,8 @@ Result<process::RunResult> RunPlugin(const ExecRequest& req) {
   run.stderr_limit = kMaxOutput;
   run.kill_at_output_limit = true;  // a cut result is no result
   auto r = process::RunToCompletion(run);
-  if (!r.ok() && r.status().code() == Code::kDeadlineExceeded) {
+  // The caller's cancellation keeps its own message (the plugin's timeout is not to blame).
+  if (!r.ok() && r.status().code() == Code::kDeadlineExceeded && !run.cancel.cancelled()) {
     return DeadlineExceeded(what + " did not finish within " + std::to_string(req.timeout.count()) +
                             " ms; killed");
   }

@@ -17,6 +17,7 @@ Result<std::string> RunExecPlugin(const ExecRequest& req) {
   run.kill_at_output_limit = true;
   auto r = process::RunToCompletion(run);
   // The messages are built here, never from the plugin's output.
+  if (!r.ok() && run.cancel.cancelled()) return r.status().WithContext(what);
   if (!r.ok() && r.status().code() == Code::kDeadlineExceeded) {
     return DeadlineExceeded(what + " did not finish within " + std::to_string(req.timeout.count()) +
                             " ms; killed");

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/cancel_scope.h"
 #include "pkg/base/quote.h"
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/oci/gvisor_shim.h"
@@ -56,25 +57,13 @@ Status ValidateRequest(const ConmonCreateRequest& r) {
   return OkStatus();
 }
 
-struct PipePair {
-  int r = -1, w = -1;
-  ~PipePair() {
-    if (r >= 0) close(r);
-    if (w >= 0) close(w);
-  }
-  void CloseW() {
-    if (w >= 0) close(w);
-    w = -1;
-  }
-  void CloseR() {
-    if (r >= 0) close(r);
-    r = -1;
-  }
-};
-
-// Reads the first line from the sync pipe until the deadline. Returns
-// nullopt-like empty string with `eof` set when the pipe closed first.
-Status ReadSyncLine(int fd, Clock::time_point deadline, std::string& line, bool& eof) {
+// Reads the first line from the sync pipe until the deadline or until
+// `cancel` is cancelled (its Check status). Returns an empty line with `eof`
+// set when the pipe closed first.
+Status ReadSyncLine(int fd, Clock::time_point deadline, const CancelToken& cancel,
+                    std::string& line, bool& eof) {
+  // A cancellation wakes no poll(2): look at the token this often.
+  constexpr auto kCancelCheck = std::chrono::milliseconds(25);
   eof = false;
   for (;;) {
     auto nl = line.find('\n');
@@ -82,13 +71,14 @@ Status ReadSyncLine(int fd, Clock::time_point deadline, std::string& line, bool&
       line.resize(nl);
       return OkStatus();
     }
+    BERTH_RETURN_IF_ERROR(cancel.Check("stopped waiting for the runtime's create"));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return DeadlineExceeded("timed out");
     pollfd p{fd, POLLIN, 0};
-    int rc = poll(&p, 1, static_cast<int>(left.count()));
+    int rc = poll(&p, 1, static_cast<int>(std::min(left, kCancelCheck).count()));
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return ErrnoError("poll sync pipe", errno);
-    if (rc == 0) continue;  // the deadline check above ends the loop
+    if (rc == 0) continue;  // the checks above end the loop
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
@@ -252,54 +242,58 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   const Clock::time_point deadline = Clock::now() + config_.create_timeout;
 
   // Anything that fails after conmon may have started runs the runtime's
-  // delete: conmon gone is not enough, runtime state may exist.
-  auto cleanup = [&](pid_t conmon_pid) {
-    KillConmon(conmon_pid);
+  // delete: conmon gone is not enough, runtime state may exist. Cleanup runs
+  // to its end also when the caller cancelled (that may be why it runs).
+  auto delete_runtime_state = [&] {
+    UncancellableScope uncancellable;
     (void)runtime.Delete(req.id, /*force=*/true);
   };
+  auto cleanup = [&](pid_t conmon_pid) {
+    KillConmon(conmon_pid);
+    delete_runtime_state();
+  };
 
-  PipePair sync, start;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("sync pipe for " + what, errno);
-  sync.r = fds[0];
-  sync.w = fds[1];
-  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("start pipe for " + what, errno);
-  start.r = fds[0];
-  start.w = fds[1];
+  // conmon's sync pipe (its result) and start pipe, which it reads as fd 3
+  // and 4 (its only other descriptors are stdin, stdout and stderr).
+  ScopedFd sync_r, sync_w, start_r, start_w;
+  BERTH_RETURN_IF_ERROR(MakePipe(sync_r, sync_w).WithContext("sync pipe for " + what));
+  BERTH_RETURN_IF_ERROR(MakePipe(start_r, start_w).WithContext("start pipe for " + what));
   // conmon's only wait on the start pipe is before it forks; we have nothing
   // to do in between (no conmon cgroup yet), so release it right away.
-  if (write(start.w, "0", 1) != 1) return ErrnoError("write start pipe for " + what, errno);
-  start.CloseW();
+  if (write(start_w.get(), "0", 1) != 1) return ErrnoError("write start pipe for " + what, errno);
+  start_w.reset();
 
   process::RunOptions run;
   run.argv = BuildConmonArgv(config_, runtime, req);
-  run.pass_fds = {sync.w, start.r};
+  run.pass_fds = {sync_w.get(), start_r.get()};
   run.extra_env = {"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"};
   run.timeout = config_.create_timeout;
   // The first conmon process exits as soon as it has forked its daemon.
   auto first = process::RunToCompletion(run);
-  sync.CloseW();  // from now on EOF on sync.r means conmon's daemon is gone
-  start.CloseR();
+  sync_w.reset();  // from now on EOF on sync_r means conmon's daemon is gone
+  start_r.reset();
   if (!first.ok()) {
-    (void)runtime.Delete(req.id, true);
+    // Killed before it exited (timeout, cancellation): its daemon may be up.
+    if (Result<pid_t> forked = ReadPidFile(req.conmon_pidfile); forked.ok()) KillConmon(*forked);
+    delete_runtime_state();
     return first.status().WithContext(what + ": conmon");
   }
   if (!first->success()) {
-    (void)runtime.Delete(req.id, true);
+    delete_runtime_state();
     std::string msg = CleanRuntimeError(first->err);
     return Internal(what + ": conmon failed (" + first->Describe() + ")" +
                     (msg.empty() ? "" : ": " + msg));
   }
   auto conmon_pid = ReadPidFile(req.conmon_pidfile);
   if (!conmon_pid.ok()) {
-    (void)runtime.Delete(req.id, true);
+    delete_runtime_state();
     return conmon_pid.status().WithContext(what);
   }
 
   std::string line;
   bool eof = false;
-  Status st = ReadSyncLine(sync.r, deadline, line, eof);
-  if (st.code() == Code::kDeadlineExceeded) {
+  Status st = ReadSyncLine(sync_r.get(), deadline, run.cancel, line, eof);
+  if (st.code() == Code::kDeadlineExceeded && !run.cancel.cancelled()) {
     cleanup(*conmon_pid);
     return DeadlineExceeded(what + " did not finish within " +
                             std::to_string(config_.create_timeout.count()) +
@@ -318,7 +312,7 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   if (!pid.ok()) {
     // conmon exits by itself after a failed create; make sure it has.
     if (!process::WaitProcessGone(*conmon_pid, kConmonExitGrace)) KillConmon(*conmon_pid);
-    (void)runtime.Delete(req.id, true);
+    delete_runtime_state();
     return pid.status();
   }
   return ConmonCreated{*pid, *conmon_pid};

@@ -11,6 +11,7 @@
 #include "pkg/oci/conmon.h"  // ReadPidFile
 #include "pkg/oci/gvisor_port_forward.h"
 #include "pkg/oci/gvisor_shim.h"
+#include "pkg/base/cancel_scope.h"
 #include "pkg/base/quote.h"
 #include "pkg/process/run.h"
 
@@ -349,8 +350,12 @@ Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& pr
   run.on_timeout = [&] { KillExecProcess(id, pid_file); };
   auto r = process::RunToCompletion(run);
   if (!r.ok()) {
-    // If the pid file came only after the first kill, try again.
-    if (r.status().code() == Code::kDeadlineExceeded) run.on_timeout();
+    // If the pid file came only after the first kill, try again (to its
+    // end, also when the caller cancelled: that is why it is killed).
+    if (r.status().code() == Code::kDeadlineExceeded || r.status().code() == Code::kCancelled) {
+      UncancellableScope cleanup;
+      run.on_timeout();
+    }
     return r.status().WithContext(name_ + " exec " + id);
   }
   ExecOutput out;

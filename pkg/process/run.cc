@@ -60,7 +60,11 @@ struct Feed {
   }
 };
 
-enum class End { kExited, kTimedOut, kOverflow };
+enum class End { kExited, kTimedOut, kOverflow, kCancelled };
+
+// A cancellation raised by a flag or a probe wakes no poll(2): the wait
+// looks at the token at least this often.
+constexpr auto kCancelCheck = std::chrono::milliseconds(25);
 
 }  // namespace
 
@@ -107,6 +111,7 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
 
   // 3. Feed and collect until it exits, overflows or runs out of time.
   const Clock::time_point deadline = Clock::now() + options.timeout;
+  const std::optional<Clock::time_point> cancel_deadline = options.cancel.deadline();
   std::optional<ExitStatus> status;
   End end;
   for (;;) {
@@ -119,7 +124,12 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
       end = End::kOverflow;
       break;
     }
-    const auto left = deadline - Clock::now();
+    if (options.cancel.cancelled()) {
+      end = End::kCancelled;
+      break;
+    }
+    const auto now = Clock::now();
+    const auto left = deadline - now;
     if (left <= Clock::duration::zero()) {
       end = End::kTimedOut;
       break;
@@ -131,7 +141,9 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
     if (err.fd.valid()) fds[n++] = {err.fd.get(), POLLIN, 0};
     if (feed.fd.valid()) fds[n++] = {feed.fd.get(), POLLOUT, 0};
     // Without a pidfd nothing wakes us when the child exits: look in steps.
-    int wait_ms = internal::PollMs(left);
+    auto wait = std::min<Clock::duration>(left, kCancelCheck);
+    if (cancel_deadline) wait = std::min<Clock::duration>(wait, *cancel_deadline - now);
+    int wait_ms = internal::PollMs(wait);
     if (child.pidfd() < 0) wait_ms = std::min(wait_ms, 10);
     if (poll(fds, n, wait_ms) < 0 && errno != EINTR) return ErrnoError("poll for " + argv0, errno);
     out.ReadAvailable();
@@ -140,9 +152,11 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   }
   feed.fd.reset();
 
-  // 4. A child that has not ended in time: give on_timeout its chance, then
-  // kill the child and its group (helpers it started) and reap it.
-  if (end == End::kTimedOut && options.on_timeout) {
+  // 4. A child that has not ended in time, or whose caller gave up: give
+  // on_timeout its chance (to its end: it is cleanup), then kill the child
+  // and its group (helpers it started) and reap it.
+  if ((end == End::kTimedOut || end == End::kCancelled) && options.on_timeout) {
+    UncancellableScope cleanup;
     options.on_timeout();
     BERTH_ASSIGN_OR_RETURN(status, child.WaitFor(Clock::now() + options.timeout_grace));
   }
@@ -156,6 +170,10 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   out.ReadAvailable();
   err.ReadAvailable();
   static_cast<ExitStatus&>(result) = *status;
+  if (end == End::kCancelled) {
+    // Cancellation is final, so Check names the cause seen above.
+    return options.cancel.Check("stopped waiting for " + argv0 + ", which was killed");
+  }
   if (end == End::kTimedOut) {
     std::string msg =
         argv0 + " timed out after " + std::to_string(options.timeout.count()) + "ms and was killed";

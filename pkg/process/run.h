@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "pkg/base/cancel.h"
+#include "pkg/base/cancel_scope.h"
 #include "pkg/base/status.h"
 #include "pkg/process/spawn.h"
 
@@ -38,6 +40,11 @@ struct RunOptions : Command {
   // leaving an orphan for init to reap whenever it gets to it.
   std::function<void()> on_timeout;
   std::chrono::milliseconds timeout_grace{std::chrono::seconds(2)};
+  // Whoever the child runs for gave up (a CRI call's client cancelled, its
+  // deadline passed): the child is then ended as at the timeout (on_timeout,
+  // grace, kill). By default the token of the thread that builds the options
+  // (cancel_scope.h), so a call's children stop with the call.
+  CancelToken cancel = CurrentCancelToken();
 };
 
 struct RunResult : ExitStatus {
@@ -51,7 +58,9 @@ struct RunResult : ExitStatus {
 // helpers it left running may keep its pipes open, and are not waited for.
 // Errors: the program could not be started (see Spawn), or it outlived the
 // timeout (DeadlineExceeded naming argv[0], with its stderr; the child and
-// its group have been killed and the child reaped). A child that exits
+// its group have been killed and the child reaped), or `cancel` was
+// cancelled first (Cancelled, or DeadlineExceeded for the token's deadline,
+// as cancel.Check says; killed and reaped alike). A child that exits
 // non-zero is not an error here: callers read RunResult.
 Result<RunResult> RunToCompletion(const RunOptions& options);
 
