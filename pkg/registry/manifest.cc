@@ -174,6 +174,12 @@ Result<ManifestIndex> ParseManifestIndex(std::string_view body, std::string_view
   }
   ManifestIndex idx;
   idx.media_type = StringField(j, "mediaType");
+  // As for image manifests: a body that names another type is not an index,
+  // whatever the Content-Type said.
+  if (!idx.media_type.empty() && idx.media_type != media::kOciIndex &&
+      idx.media_type != media::kDockerList) {
+    return Bad(what, "mediaType \"" + Sanitize(idx.media_type) + "\" is not an index");
+  }
   auto manifests = j.find("manifests");
   if (manifests == j.end() || !manifests->is_array()) return Bad(what, "has no manifests array");
   if (manifests->size() > kMaxIndexEntries) return Bad(what, "has too many entries");

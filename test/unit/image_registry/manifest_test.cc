@@ -124,6 +124,22 @@ TEST(ManifestTest, ArmFallsBackToALowerVariantOnly) {
   EXPECT_FALSE(SelectPlatform(*idx, {"linux", "arm", "v5"}, "i").ok());
 }
 
+// Found by manifest_fuzz: an index parsed whatever type its body named, so a
+// manifest (or anything) sent as an index was taken for one.
+TEST(ManifestTest, IndexRefusesABodyThatNamesAnotherType) {
+  std::string body = IndexJson();
+  const std::string index_type(media::kOciIndex);
+  body.replace(body.find(index_type), index_type.size(), media::kOciManifest);
+  auto idx = ParseManifestIndex(body, "busybox");
+  ASSERT_FALSE(idx.ok());
+  EXPECT_EQ(idx.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(idx.status().message().find("busybox"), std::string::npos);
+  EXPECT_NE(idx.status().message().find("is not an index"), std::string::npos);
+  body = IndexJson();
+  body.replace(body.find(index_type), index_type.size(), media::kDockerList);
+  EXPECT_TRUE(ParseManifestIndex(body, "busybox").ok());
+}
+
 TEST(ManifestTest, HostPlatformIsLinux) {
   Platform p = HostPlatform();
   EXPECT_EQ(p.os, "linux");
