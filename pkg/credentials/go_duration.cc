@@ -4,12 +4,16 @@
 #include <cmath>
 #include <string>
 
+#include "pkg/base/quote.h"
+
 namespace berth::credentials {
 namespace {
 
+// The text comes from a plugin's response or a config file and ends up in
+// logs: quoted with its control bytes escaped, and cut short.
 Status Bad(std::string_view s) {
-  return InvalidArgument("invalid duration \"" + std::string(s.substr(0, 64)) +
-                         "\" (want e.g. \"30s\", \"5m\", \"1h30m\")");
+  return InvalidArgument("invalid duration " + QuoteForMessage(s, 64) +
+                         " (want e.g. \"30s\", \"5m\", \"1h30m\")");
 }
 
 // Milliseconds per unit; 0 for an unknown unit.
@@ -30,7 +34,7 @@ Result<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
   if (s.empty()) return Bad(in);
   if (s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return Bad(in);
-  if (s.front() == '-') return InvalidArgument("duration \"" + std::string(in) + "\" is negative");
+  if (s.front() == '-') return InvalidArgument("duration " + QuoteForMessage(in, 64) + " is negative");
   if (s == "0") return std::chrono::milliseconds(0);
   double total = 0;
   while (!s.empty()) {

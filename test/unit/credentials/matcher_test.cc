@@ -68,6 +68,20 @@ TEST(GoDurationTest, HostileNumbersAreErrorsNotExceptions) {
   }
 }
 
+// Found by go_duration_fuzz: the duration text went into the error as is
+// (control bytes included, and a negative one whole).
+TEST(GoDurationTest, ErrorsEscapeAndCutTheText) {
+  auto bad = ParseGoDuration("5\r\nlevel=error forged\x1b[2J");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().find_first_of("\r\n\x1b"), std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("\\x0d\\x0a"), std::string::npos) << bad.status().message();
+  auto negative = ParseGoDuration("-" + std::string(10000, '1') + "\ns");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_LT(negative.status().message().size(), 200u);
+  EXPECT_EQ(negative.status().message().find('\n'), std::string::npos);
+}
+
 TEST(GoDurationTest, Parses) {
   EXPECT_EQ(ParseGoDuration("0")->count(), 0);
   EXPECT_EQ(ParseGoDuration("0s")->count(), 0);
