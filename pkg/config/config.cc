@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pkg/base/utf8.h"
 #include "pkg/config/config_decode.h"
 #include "pkg/platform/listen_endpoint.h"
 
@@ -17,6 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 
 Result<YAML::Node> ParseYaml(const std::string& text, const std::string& origin) {
+  // YAML is Unicode text. yaml-cpp reads other bytes into strings but prints
+  // them as U+FFFD, so `berthd config` would show a path that is not the one
+  // in effect.
+  if (!IsValidUtf8(text)) return InvalidArgument(origin + ": not valid UTF-8 text");
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {

@@ -224,5 +224,19 @@ TEST(ConfigTest, PrintedYamlReadsBackToTheSameConfig) {
   EXPECT_THAT(ToJson(*c), HasSubstr("\"untrusted_runtime\":\"kata\""));
 }
 
+// Found by config_fuzz: a path holding bytes that are not UTF-8 loaded, and
+// printed back as U+FFFD, so the printed config was another config.
+TEST(ConfigLoadTest, TextThatIsNotUtf8IsAnErrorNamingTheFile) {
+  TempConfigDir dir;
+  const std::string main = dir.Write("berth.yaml", "log_level: info\n");
+  dir.Write("berth.yaml.d/10-bad.yaml", "runtimes: {kata: {path: \"/usr/bin/k\xff\xfe\", root: /r}}\n");
+  Result<Config> c = Load(main, true);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), HasSubstr("10-bad.yaml: not valid UTF-8"));
+  EXPECT_FALSE(Parse("root: /var/lib/b\xc3(\n").ok());
+  EXPECT_TRUE(Parse("root: /var/lib/b\xc3\xa9\n").ok());  // é is fine
+}
+
 }  // namespace
 }  // namespace berth::config
