@@ -29,10 +29,11 @@ int64_t NowTicks() { return SteadyClock::now().time_since_epoch().count(); }
 
 // Cancels a pull that has made no progress for `timeout`: neither bytes
 // received nor a step finished. Time spent unpacking (local work, no network)
-// counts as progress.
+// counts as progress. Its token is also cancelled with the pull's own.
 class ProgressWatchdog {
  public:
-  explicit ProgressWatchdog(std::chrono::seconds timeout) : timeout_(timeout) {
+  ProgressWatchdog(std::chrono::seconds timeout, const CancelToken& pull)
+      : timeout_(timeout), cancel_(pull) {
     last_progress_ = NowTicks();
     if (timeout_.count() > 0) thread_ = std::thread([this] { Run(); });
   }
@@ -49,9 +50,9 @@ class ProgressWatchdog {
 
   void Touch() { last_progress_.store(NowTicks(), std::memory_order_relaxed); }
   // Cancels the pull for another reason (a failed layer stops its siblings).
-  void Cancel() { cancel_.store(true); }
+  void Cancel() { cancel_.Cancel(); }
   bool timed_out() const { return timed_out_.load(); }
-  const std::atomic<bool>* cancel_flag() const { return &cancel_; }
+  CancelToken token() const { return cancel_.token(); }
 
   // While alive, the pull counts as progressing (local unpacking).
   class Busy {
@@ -80,7 +81,7 @@ class ProgressWatchdog {
           continue;
         }
         timed_out_.store(true);
-        cancel_.store(true);
+        cancel_.Cancel();
         return;
       }
       cv_.wait_until(lock, deadline, [this] { return stop_; });
@@ -90,7 +91,7 @@ class ProgressWatchdog {
   const std::chrono::seconds timeout_;
   std::atomic<int64_t> last_progress_;  // steady-clock ticks of the last progress
   std::atomic<int> busy_{0};
-  std::atomic<bool> cancel_{false};
+  CancelSource cancel_;
   std::atomic<bool> timed_out_{false};
   std::mutex mu_;
   std::condition_variable cv_;  // wakes Run() for stop_
@@ -119,7 +120,7 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
       last_bytes = p.bytes_done;
       watchdog.Touch();
     }
-    return !watchdog.cancel_flag()->load();
+    return !watchdog.token().cancelled();
   };
   Status fetched = client.FetchBlob(plan, job.blob, path, opts);
   // What came over the wire (progress lags the last chunk of a whole blob).
@@ -131,7 +132,7 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
                         job.diff_id, job.parent_chain_id};
   Result<image::LayerInfo> info = [&] {
     ProgressWatchdog::Busy busy(watchdog);
-    return layers.Unpack(blob);
+    return layers.Unpack(blob, watchdog.token());
   }();
   ::unlink(path.c_str());  // free the space now; the directory goes at the end anyway
   if (!info.ok()) return info.status().WithContext("layer " + job.blob.digest);
@@ -146,13 +147,15 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
 
 Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
                                            const registry::AuthConfig* request_auth,
+                                           const CancelToken& cancel,
                                            std::atomic<uint64_t>& downloaded_bytes) {
   const std::string name = ref.String();
   const auto started = SteadyClock::now();
-  ProgressWatchdog watchdog(std::chrono::seconds(config_.image_pull_progress_timeout_seconds));
+  ProgressWatchdog watchdog(std::chrono::seconds(config_.image_pull_progress_timeout_seconds),
+                            cancel);
 
   registry::RequestOptions opts;
-  opts.cancel = watchdog.cancel_flag();
+  opts.cancel = watchdog.token();
   opts.credentials = [this, &ref, request_auth](const std::string& host) {
     return credentials_->Lookup(ref, host, request_auth);
   };
@@ -162,6 +165,9 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
       return DeadlineExceeded("pull of " + name + " made no progress for " +
                               std::to_string(config_.image_pull_progress_timeout_seconds) +
                               "s (image_pull_progress_timeout); cancelled");
+    }
+    if (cancel.cancelled()) {
+      return Cancelled("pull " + name + ": cancelled: no caller waits for it");
     }
     return s.WithContext("pull " + name);
   };
@@ -218,7 +224,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   auto worker = [&] {
     for (;;) {
       const size_t j = next.fetch_add(1);
-      if (j >= jobs.size() || watchdog.cancel_flag()->load()) return;
+      if (j >= jobs.size() || watchdog.token().cancelled()) return;
       Status s = FetchAndUnpack(*registry_, *layers_, *plan, jobs[j], download_dir->path(), opts,
                                 watchdog, downloaded_bytes);
       if (!s.ok()) {
@@ -237,7 +243,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
     if (parallel > 0) worker();
   }
   if (!first_error.ok()) return fail(first_error);
-  if (watchdog.timed_out()) return fail(Cancelled("cancelled"));
+  if (watchdog.token().cancelled()) return fail(Cancelled("cancelled"));
 
   // 4. Register: tag (if the reference had one) and repo digest.
   CallStep("4 register the image");

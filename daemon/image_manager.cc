@@ -24,7 +24,9 @@ ImageManager::ImageManager(config::Config config, std::string image_root)
       image_root_(std::move(image_root)),
       downloads_dir_(image_root_ + "/downloads") {}
 
-ImageManager::~ImageManager() = default;
+ImageManager::~ImageManager() {
+  CancelFlightsAndWait();
+}
 
 Result<std::unique_ptr<ImageManager>> ImageManager::Open(const config::Config& config) {
   std::unique_ptr<ImageManager> m(new ImageManager(config, config.root + "/image"));
@@ -37,6 +39,9 @@ Result<std::unique_ptr<ImageManager>> ImageManager::Open(const config::Config& c
   // 2. The stores: layers first, the image store loads records against them
   //    and removes layers no image references (a pull killed midway).
   BERTH_ASSIGN_OR_RETURN(m->layers_, image::LayerStore::Open(m->image_root_));
+  m->layers_->SetUnpackLimits(
+      image::UnpackLimits{uint64_t(config.image_layer_limits.max_unpacked_gib) << 30,
+                          uint64_t(config.image_layer_limits.max_expansion_ratio)});
   BERTH_ASSIGN_OR_RETURN(m->images_, image::ImageStore::Open(m->image_root_, m->layers_.get()));
 
   // 3. Pinned images: the configured patterns and the pause image.

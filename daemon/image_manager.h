@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pkg/base/cancel.h"
 #include "pkg/base/status.h"
 #include "pkg/config/config.h"
 #include "pkg/credentials/credential_resolver.h"
@@ -46,7 +47,9 @@ class ImageManager {
   void SetMetrics(metrics::DaemonMetrics* metrics) { metrics_ = metrics; }
 
   // --- CRI handlers ---
-  Status PullImage(const runtime::v1::PullImageRequest& req, runtime::v1::PullImageResponse* resp);
+  // `cancel` is the call's: once cancelled, the call answers at once (see image_pull.cc).
+  Status PullImage(const runtime::v1::PullImageRequest& req, runtime::v1::PullImageResponse* resp,
+                   const CancelToken& cancel);
   Status ListImages(const runtime::v1::ListImagesRequest& req,
                     runtime::v1::ListImagesResponse* resp);
   Status ImageStatus(const runtime::v1::ImageStatusRequest& req,
@@ -57,7 +60,9 @@ class ImageManager {
                      runtime::v1::ImageFsInfoResponse* resp);
 
   // Pulls `ref` (any form a pod spec may carry) and returns the image ID.
-  Result<std::string> Pull(std::string_view ref, const registry::AuthConfig* request_auth);
+  // Returns Cancelled or DeadlineExceeded as soon as `cancel` is cancelled.
+  Result<std::string> Pull(std::string_view ref, const registry::AuthConfig* request_auth,
+                           const CancelToken& cancel = {});
   // Finds an image by tag, digest, ID or ID prefix: the normalized reference
   // first, then the raw string (IDs and prefixes).
   Result<image::ImageRecord> Find(std::string_view ref) const;
@@ -69,14 +74,22 @@ class ImageManager {
  private:
   // One pull in flight, shared by every caller of the same reference.
   struct Flight {
+    CancelSource cancel;  // cancelled when no caller waits for the outcome any more
+    int waiters = 0;      // guarded by flights_mu_
     std::optional<Result<std::string>> result;  // guarded by flights_mu_; set when done
   };
 
   ImageManager(config::Config config, std::string image_root);
-  // Downloads, unpacks and registers one image (image_download.cc).
+  // Runs `flight`'s pull on a thread of its own (flights_mu_ held).
+  void StartFlight(const std::string& key, std::shared_ptr<Flight> flight,
+                   const registry::Reference& ref, const registry::AuthConfig* request_auth);
+  // Cancels every pull and waits for their threads (at destruction).
+  void CancelFlightsAndWait();
+  // Downloads, unpacks and registers one image (image_download.cc); stops,
+  // leaving nothing behind, once `cancel` is cancelled.
   // `downloaded_bytes` adds up the blobs fetched, whatever the outcome.
   Result<std::string> PullOnce(const registry::Reference& ref,
-                               const registry::AuthConfig* request_auth,
+                               const registry::AuthConfig* request_auth, const CancelToken& cancel,
                                std::atomic<uint64_t>& downloaded_bytes);
 
   const config::Config config_;
@@ -91,6 +104,7 @@ class ImageManager {
   std::mutex flights_mu_;
   std::condition_variable flight_done_;                      // signalled with flights_mu_ held
   std::map<std::string, std::shared_ptr<Flight>> flights_;   // guarded by flights_mu_
+  int flights_running_ = 0;  // guarded by flights_mu_: pull threads not yet finished
 };
 
 // The CRI Image message for a record (image_list.cc).

@@ -1,5 +1,6 @@
 #include "daemon/image_service.h"
 
+#include "daemon/call_cancel.h"
 #include "daemon/image_manager.h"
 #include "daemon/rpc_handler.h"
 #include "daemon/server.h"
@@ -23,9 +24,16 @@ Status ImageServiceImpl::Init() {
 
 BERTH_IMAGE_UNARY(ListImages)
 BERTH_IMAGE_UNARY(ImageStatus)
-BERTH_IMAGE_UNARY(PullImage)
 BERTH_IMAGE_UNARY(RemoveImage)
 BERTH_IMAGE_UNARY(ImageFsInfo)
+
+// The one image RPC that can run long: the client's cancel and deadline reach it.
+grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext* context,
+                                         const runtime::v1::PullImageRequest* req,
+                                         runtime::v1::PullImageResponse* resp) {
+  return HandleRpc("PullImage", *req,
+                   [&] { return manager_->PullImage(*req, resp, CancelTokenOf(*context)); });
+}
 
 namespace {
 // Streamed lists send this many images per message, far below gRPC's limit

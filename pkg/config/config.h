@@ -58,6 +58,13 @@ struct StatsConfig {
   int disk_sample_interval_seconds = 10;
 };
 
+// Bounds on one image layer's unpacked size, against decompression bombs
+// (pkg/image/layer_store.h UnpackLimits says how they combine).
+struct ImageLayerLimits {
+  int max_unpacked_gib = 32;       // absolute, per layer
+  int max_expansion_ratio = 100;   // unpacked / compressed size; 0 = no ratio bound
+};
+
 struct MetricsConfig {
   // host:port of the Prometheus endpoint (GET /metrics); empty = no endpoint.
   std::string address;
@@ -89,6 +96,7 @@ struct Config {
   CredentialProviders credential_providers;
   int max_concurrent_downloads = 3;
   int image_pull_progress_timeout_seconds = 60;
+  ImageLayerLimits image_layer_limits;
   std::vector<std::string> pinned_images;
   StreamConfig stream;
   StatsConfig stats;

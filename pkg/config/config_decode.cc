@@ -313,6 +313,11 @@ Status Decode(const YAML::Node& root, Config* c) {
       duration("image_pull_progress_timeout", 0, &c->image_pull_progress_timeout_seconds));
   BERTH_RETURN_IF_ERROR(
       duration("runtime_create_timeout", 1, &c->runtime_create_timeout_seconds));
+  BERTH_RETURN_IF_ERROR(r.Map("image_layer_limits", [&](MapReader& m) {
+    BERTH_RETURN_IF_ERROR(
+        m.Int("max_unpacked_gib", 1, 1 << 20, &c->image_layer_limits.max_unpacked_gib));
+    return m.Int("max_expansion_ratio", 0, 1 << 20, &c->image_layer_limits.max_expansion_ratio);
+  }));
   BERTH_RETURN_IF_ERROR(r.StringList("pinned_images", &c->pinned_images));
   BERTH_RETURN_IF_ERROR(r.Map("stream", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(m.String("address", &c->stream.address));

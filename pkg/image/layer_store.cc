@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -180,7 +182,50 @@ Result<std::vector<std::string>> LayerStore::CheckIntegrity() {
   return broken;
 }
 
-Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob) {
+void LayerStore::SetUnpackLimits(const UnpackLimits& limits) {
+  std::lock_guard lock(mu_);
+  limits_ = limits;
+}
+
+Status LayerStore::BoundUnpack(const LayerBlob& blob, const std::string& dir,
+                               UnpackOptions* opts) const {
+  UnpackLimits limits;
+  {
+    std::lock_guard lock(mu_);
+    limits = limits_;
+  }
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return ErrnoError("statvfs " + dir, errno);
+  const uint64_t free_bytes = uint64_t(vfs.f_bavail) * vfs.f_frsize;
+  const uint64_t needed = blob.size * UnpackLimits::kFreeSpaceFactor;
+  if (free_bytes < needed) {
+    return ResourceExhausted("the image filesystem (" + layers_dir_ + ") has " +
+                             std::to_string(free_bytes) + " bytes free; unpacking a blob of " +
+                             std::to_string(blob.size) + " bytes needs at least " +
+                             std::to_string(needed));
+  }
+  opts->max_decompressed_bytes = limits.max_unpacked_bytes;
+  opts->limit_name = "image_layer_max_unpacked_gib";
+  if (limits.max_expansion_ratio > 0 && blob.size > 0) {
+    const uint64_t by_ratio = std::max(blob.size > UINT64_MAX / limits.max_expansion_ratio
+                                           ? UINT64_MAX
+                                           : blob.size * limits.max_expansion_ratio,
+                                       UnpackLimits::kExpansionRatioFloor);
+    if (by_ratio < opts->max_decompressed_bytes) {
+      opts->max_decompressed_bytes = by_ratio;
+      opts->limit_name = "image_layer_max_expansion_ratio " +
+                         std::to_string(limits.max_expansion_ratio) + " x the compressed " +
+                         std::to_string(blob.size) + " bytes";
+    }
+  }
+  if (free_bytes < opts->max_decompressed_bytes) {
+    opts->max_decompressed_bytes = free_bytes;
+    opts->limit_name = "the free space of the image filesystem " + layers_dir_;
+  }
+  return OkStatus();
+}
+
+Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob, const CancelToken& cancel) {
   BERTH_RETURN_IF_ERROR(CheckLayerMediaType(blob.media_type));
   if (!blob.diff_id.empty() && !IsSha256Digest(blob.diff_id)) {
     return InvalidArgument("layer diff ID \"" + blob.diff_id.substr(0, 100) +
@@ -190,7 +235,7 @@ Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob) {
     return InvalidArgument("parent chain ID \"" + blob.parent_chain_id.substr(0, 100) +
                            "\" is not a sha256 digest");
   }
-  if (blob.diff_id.empty()) return UnpackInto(blob, "");
+  if (blob.diff_id.empty()) return UnpackInto(blob, "", cancel);
 
   // Single flight per chain ID: the first caller unpacks, the others wait.
   const std::string chain_id = ChainId(blob.parent_chain_id, blob.diff_id);
@@ -203,7 +248,7 @@ Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob) {
     }
     unpacking_.insert(chain_id);
   }
-  auto result = UnpackInto(blob, chain_id);
+  auto result = UnpackInto(blob, chain_id, cancel);
   {
     std::lock_guard lock(mu_);
     unpacking_.erase(chain_id);
@@ -212,7 +257,8 @@ Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob) {
   return result;
 }
 
-Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::string& known_chain) {
+Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::string& known_chain,
+                                         const CancelToken& cancel) {
   // 1. A private temp directory; any failure removes it whole.
   const std::string tmp = layers_dir_ + "/tmp/" + internal::RandomName(16);
   BERTH_RETURN_IF_ERROR(MakeDir(tmp, 0700));
@@ -228,8 +274,12 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
   } cleanup{tmp, keep_tmp};
   BERTH_RETURN_IF_ERROR(MakeDir(tmp + "/diff", 0755));
 
-  // 2. Unpack and verify.
-  UnpackOptions opts{blob.diff_id, rootless_};
+  // 2. Unpack (bounded, cancellable) and verify.
+  UnpackOptions opts;
+  opts.expected_diff_id = blob.diff_id;
+  opts.rootless = rootless_;
+  opts.cancel = cancel;
+  BERTH_RETURN_IF_ERROR(BoundUnpack(blob, tmp, &opts));
   auto unpacked = UnpackLayer(blob.path, tmp + "/diff", opts);
   if (!unpacked.ok()) return unpacked.status();
   LayerInfo info;

@@ -30,7 +30,9 @@
 #include <string>
 #include <vector>
 
+#include "pkg/base/cancel.h"
 #include "pkg/base/status.h"
+#include "pkg/image/layer_unpack.h"
 
 namespace berth::image {
 
@@ -63,6 +65,24 @@ struct LayerInfo {
 struct LowerDir {
   std::string option;    // "l/AAA:l/BBB:..." top-most layer first
   std::string base_dir;  // <root>/layers
+};
+
+// How much one layer may unpack to, against decompression bombs (config keys
+// image_layer_max_unpacked_gib and image_layer_max_expansion_ratio). A layer's
+// uncompressed tar stream may be at most
+//   min(max_unpacked_bytes, max(max_expansion_ratio x its compressed size,
+//       kExpansionRatioFloor), the image filesystem's free space at the start),
+// and the unpack starts only when that filesystem has at least
+// kFreeSpaceFactor x the compressed size free.
+struct UnpackLimits {
+  uint64_t max_unpacked_bytes = uint64_t(32) << 30;
+  uint64_t max_expansion_ratio = 100;  // 0 = no ratio bound
+  // Below this a layer is never refused for its ratio: a layer of many empty
+  // or tiny files (tar headers are mostly zeros) compresses far beyond 100x.
+  static constexpr uint64_t kExpansionRatioFloor = uint64_t(64) << 20;
+  // Layers typically unpack to 2-4x their compressed size; less free space
+  // than twice the blob means the unpack would almost surely fill the disk.
+  static constexpr uint64_t kFreeSpaceFactor = 2;
 };
 
 class LayerStore;
@@ -117,7 +137,11 @@ class LayerStore {
   // Concurrent calls for the same chain ID unpack once; the others wait and
   // return the same layer. Errors: InvalidArgument for a malicious or corrupt
   // blob, a wrong media type or a diff ID mismatch (nothing is left behind).
-  Result<LayerInfo> Unpack(const LayerBlob& blob);
+  // Bounded by the store's UnpackLimits (ResourceExhausted naming the bound,
+  // nothing left behind); stops soon after `cancel` is cancelled.
+  Result<LayerInfo> Unpack(const LayerBlob& blob, const CancelToken& cancel = {});
+  // Set before the first Unpack.
+  void SetUnpackLimits(const UnpackLimits& limits);
 
   bool Exists(const std::string& chain_id) const;
   Result<LayerInfo> Get(const std::string& chain_id) const;
@@ -155,7 +179,11 @@ class LayerStore {
   friend class LayerLease;
   explicit LayerStore(std::string layers_dir);
   void Release(const std::vector<std::string>& chain_ids);
-  Result<LayerInfo> UnpackInto(const LayerBlob& blob, const std::string& known_chain_id);
+  Result<LayerInfo> UnpackInto(const LayerBlob& blob, const std::string& known_chain_id,
+                               const CancelToken& cancel);
+  // The bound on `blob`'s uncompressed stream, after checking the free space
+  // of the filesystem holding `dir`.
+  Status BoundUnpack(const LayerBlob& blob, const std::string& dir, UnpackOptions* opts) const;
   Result<LayerInfo> LoadLayer(const std::string& hex);
   std::string EmptyDir() const;
 
@@ -166,6 +194,7 @@ class LayerStore {
   std::map<std::string, LayerInfo> layers_;  // GUARDED_BY(mu_), by chain ID
   std::set<std::string> unpacking_;          // GUARDED_BY(mu_), chain IDs in flight
   std::map<std::string, int> leases_;        // GUARDED_BY(mu_), chain ID → holders
+  UnpackLimits limits_;                      // GUARDED_BY(mu_)
 };
 
 }  // namespace berth::image

@@ -29,9 +29,12 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 // padding drained afterwards.
 struct Decompressed {
   archive* raw = nullptr;
+  const UnpackOptions* options = nullptr;
   Sha256 hash;
   std::vector<char> buf = std::vector<char>(kBlockSize);
   std::string error;
+  Status stop;  // why the stream was cut short on purpose (bound, cancel)
+  uint64_t total = 0;
   bool eof = false;
 };
 
@@ -46,6 +49,20 @@ la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
     return ARCHIVE_FATAL;
   }
   if (n == 0) s->eof = true;
+  s->total += static_cast<uint64_t>(n);
+  const UnpackOptions& o = *s->options;
+  // Counted before anything is written, so no more than the bound plus one
+  // block ever reaches the disk.
+  if (o.max_decompressed_bytes > 0 && s->total > o.max_decompressed_bytes) {
+    s->stop = ResourceExhausted("unpacks to more than " + std::to_string(o.max_decompressed_bytes) +
+                                " bytes (" + o.limit_name + "); refused as a decompression bomb");
+  } else if (Status c = o.cancel.Check("unpack"); !c.ok()) {
+    s->stop = c;
+  }
+  if (!s->stop.ok()) {
+    s->error = s->stop.message();
+    return ARCHIVE_FATAL;
+  }
   s->hash.Update(s->buf.data(), static_cast<size_t>(n));
   return n;
 }
@@ -101,10 +118,12 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
   // 2. The inner reader parses tar (ustar, pax, GNU) from the decompressed stream.
   Decompressed src;
   src.raw = raw.get();
+  src.options = &options;
   ArchivePtr tar(archive_read_new());
   if (!tar) return Internal("archive_read_new failed");
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &src, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
+    if (!src.stop.ok()) return src.stop;
     return InvalidArgument("layer blob " + blob_path + " is not a tar stream: " +
                            ArchiveError(tar.get(), src));
   }
@@ -116,13 +135,17 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
     archive_entry* e = nullptr;
     int r = archive_read_next_header(tar.get(), &e);
     if (r == ARCHIVE_EOF) break;
+    if (!src.stop.ok()) return src.stop;
     if (r < ARCHIVE_WARN) {
       return InvalidArgument("layer blob " + blob_path + ": " + ArchiveError(tar.get(), src));
     }
     if (r == ARCHIVE_WARN) {
       spdlog::warn("layer blob {}: {}", blob_path, ArchiveError(tar.get(), src));
     }
-    BERTH_RETURN_IF_ERROR(writer.Write(tar.get(), e));
+    Status written = writer.Write(tar.get(), e);
+    // An entry's data is read (and so bounded and cancelled) inside Write.
+    if (!src.stop.ok()) return src.stop;
+    BERTH_RETURN_IF_ERROR(written);
     ++result.entries;
   }
 
@@ -130,6 +153,7 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
   while (!src.eof) {
     const void* unused = nullptr;
     if (ReadDecompressed(nullptr, &src, &unused) < 0) {
+      if (!src.stop.ok()) return src.stop;
       return InvalidArgument("layer blob " + blob_path + ": " + src.error);
     }
   }
@@ -142,6 +166,7 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
   // 5. Directory modes and times last.
   BERTH_RETURN_IF_ERROR(writer.Finish());
   result.unpacked_bytes = writer.unpacked_bytes();
+  result.decompressed_bytes = src.total;
   return result;
 }
 

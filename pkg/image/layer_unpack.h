@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "pkg/base/cancel.h"
 #include "pkg/base/status.h"
 
 namespace berth::image {
@@ -30,12 +31,21 @@ struct UnpackOptions {
   // Not root: owners are not changed and device nodes (other than whiteouts)
   // are skipped with a warning. Opaque directories still need root.
   bool rootless = false;
+  // The most decompressed bytes the blob may yield (0 = no bound): a small
+  // blob must not fill the disk (a decompression bomb). Past it the unpack
+  // fails with ResourceExhausted naming `limit_name`, which says where the
+  // bound comes from.
+  uint64_t max_decompressed_bytes = 0;
+  std::string limit_name{};
+  // Cancelled: the unpack stops within one 64 KiB block (kCancelled).
+  CancelToken cancel{};
 };
 
 struct UnpackResult {
   std::string diff_id;          // "sha256:<hex>" of the uncompressed tar
   uint64_t unpacked_bytes = 0;  // sum of regular file sizes
   uint64_t entries = 0;         // tar entries processed
+  uint64_t decompressed_bytes = 0;  // the uncompressed tar stream's length
 };
 
 // OK for the OCI and Docker layer media types berth unpacks (and for "",

@@ -26,7 +26,7 @@ struct SlistDeleter {
 struct TransferState {
   CURL* curl = nullptr;
   const HttpStreaming* streaming = nullptr;
-  const std::atomic<bool>* cancel = nullptr;
+  CancelToken cancel;
   size_t max_body = 0;
   HttpResponse* response = nullptr;
   Status writer_status;
@@ -82,8 +82,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* st = static_cast<TransferState*>(user);
-  if ((st->cancel != nullptr && st->cancel->load()) ||
-      (st->streaming->tick && !st->streaming->tick())) {
+  if (st->cancel.cancelled() || (st->streaming->tick && !st->streaming->tick())) {
     st->cancelled = true;
     return 1;  // abort
   }

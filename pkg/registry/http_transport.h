@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pkg/base/cancel.h"
 #include "pkg/base/status.h"
 
 namespace berth::registry {
@@ -28,12 +29,12 @@ struct HttpRequest {
   // dead connections, the caller's progress tick handles policy.
   std::chrono::seconds stall_timeout{0};
   std::string user_agent = "berth";
-  // Set (by the pull's progress watchdog, say) to abort the transfer: kCancelled
-  // within about a second, whatever the server does. curl's progress callback
+  // Cancelled (by the pull's caller or its progress watchdog, say) to abort the
+  // transfer: kCancelled within about a second, whatever the server does. curl's progress callback
   // checks it, and curl runs that callback about once a second even while
   // nothing arrives, so a server that accepts and never answers (or trickles
   // its headers) cannot hold a request past it.
-  const std::atomic<bool>* cancel = nullptr;
+  CancelToken cancel;
 };
 
 struct HttpResponse {

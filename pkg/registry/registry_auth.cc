@@ -51,7 +51,7 @@ std::string RegistryAuth::PingKey(const Endpoint& ep) {
   return ep.host + (ep.explicit_scheme ? "|" + ep.scheme : "|") + (ep.insecure ? "|insecure" : "");
 }
 
-Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const std::atomic<bool>* cancel) {
+Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const CancelToken& cancel) {
   const std::string key = PingKey(ep);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -101,7 +101,7 @@ Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const std::atomic<bool>*
 
 Result<std::string> RegistryAuth::AuthorizationHeader(const Endpoint& ep, const std::string& repo,
                                                       const AuthConfig& creds,
-                                                      const std::atomic<bool>* cancel) {
+                                                      const CancelToken& cancel) {
   std::vector<Challenge> challenges;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -148,7 +148,7 @@ Status CheckTokenRealm(const Endpoint& ep, std::string_view realm, const AuthCon
 
 Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge& ch,
                                              const std::string& scope, const AuthConfig& creds,
-                                             const std::atomic<bool>* cancel,
+                                             const CancelToken& cancel,
                                              std::chrono::seconds* lifetime) {
   const std::string realm = ch.Param("realm");
   if (!realm.starts_with("https://") && !realm.starts_with("http://")) {

@@ -42,13 +42,12 @@ class RegistryAuth {
 
   // Pings `ep` once per process (cached): returns the endpoint with its scheme
   // settled. Unavailable when the endpoint cannot be reached or is not a v2 registry.
-  Result<Endpoint> Ping(const Endpoint& ep, const std::atomic<bool>* cancel);
+  Result<Endpoint> Ping(const Endpoint& ep, const CancelToken& cancel);
 
   // The Authorization header line ("Authorization: ...") for pulling `repo` from
   // `ep`, or "" when the registry asked for none or no usable credentials exist.
   Result<std::string> AuthorizationHeader(const Endpoint& ep, const std::string& repo,
-                                          const AuthConfig& creds,
-                                          const std::atomic<bool>* cancel);
+                                          const AuthConfig& creds, const CancelToken& cancel);
 
   // After a 401: takes the response's challenges and forgets the cached token so
   // that the next AuthorizationHeader fetches a fresh one.
@@ -67,7 +66,7 @@ class RegistryAuth {
 
   static std::string PingKey(const Endpoint& ep);
   Result<std::string> FetchToken(const Endpoint& ep, const Challenge& ch, const std::string& scope,
-                                 const AuthConfig& creds, const std::atomic<bool>* cancel,
+                                 const AuthConfig& creds, const CancelToken& cancel,
                                  std::chrono::seconds* lifetime);
 
   const AuthSettings settings_;

@@ -207,7 +207,7 @@ struct RegistryClient::Impl {
       HttpStreaming streaming;
       streaming.write = [&](std::string_view data) { return writer.Write(data); };
       streaming.tick = [&] {
-        if (o.cancel != nullptr && o.cancel->load()) return false;
+        if (o.cancel.cancelled()) return false;
         if (o.progress) return o.progress(BlobProgress{writer.bytes(), uint64_t(blob.size)});
         return true;
       };

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/base/cancel.h"
 #include "pkg/base/status.h"
 #include "pkg/registry/auth_config.h"
 #include "pkg/registry/manifest.h"
@@ -72,7 +73,7 @@ struct BlobProgress {
 struct RequestOptions {
   CredentialCallback credentials;
   std::function<bool(const BlobProgress&)> progress;
-  const std::atomic<bool>* cancel = nullptr;  // set to true to cancel (checked often)
+  CancelToken cancel;  // the pull stops soon after it is cancelled (checked often)
 };
 
 // What a pull needs after the manifest is resolved.

@@ -3,22 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace berth::registry {
 namespace {
-
-// Sleeps `d` in short slices so that a cancel is noticed quickly. Returns false if cancelled.
-bool SleepUnlessCancelled(std::chrono::milliseconds d, const std::atomic<bool>* cancel) {
-  auto deadline = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cancel != nullptr && cancel->load()) return false;
-    auto left = deadline - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        left, std::chrono::milliseconds(50)));
-  }
-  return cancel == nullptr || !cancel->load();
-}
 
 bool Retryable(const HttpResult& r) {
   if (r.failure == HttpFailure::kRetryable) return true;
@@ -30,11 +17,11 @@ bool Retryable(const HttpResult& r) {
 bool IsRetryableStatus(long status) { return status == 429 || (status >= 500 && status <= 599); }
 
 HttpResult PerformWithRetry(const std::function<HttpResult()>& attempt, const RetryPolicy& policy,
-                            const std::atomic<bool>* cancel,
+                            const CancelToken& cancel,
                             const std::function<Status()>& before_retry) {
   std::chrono::milliseconds backoff = policy.initial_backoff;
   for (int i = 1;; ++i) {
-    if (cancel != nullptr && cancel->load()) {
+    if (cancel.cancelled()) {
       HttpResult r;
       r.failure = HttpFailure::kCancelled;
       r.status = Cancelled("request cancelled");
@@ -46,7 +33,7 @@ HttpResult PerformWithRetry(const std::function<HttpResult()>& attempt, const Re
                   r.failure == HttpFailure::kNone ? "HTTP " + std::to_string(r.response.status)
                                                   : r.status.message(),
                   backoff.count());
-    if (!SleepUnlessCancelled(backoff, cancel)) {
+    if (!cancel.SleepFor(backoff)) {
       r.failure = HttpFailure::kCancelled;
       r.status = Cancelled("request cancelled");
       return r;

@@ -22,9 +22,9 @@ bool IsRetryableStatus(long status);
 // Runs `attempt` until it returns a result that is not retryable or attempts run out.
 // Before each retry, `before_retry` (if set) may veto it by returning non-OK (e.g. a
 // sink that cannot rewind); that status is then returned. The backoff sleep wakes
-// early when `cancel` is set.
+// early when `cancel` is cancelled.
 HttpResult PerformWithRetry(const std::function<HttpResult()>& attempt, const RetryPolicy& policy,
-                            const std::atomic<bool>* cancel,
+                            const CancelToken& cancel,
                             const std::function<Status()>& before_retry = nullptr);
 
 }  // namespace berth::registry

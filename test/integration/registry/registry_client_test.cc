@@ -310,11 +310,12 @@ TEST_F(RegistryClientIT, ProgressCallbackCancelsAndLeavesNothing) {
   EXPECT_EQ(Entries(), 0u);
 }
 
-TEST_F(RegistryClientIT, CancelFlagStopsAPull) {
+TEST_F(RegistryClientIT, CancelledTokenStopsAPull) {
   RegistryClient client(Options());
-  std::atomic<bool> cancel{true};
+  CancelSource cancel;
+  cancel.Cancel();
   RequestOptions o;
-  o.cancel = &cancel;
+  o.cancel = cancel.token();
   auto plan = client.ResolveManifest(Ref(RegistryEnv::Get("OPEN_REGISTRY") + "/berth-test/big"), o);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), Code::kCancelled);

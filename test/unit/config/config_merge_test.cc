@@ -185,6 +185,8 @@ std::vector<MergeCase> Cases() {
        [](Config& c) { c.max_concurrent_downloads = 7; }},
       {"image_pull_progress_timeout", "image_pull_progress_timeout: 90s\n",
        [](Config& c) { c.image_pull_progress_timeout_seconds = 90; }},
+      {"image_layer_limits", "image_layer_limits: {max_expansion_ratio: 0}\n",
+       [](Config& c) { c.image_layer_limits.max_expansion_ratio = 0; }},
       {"pinned_images", "pinned_images: [\"example.com/keep\"]\n",
        [](Config& c) { c.pinned_images = {"example.com/keep"}; }},
       {"stream", "stream: {port: 12345}\n", [](Config& c) { c.stream.port = 12345; }},
