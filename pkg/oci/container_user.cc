@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "pkg/base/quote.h"
+#include "pkg/base/utf8.h"
 #include "pkg/oci/container_internal.h"
 #include "pkg/oci/container_spec.h"
 #include "pkg/oci/rootfs_file.h"
@@ -179,6 +180,13 @@ Result<ResolvedUser> ResolveUser(const std::string& rootfs,
   if (!uid && entry == nullptr) {
     return InvalidArgument(who + ": " + user_field + ": user " + QuoteForMessage(user_name) +
                            " not found in the image's /etc/passwd");
+  }
+  // The home directory becomes $HOME in the OCI spec (JSON, UTF-8 only); a
+  // Latin-1 byte there must be the image's error, not an opaque Unknown.
+  if (entry != nullptr && !IsValidUtf8(entry->home)) {
+    return FailedPrecondition(who + ": the image's /etc/passwd gives user " +
+                              QuoteForMessage(entry->name) + " a home directory " +
+                              QuoteForMessage(entry->home) + " that is not valid UTF-8");
   }
   ResolvedUser out;
   out.uid = uid ? *uid : entry->uid;

@@ -31,6 +31,16 @@ std::deque<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
+std::string FileTypeName(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symlink";
+  return "a special file";
+}
+
 Status NotFoundIn(const std::string& rootfs, const std::string& path) {
   return NotFound(QuoteForMessage(path) + " does not exist in rootfs " + QuoteForMessage(rootfs));
 }
@@ -39,7 +49,7 @@ Status NotFoundIn(const std::string& rootfs, const std::string& path) {
 // Returns -errno on failure.
 int OpenWithOpenat2(int rootfd, const std::string& path) {
   struct open_how how = {};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
   long fd = syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof(how));
   if (fd < 0) return -errno;
@@ -81,13 +91,7 @@ int OpenByWalking(int rootfd, const std::string& path) {
       if (!target.empty() && target[0] == '/') stack.resize(1);
       continue;
     }
-    if (rest.empty()) {
-      // The last component, known not to be a symlink: open it for reading
-      // (O_NOFOLLOW in case it was swapped for one meanwhile).
-      int rfd = openat(stack.back().get(), comp.c_str(),
-                       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-      return rfd < 0 ? -errno : rfd;
-    }
+    if (rest.empty()) return node.release();  // the last component, not a symlink
     if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
     stack.push_back(std::move(node));
   }
@@ -115,12 +119,20 @@ Result<std::string> ReadFileInRoot(const std::string& rootfs, const std::string&
     return ErrnoError("open " + QuoteForMessage(path) + " in rootfs " + QuoteForMessage(rootfs),
                       -fd);
   }
-  ScopedFd file(fd);
+  // Both ways give an O_PATH descriptor: the file is found but not opened, so
+  // a device node or FIFO planted there is never opened (no driver open, no
+  // blocking). Only a regular file is then opened for reading, through the
+  // descriptor itself, which names the very inode just checked.
+  ScopedFd found(fd);
   struct stat st;
-  if (fstat(file.get(), &st) != 0) return ErrnoError("stat " + QuoteForMessage(path), errno);
+  if (fstat(found.get(), &st) != 0) return ErrnoError("stat " + QuoteForMessage(path), errno);
   if (!S_ISREG(st.st_mode)) {
-    return InvalidArgument(QuoteForMessage(path) + " in the image is not a regular file");
+    return InvalidArgument(QuoteForMessage(path) + " in the image is " + FileTypeName(st.st_mode) +
+                           ", not a regular file");
   }
+  const std::string reopen = "/proc/self/fd/" + std::to_string(found.get());
+  ScopedFd file(open(reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!file.valid()) return ErrnoError("open " + QuoteForMessage(path), errno);
   if (static_cast<uint64_t>(st.st_size) > max_size) {
     return InvalidArgument(QuoteForMessage(path) + " in the image is larger than " +
                            std::to_string(max_size) + " bytes");

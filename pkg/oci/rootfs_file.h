@@ -12,8 +12,10 @@
 namespace berth::oci {
 
 // Reads `path` (absolute, as seen inside the rootfs) from `rootfs`.
-// NotFound when it (or a parent) does not exist; InvalidArgument when it is
-// not a regular file or is larger than `max_size`. `use_openat2` = false
+// NotFound when it (or a parent) does not exist; InvalidArgument naming its
+// type when it is not a regular file (a FIFO or device node is found without
+// being opened: no blocking, no driver open), or when it is larger than
+// `max_size`. `use_openat2` = false
 // forces the manual per-component walk used where openat2(2) is unavailable.
 Result<std::string> ReadFileInRoot(const std::string& rootfs, const std::string& path,
                                    size_t max_size, bool use_openat2 = true);
