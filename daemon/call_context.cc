@@ -156,11 +156,40 @@ std::string CallContext::step() const {
   return step_;
 }
 
+void CallContext::WatchClient(CancelToken client) {
+  const std::optional<CancelToken::Clock::time_point> deadline = client.deadline();
+  {
+    std::lock_guard lock(client_watch_->mu);
+    client_watch_->client = std::move(client);
+  }
+  // The probe holds the watch, not the call: a token may outlive both.
+  CancelToken token = CancelToken().WithProbe([watch = client_watch_] {
+    std::lock_guard lock(watch->mu);
+    return watch->client && watch->client->cancelled();
+  });
+  // The deadline on top (looked at first): a call past it is told
+  // DeadlineExceeded, not Cancelled.
+  if (deadline) token = token.WithDeadline(*deadline);
+  std::lock_guard lock(mu_);
+  cancel_ = std::move(token);
+}
+
+void CallContext::StopWatchingClient() {
+  std::lock_guard lock(client_watch_->mu);
+  client_watch_->client.reset();
+}
+
+CancelToken CallContext::cancel() const {
+  std::lock_guard lock(mu_);
+  return cancel_;
+}
+
 std::shared_ptr<CallContext> CurrentCall() {
   return t_current_call;
 }
 
-CallScope::CallScope(std::shared_ptr<CallContext> call) : previous_(std::move(t_current_call)) {
+CallScope::CallScope(std::shared_ptr<CallContext> call)
+    : previous_(std::move(t_current_call)), cancel_(call ? call->cancel() : CancelToken()) {
   t_current_call = std::move(call);
 }
 

@@ -13,8 +13,12 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "pkg/base/cancel.h"
+#include "pkg/base/cancel_scope.h"
 
 namespace google::protobuf {
 class Message;
@@ -58,7 +62,26 @@ class CallContext {
   void SetStep(std::string_view step);
   std::string step() const;
 
+  // The call's cancellation: `client` (CancelTokenOf the call's gRPC
+  // context: the client cancelled, or its deadline passed). Set once, before
+  // the handler runs (the interceptor); until then, and without it, the call
+  // is never cancelled. `client` is only asked until StopWatchingClient
+  // (the gRPC context it reads goes with the answer); after that only its
+  // deadline counts.
+  void WatchClient(CancelToken client);
+  void StopWatchingClient();
+  // What the handler's children and waits stop with (CallScope installs it
+  // as the thread's CurrentCancelToken()).
+  CancelToken cancel() const;
+
  private:
+  // Guards the client probe: the gRPC context it reads is gone once the call
+  // has answered, while tokens copied from the call may live on.
+  struct ClientWatch {
+    std::mutex mu;
+    std::optional<CancelToken> client;  // guarded by mu; empty once stopped
+  };
+
   const std::string request_id_;
   const std::string method_;
   const std::chrono::steady_clock::time_point start_;
@@ -66,13 +89,16 @@ class CallContext {
   CallObjects objects_;  // guarded by mu_
   std::string prefix_;   // guarded by mu_
   std::string step_;     // guarded by mu_
+  const std::shared_ptr<ClientWatch> client_watch_ = std::make_shared<ClientWatch>();
+  CancelToken cancel_;  // guarded by mu_
 };
 
 // The call the current thread runs (null outside a CRI call).
 std::shared_ptr<CallContext> CurrentCall();
 
-// Installs `call` as the current thread's call until destroyed (then the
-// previous one is back).
+// Installs `call` as the current thread's call, and its cancel() as the
+// thread's CurrentCancelToken(), until destroyed (then the previous ones are
+// back).
 class CallScope {
  public:
   explicit CallScope(std::shared_ptr<CallContext> call);
@@ -82,6 +108,7 @@ class CallScope {
 
  private:
   std::shared_ptr<CallContext> previous_;
+  CancelScope cancel_;
 };
 
 // Marks the step the current call is at ("3 attach the network"); a call

@@ -75,7 +75,9 @@ Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* re
   Result<oci::ExecOutput> out = RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid",
                                                      ExecTimeout(req.timeout()), kExecStreamLimit);
   if (!out.ok()) {
-    if (out.status().code() == Code::kDeadlineExceeded) {
+    // The command's own timeout, not the call's (whose cancellation or
+    // deadline keeps the runtime's message).
+    if (out.status().code() == Code::kDeadlineExceeded && !CurrentCancelToken().cancelled()) {
       return DeadlineExceeded("container " + c->id + ": command timed out after " +
                               std::to_string(req.timeout()) + "s and was killed");
     }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/call_cancel.h"
 #include "daemon/call_context.h"
 #include "daemon/call_tracker.h"
 #include "daemon/grpc_status.h"
@@ -39,9 +40,17 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       : observers_(observers),
         call_(std::make_shared<CallContext>(ShortName(info->method()))),
         server_stream_(info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING ||
-                       info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {}
+                       info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {
+    // The call's children and waits stop when the client cancels or its
+    // deadline passes (see CallContext::cancel).
+    // (berth's services are sync ones, whose contexts are ServerContexts.)
+    if (auto* context = dynamic_cast<grpc::ServerContext*>(info->server_context())) {
+      call_->WatchClient(CancelTokenOf(*context));
+    }
+  }
 
   ~RpcInterceptor() override {
+    call_->StopWatchingClient();
     if (observers_.tracker) observers_.tracker->Remove(call_.get());
   }
 
@@ -108,6 +117,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       spdlog::info("rpc {} failed in {:.2f} ms: {}: {}", call_->method(), seconds * 1e3, code,
                    status.error_message());
     }
+    // The gRPC context the probe reads may go with the answer.
+    call_->StopWatchingClient();
     if (observers_.tracker) observers_.tracker->Remove(call_.get());
     scope_.reset();
   }

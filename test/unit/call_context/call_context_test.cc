@@ -95,5 +95,40 @@ TEST(CallContextTest, LogLinesCarryThePrefixOnlyInsideTheCall) {
             "before\n[req=" + call->request_id() + " pod_name=default/web] inside\nafter\n");
 }
 
+TEST(CallContextTest, TheCallsCancellationIsTheThreadsWhileItIsInstalled) {
+  auto call = std::make_shared<CallContext>("RuntimeService.RunPodSandbox");
+  CancelSource client;
+  call->WatchClient(client.token());
+  {
+    CallScope scope(call);
+    EXPECT_FALSE(CurrentCancelToken().cancelled());
+    client.Cancel();
+    EXPECT_EQ(CurrentCancelToken().Check("run").code(), Code::kCancelled);
+  }
+  EXPECT_FALSE(CurrentCancelToken().cancelled()) << "outside the call nothing is cancelled";
+}
+
+TEST(CallContextTest, TheClientIsNotAskedOnceTheCallHasAnswered) {
+  auto call = std::make_shared<CallContext>("RuntimeService.ExecSync");
+  CancelSource client;
+  call->WatchClient(client.token());
+  const CancelToken kept = call->cancel();  // e.g. held by work that outlives the call
+  call->StopWatchingClient();
+  client.Cancel();
+  EXPECT_FALSE(kept.cancelled());
+}
+
+TEST(CallContextTest, APassedDeadlineIsDeadlineExceededNotCancelled) {
+  auto call = std::make_shared<CallContext>("RuntimeService.ExecSync");
+  CancelSource client;
+  // As CancelTokenOf makes it: gRPC also reports a passed deadline as cancelled.
+  client.Cancel();
+  call->WatchClient(client.token().WithDeadline(CancelToken::Clock::now()));
+  EXPECT_EQ(call->cancel().Check("exec").code(), Code::kDeadlineExceeded);
+  call->StopWatchingClient();
+  EXPECT_EQ(call->cancel().Check("exec").code(), Code::kDeadlineExceeded)
+      << "the deadline still counts after the answer";
+}
+
 }  // namespace
 }  // namespace berth::daemon
