@@ -67,10 +67,16 @@ la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
   return n;
 }
 
-std::string ArchiveError(archive* a, const Decompressed& src) {
-  if (!src.error.empty()) return src.error;
+// libarchive may fail without a message (a gzip stream corrupt from its
+// first block does): a null message must not reach std::string.
+std::string LibarchiveError(archive* a) {
   const char* msg = archive_error_string(a);
   return msg ? msg : "unknown error";
+}
+
+std::string ArchiveError(archive* a, const Decompressed& src) {
+  if (!src.error.empty()) return src.error;
+  return LibarchiveError(a);
 }
 
 }  // namespace
@@ -108,11 +114,11 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
   archive_read_support_filter_zstd(raw.get());
   archive_read_support_format_raw(raw.get());
   if (archive_read_open_filename(raw.get(), blob_path.c_str(), kBlockSize) != ARCHIVE_OK) {
-    return InvalidArgument("layer blob " + blob_path + ": " + archive_error_string(raw.get()));
+    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(raw.get()));
   }
   archive_entry* raw_entry = nullptr;
   if (archive_read_next_header(raw.get(), &raw_entry) != ARCHIVE_OK) {
-    return InvalidArgument("layer blob " + blob_path + ": " + archive_error_string(raw.get()));
+    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(raw.get()));
   }
 
   // 2. The inner reader parses tar (ustar, pax, GNU) from the decompressed stream.
