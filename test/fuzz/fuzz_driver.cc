@@ -6,8 +6,10 @@
 //   <target> [--iterations=N] [--seed=S] [--max-seconds=T] [--max-len=L] FILE|DIR...
 //
 // A file named on its own with --iterations=0 replays just that input.
-// When a sanitizer stops the run, the input that did it is written to
-// ./fuzz-crash-input for replay.
+// When a sanitizer stops the run, or a target's property check aborts, the
+// input that did it is written to ./fuzz-crash-input for replay.
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -46,6 +48,20 @@ void DumpCurrentInput() {
     std::fclose(f);
     std::fprintf(stderr, "fuzz driver: input written to ./fuzz-crash-input\n");
   }
+}
+
+// UBSan's default ends the process with exit(1), past every hook that could
+// save the input; aborting instead reaches OnAbort below.
+extern "C" const char* __ubsan_default_options() {
+  return "abort_on_error=1:print_stacktrace=1";
+}
+
+// A broken property aborts (fuzz_support.h's Check): keep the input, then
+// die of the same signal so CTest sees the failure.
+void OnAbort(int sig) {
+  DumpCurrentInput();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
 }
 
 void RunOne(const Input& in) {
@@ -130,6 +146,7 @@ int main(int argc, char** argv) {
 #ifdef BERTH_FUZZ_DEATH_CALLBACK
   __sanitizer_set_death_callback(DumpCurrentInput);
 #endif
+  ::signal(SIGABRT, OnAbort);
   long long iterations = 20000, seed = 1, max_seconds = 25, max_len = 64 * 1024;
   std::vector<Input> seeds;
   for (int i = 1; i < argc; ++i) {
