@@ -58,9 +58,15 @@ bool IsObjectId(const std::string& s) {
          s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-bool IsEmptyDir(const std::string& dir) {
+// An empty bundle, or one holding only the temp file of an atomic write a
+// crash cut short (the .creating marker's own, when the kill came between its
+// create and rename): nothing of the object was recorded yet.
+bool HoldsNothingYet(const std::string& dir) {
   std::error_code ec;
-  return stdfs::is_empty(dir, ec) && !ec;
+  for (stdfs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!IsAtomicWriteTempName(it->path().filename().string())) return false;
+  }
+  return !ec;
 }
 
 std::vector<std::string> Entries(const std::string& dir) {
@@ -217,7 +223,7 @@ void Server::LoadSandbox(const std::string& id) {
   Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
   const auto* known = ann.ok() ? &*ann : nullptr;
   // 1. Interrupted removal: finish it. Interrupted creation: undo it.
-  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || IsEmptyDir(dir)) {
+  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || HoldsNothingYet(dir)) {
     const bool removing = HasMarker(dir, kRemovingMarker);
     ReleaseSandboxLeftovers(id, known);
     LogIfError(UnmountRecursive(dir), "unmount " + dir);
@@ -274,7 +280,7 @@ void Server::LoadContainer(const std::string& id) {
   if (!IsObjectId(id)) return Quarantine("container", dir, "not a container ID");
   Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
   const auto* known = ann.ok() ? &*ann : nullptr;
-  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || IsEmptyDir(dir)) {
+  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || HoldsNothingYet(dir)) {
     const bool removing = HasMarker(dir, kRemovingMarker);
     ReleaseContainerLeftovers(id, known);
     LogIfError(RemoveAll(dir), "remove " + dir);
@@ -367,12 +373,15 @@ void Server::ReconcileContainer(Container& c) {
 Status Server::Update() {
   const std::string sandbox_root = config_.root + "/sandboxes";
   const std::string container_root = config_.root + "/containers";
-  // Bundles a removal had moved aside: finish deleting them.
+  // Bundles a removal had moved aside: finish deleting them, and the exit
+  // file the removal deletes last (a kill during the slow delete left it).
   for (const std::string& root : {sandbox_root, container_root}) {
     for (const auto& name : Entries(root)) {
       if (name.rfind(kTrashPrefix, 0) != 0) continue;
       LogIfError(UnmountRecursive(root + "/" + name), "unmount " + name);
       LogIfError(RemoveAll(root + "/" + name), "remove " + name);
+      const std::string id = name.substr(std::string_view(kTrashPrefix).size());
+      if (IsObjectId(id)) ::unlink((ExitDir() + "/" + id).c_str());
     }
   }
   // Sandboxes first: a container needs its pod.

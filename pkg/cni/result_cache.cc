@@ -5,68 +5,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+
+#include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
 
 namespace berth::cni {
 namespace {
 
 using nlohmann::json;
-
-// Private stand-in for pkg/fs's WriteFileAtomic, which is being written in
-// parallel: temp file, write, fsync, rename, fsync the directory.
-Status WriteAtomic(const std::string& dir, const std::string& path, const std::string& data) {
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp =
-      path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter.fetch_add(1));
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError("create " + tmp, errno);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return ErrnoError("write " + tmp, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) {
-    int err = errno;
-    close(fd);
-    unlink(tmp.c_str());
-    return ErrnoError("fsync " + tmp, err);
-  }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return ErrnoError("rename " + tmp + " to " + path, err);
-  }
-  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return ErrnoError("open " + dir, errno);
-  int rc = fsync(dfd);
-  int err = errno;
-  close(dfd);
-  if (rc != 0) return ErrnoError("fsync " + dir, err);
-  return OkStatus();
-}
-
-Status MakeDirs(const std::string& dir) {
-  std::string cur;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir " + cur, errno);
-  }
-  return OkStatus();
-}
 
 std::string Str(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -122,7 +71,7 @@ std::string ResultCache::PathFor(const std::string& network, const std::string& 
 }
 
 Status ResultCache::Write(const CacheEntry& e) const {
-  BERTH_RETURN_IF_ERROR(MakeDirs(dir_));
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir_, 0700));
   json doc = {{"kind", "berth-cni-cache/v1"},
               {"networkName", e.network_name},
               {"containerId", e.container_id},
@@ -143,7 +92,7 @@ Status ResultCache::Write(const CacheEntry& e) const {
   }
   doc["portMappings"] = std::move(pms);
   std::string path = PathFor(e.network_name, e.container_id, e.ifname);
-  return WriteAtomic(dir_, path, doc.dump(2)).WithContext("CNI cache");
+  return WriteFileAtomic(path, doc.dump(2), 0600).WithContext("CNI cache");
 }
 
 Result<CacheEntry> ResultCache::Read(const std::string& network, const std::string& container_id,
@@ -173,6 +122,22 @@ Status ResultCache::Remove(const std::string& network, const std::string& contai
                            const std::string& ifname) const {
   std::string path = PathFor(network, container_id, ifname);
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + path, errno);
+  // A write of this attachment's entry that a crash cut short (under any
+  // network's name) left its temp file; nobody else will ever remove it.
+  const std::string entry = "-" + container_id + "-" + ifname + ".json";
+  DIR* d = opendir(dir_.c_str());
+  if (d == nullptr) return OkStatus();
+  std::vector<std::string> unfinished;
+  while (struct dirent* ent = readdir(d)) {
+    std::string_view name = ent->d_name;
+    if (IsAtomicWriteTempName(name) && name.find(entry) != std::string_view::npos)
+      unfinished.emplace_back(name);
+  }
+  closedir(d);
+  for (const auto& name : unfinished) {
+    const std::string tmp = dir_ + "/" + name;
+    if (unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + tmp, errno);
+  }
   return OkStatus();
 }
 

@@ -17,6 +17,8 @@ namespace {
 
 // Keeps the temp name within NAME_MAX however long the target's name is.
 constexpr size_t kMaxBaseInTempName = 200;
+// Temp files are ".<base>.tmp-<random>".
+constexpr char kTempInfix[] = ".tmp-";
 
 std::string RandomSuffix() {
   uint64_t r = 0;
@@ -63,7 +65,7 @@ Status WriteFileAtomic(std::string_view path_view, std::string_view content, mod
   std::string tmp;
   ScopedFd fd;
   for (int attempt = 0; attempt < 8 && !fd; ++attempt) {
-    tmp = "." + base.substr(0, kMaxBaseInTempName) + ".tmp-" + RandomSuffix();
+    tmp = "." + base.substr(0, kMaxBaseInTempName) + kTempInfix + RandomSuffix();
     fd.reset(::openat(dirfd.get(), tmp.c_str(),
                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
     if (!fd && errno != EEXIST) break;
@@ -124,6 +126,10 @@ Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes) {
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+bool IsAtomicWriteTempName(std::string_view name) {
+  return name.size() > 1 && name.front() == '.' && name.find(kTempInfix, 1) != std::string_view::npos;
 }
 
 }  // namespace berth

@@ -24,6 +24,10 @@ namespace berth {
 // Errors name `path` and the cause.
 Status WriteFileAtomic(std::string_view path, std::string_view content, mode_t mode = 0644);
 
+// Whether the directory entry `name` is one of WriteFileAtomic's temp files:
+// what a crash between its create and its rename leaves behind.
+bool IsAtomicWriteTempName(std::string_view name);
+
 // The whole content of `path`. A file larger than `max_bytes` is
 // ResourceExhausted (for files whose size a hostile party may control); a
 // missing file is NotFound.

@@ -90,5 +90,35 @@ TEST_F(DamagedRestoreFilesTest, WrongTypesInStateAndSpecAreQuarantinedAndTheRest
   ExpectNoLeaksAtAll();
 }
 
+// Found by the chaos test (berthd killed with SIGKILL at random moments):
+//  - killed inside the write of a new bundle's .creating marker, berthd left
+//    a bundle holding only that write's temp file. Nothing of the object was
+//    recorded, so restore undoes the creation as for an empty bundle; it is
+//    not damage to set aside.
+//  - killed while a removal deleted the bundle it had moved aside, berthd
+//    left the exit file the removal deletes last.
+TEST_F(DamagedRestoreFilesTest, WhatAKillCutShortIsFinishedNotQuarantined) {
+  ASSERT_NO_FATAL_FAILURE(StartRestoreDaemon());
+  StopDaemon();
+  const std::string pod_id(64, 'a'), ctr_id(64, 'b'), removed_id(64, 'c');
+  for (const std::string& bundle : {SandboxBundle(pod_id), ContainerBundle(ctr_id)}) {
+    fs::create_directories(bundle);
+    std::ofstream(bundle + "/.creating.tmp-Zq81xw");
+  }
+  fs::create_directories(Root() + "/containers/.trash-" + removed_id + "/rootfs");
+  std::ofstream(RunRoot() + "/exits/" + removed_id) << "137";
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_FALSE(fs::exists(Root() + "/containers/.trash-" + removed_id));
+  EXPECT_FALSE(fs::exists(RunRoot() + "/exits/" + removed_id));
+
+  EXPECT_THAT(DirEntries(Root() + "/quarantine"), ::testing::IsEmpty());
+  EXPECT_FALSE(fs::exists(SandboxBundle(pod_id)));
+  EXPECT_FALSE(fs::exists(ContainerBundle(ctr_id)));
+  const std::string log = d_->Log();
+  EXPECT_THAT(log, HasSubstr("pod sandbox " + pod_id + ": creation (undone) interrupted"));
+  EXPECT_THAT(log, HasSubstr("container " + ctr_id + ": creation (undone) interrupted"));
+  ExpectNoLeaksAtAll();
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -127,6 +127,23 @@ TEST_F(CniNetworkTest, DetachRunsReverseOrderWithCachedResultAfterConfigChanged)
   EXPECT_FALSE(std::filesystem::exists(CachePath()));
 }
 
+// Found by the chaos test: berthd killed inside a cache write left the
+// write's temp file, and nothing ever removed it.
+TEST_F(CniNetworkTest, DetachRemovesCacheWritesACrashCutShortAndOnlyThose) {
+  CniNetwork net(opts_);
+  ASSERT_TRUE(net.Load().ok());
+  ASSERT_TRUE(net.Attach(Pod()).ok());
+  const std::string dir = opts_.cache_dir;
+  WriteFile(dir + "/.chain-pod1-eth0.json.tmp-Ab12Cd", "{");
+  WriteFile(dir + "/.renamed-pod1-eth0.json.tmp-Ef34Gh", "{");
+  WriteFile(dir + "/.chain-pod2-eth0.json.tmp-Ij56Kl", "{");  // another pod's write
+  ASSERT_TRUE(net.Detach(Pod()).ok());
+  EXPECT_FALSE(std::filesystem::exists(CachePath()));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.chain-pod1-eth0.json.tmp-Ab12Cd"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.renamed-pod1-eth0.json.tmp-Ef34Gh"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/.chain-pod2-eth0.json.tmp-Ij56Kl"));
+}
+
 TEST_F(CniNetworkTest, DetachSurvivesRestart) {
   {
     CniNetwork net(opts_);

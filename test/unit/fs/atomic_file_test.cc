@@ -122,5 +122,14 @@ TEST_F(AtomicFileTest, ReadOverLimitIsResourceExhausted) {
   EXPECT_EQ(ReadFile(Path("big"), 1000)->size(), 1000u);
 }
 
+TEST(AtomicWriteTempNameTest, TellsTempFilesFromTheFilesTheyBecome) {
+  EXPECT_TRUE(IsAtomicWriteTempName(".creating.tmp-Zq81xw"));
+  EXPECT_TRUE(IsAtomicWriteTempName(".config.json.tmp-0a1B2c"));
+  EXPECT_FALSE(IsAtomicWriteTempName(".creating"));
+  EXPECT_FALSE(IsAtomicWriteTempName("config.json"));
+  EXPECT_FALSE(IsAtomicWriteTempName("config.json.tmp-0a1B2c"));  // no leading dot
+  EXPECT_FALSE(IsAtomicWriteTempName(""));
+}
+
 }  // namespace
 }  // namespace berth
