@@ -19,7 +19,7 @@
 #   /v2/endlessconfig/... a config blob that never ends (its descriptor is small)
 # Usage: fault_registry.py <port-file> [stall-all]; binds 127.0.0.1:0 and writes
 # the port there. With stall-all every request (the /v2/ ping too) stalls.
-import hashlib, json, sys, threading, time
+import hashlib, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CONFIG = json.dumps({"architecture": "amd64", "os": "linux",
@@ -179,9 +179,16 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(ThreadingHTTPServer):
+    # The faults make clients hang up mid-response (that is the point):
+    # a reset or broken pipe is expected, not a traceback for the test log.
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+server = Server(("127.0.0.1", 0), Handler)
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 server.serve_forever()
