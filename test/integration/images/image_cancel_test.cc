@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -18,7 +17,6 @@
 namespace berth::testing {
 namespace {
 
-namespace fs = std::filesystem;
 namespace rt = runtime::v1;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -27,26 +25,6 @@ using Clock = std::chrono::steady_clock;
 constexpr char kBigImage[] = "gcr.io/berth-test/big:latest";  // ~100 MB, through the proxy
 // How soon berthd must answer a cancelled call (a waiting caller polls every 20 ms).
 constexpr auto kPromptly = std::chrono::seconds(3);
-
-// Lifts the proxy's rate limit however the test ends.
-struct SlowProxy {
-  explicit SlowProxy(uint64_t bps) { ImageEnv::SetProxyRate(bps); }
-  ~SlowProxy() { ImageEnv::SetProxyRate(0); }
-};
-
-uint64_t BytesUnder(const std::string& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code size_ec;  // a file may vanish between listing and stat
-    if (it->is_regular_file(size_ec)) {
-      const auto n = it->file_size(size_ec);
-      if (!size_ec) total += n;
-    }
-  }
-  return total;
-}
 
 // Polls `done` (state on disk has no event to wait on) until it holds or
 // `limit` passes; false on timeout.
@@ -115,7 +93,8 @@ class ImageCancelTest : public ::testing::Test {
 
 TEST_F(ImageCancelTest, CancelledMidBlobStopsAtOnceLeavesNothingAndFreesTheFlight) {
   {
-    SlowProxy slow(2'000'000);  // ~50 s for the whole image: the cancel lands mid-blob
+    // ~50 s for the whole image: the cancel lands mid-blob.
+    ImageEnv::ScopedProxyRate slow(2'000'000);
     PullCall pull(*d_, kBigImage);
     ASSERT_NO_FATAL_FAILURE(WaitMidBlob(pull));
     pull.Cancel();
@@ -147,7 +126,7 @@ TEST_F(ImageCancelTest, CancelledMidBlobStopsAtOnceLeavesNothingAndFreesTheFligh
 }
 
 TEST_F(ImageCancelTest, JoinerThatCancelsLeavesTheOtherCallersPullRunning) {
-  SlowProxy slow(10'000'000);  // ~10 s for the whole image
+  ImageEnv::ScopedProxyRate slow(10'000'000);  // ~10 s for the whole image
   PullCall first(*d_, kBigImage);
   ASSERT_NO_FATAL_FAILURE(WaitMidBlob(first));
   PullCall joiner(*d_, kBigImage);

@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "test/integration/harness/berthd_fixture.h"
@@ -16,28 +15,7 @@
 namespace berth::testing {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::IsEmpty;
-
-uint64_t BytesUnder(const std::string& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code size_ec;  // a file may vanish between listing and stat
-    if (it->is_regular_file(size_ec)) {
-      const auto n = it->file_size(size_ec);
-      if (!size_ec) total += n;
-    }
-  }
-  return total;
-}
-
-// Lifts the proxy's rate limit however the test ends.
-struct ProxyRate {
-  explicit ProxyRate(uint64_t bps) { ImageEnv::SetProxyRate(bps); }
-  ~ProxyRate() { ImageEnv::SetProxyRate(0); }
-};
 
 TEST(ImageCrashTest, KilledMidPullLeavesNothingAndThePullSucceedsAfterRestart) {
   RequireRoot();
@@ -48,7 +26,7 @@ TEST(ImageCrashTest, KilledMidPullLeavesNothingAndThePullSucceedsAfterRestart) {
 
   // 1. Pull the ~100 MB image at 5 MB/s (20 s), in the background: it is
   //    expected to fail when berthd dies.
-  ProxyRate slow(5'000'000);
+  ImageEnv::ScopedProxyRate slow(5'000'000);
   grpc::Status pull_status;
   std::jthread puller([&] { pull_status = PullImage(d, ref); });
 

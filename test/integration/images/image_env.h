@@ -23,6 +23,11 @@ class ImageEnv {
   static void StallProxy();
   // Limits every blob body the proxy sends to `bytes_per_second` (0: no limit).
   static void SetProxyRate(uint64_t bytes_per_second);
+  // SetProxyRate for a scope: the limit is lifted however the test ends.
+  struct ScopedProxyRate {
+    explicit ScopedProxyRate(uint64_t bytes_per_second) { SetProxyRate(bytes_per_second); }
+    ~ScopedProxyRate() { SetProxyRate(0); }
+  };
   // Builds and pushes the hostile images of push_hostile_images.py to the open
   // registry, with `escape_dir` as the directory their entries aim at; returns
   // the script's IMAGE_*, ESCAPE_* and TAMPERED_LAYER values.

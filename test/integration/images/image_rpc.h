@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,7 @@ std::vector<std::string> DirEntries(const std::string& dir);
 std::vector<std::string> LayerDirs(const BerthdProcess& d);
 // Files left anywhere under <root>/image/downloads and <root>/image/layers/tmp.
 std::vector<std::string> LeftoverTempFiles(const BerthdProcess& d);
+// Bytes of the regular files under `dir` (0 when it does not exist).
+uint64_t BytesUnder(const std::string& dir);
 
 }  // namespace berth::testing
