@@ -191,7 +191,10 @@ Result<OciRuntime::Output> OciRuntime::RunHidingNetSysctls(const std::string& ve
   // a thread of its own; the runtime forked from it inherits the namespace,
   // which goes away with them.
   std::optional<Result<Output>> out;
-  std::thread worker([&] {
+  // The worker stops with the caller's cancellation, as the caller's own
+  // children do (the token is per thread).
+  std::thread worker([&, cancel = CurrentCancelToken()] {
+    CancelScope caller(cancel);
     const std::string what = name_ + " " + verb + " " + id;
     if (unshare(CLONE_NEWNS) != 0) {
       out = ErrnoError(what + ": unshare mount namespace", errno);

@@ -24,13 +24,8 @@ using ::testing::Not;
 using testing::Eventually;
 using testing::ReadPidFile;
 using testing::Running;
+using testing::Sh;
 using Clock = std::chrono::steady_clock;
-
-RunOptions Sh(const std::string& script) {
-  RunOptions o;
-  o.argv = {"/bin/sh", "-c", script};
-  return o;
-}
 
 // A child that records its pid and a helper's (a member of its process
 // group), then waits far longer than any test.

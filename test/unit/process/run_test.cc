@@ -20,13 +20,8 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using testing::ReadPidFile;
 using testing::Running;
+using testing::Sh;
 using Clock = std::chrono::steady_clock;
-
-RunOptions Sh(const std::string& script) {
-  RunOptions o;
-  o.argv = {"/bin/sh", "-c", script};
-  return o;
-}
 
 TEST(RunToCompletion, CapturesOutputAndExitCode) {
   auto r = RunToCompletion(Sh("echo out; echo err >&2; exit 3"));

@@ -16,6 +16,7 @@
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/fs/temp_dir.h"
+#include "pkg/process/run.h"
 
 namespace berth::process::testing {
 
@@ -25,6 +26,13 @@ struct Scratch {
   TempDir dir = std::move(TempDir::Create("/tmp", "berth-process-")).value();
   std::string operator/(const std::string& name) const { return dir.path() + "/" + name; }
 };
+
+// RunToCompletion's options for a /bin/sh script.
+inline RunOptions Sh(const std::string& script) {
+  RunOptions o;
+  o.argv = {"/bin/sh", "-c", script};
+  return o;
+}
 
 struct Pipe {
   ScopedFd read;
