@@ -32,7 +32,9 @@ Why WhyCancelled(const StatePtr& state) {
 
 }  // namespace
 
-bool CancelToken::cancelled() const { return WhyCancelled(state_) != Why::kNone; }
+bool CancelToken::cancelled() const {
+  return WhyCancelled(state_) != Why::kNone;
+}
 
 Status CancelToken::Check(std::string_view what) const {
   switch (WhyCancelled(state_)) {
@@ -87,6 +89,8 @@ CancelSource::CancelSource(const CancelToken& parent) : CancelSource() {
   state_->parent = parent.state_;
 }
 
-void CancelSource::Cancel() { state_->flag.store(true, std::memory_order_release); }
+void CancelSource::Cancel() {
+  state_->flag.store(true, std::memory_order_release);
+}
 
 }  // namespace berth
