@@ -124,11 +124,11 @@ TEST_F(CallCancelTest, DeadlinePassingInRuntimeCreateKillsConmonAndTheRuntimeAnd
                                        TestdataPath("runtimes/hanging-runtime") + " \"$@\"");
   TestNetwork net = MakeNetwork(tmp_.path());
   // The create timeout is far away: only the call's deadline can end it.
-  ASSERT_NO_FATAL_FAILURE(StartDaemon(
-      "runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
-          "}, hanging: {path: " + tmp_.Sub("hanging") + ", root: " + tmp_.Sub("hang-root") +
-          "}}\nruntime_create_timeout: 10m\n",
-      {}, &net));
+  ASSERT_NO_FATAL_FAILURE(
+      StartDaemon("runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
+                      "}, hanging: {path: " + tmp_.Sub("hanging") +
+                      ", root: " + tmp_.Sub("hang-root") + "}}\nruntime_create_timeout: 10m\n",
+                  {}, &net));
 
   rt::PodSandboxConfig pod = PodConfig("deadline");
   auto call = std::async(std::launch::async,
@@ -161,8 +161,7 @@ TEST_F(CallCancelTest, ExecSyncDeadlineKillsTheCommandInTheContainer) {
     rt::ExecSyncResponse resp;
     return d_->runtime().ExecSync(Ctx(std::chrono::seconds(5)).get(), req, &resp);
   });
-  ASSERT_TRUE(WaitFor([&] { return !ProcessesRunning(command).empty(); },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitFor([&] { return !ProcessesRunning(command).empty(); }, std::chrono::seconds(30)))
       << d_->Log();
   const pid_t exec_pid = ProcessesRunning(command).front();
   EXPECT_EQ(call.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);

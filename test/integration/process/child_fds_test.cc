@@ -32,7 +32,7 @@ using ::testing::Not;
 // What one start of a recorded program was given.
 struct Recorded {
   std::string parent;  // the comm of the process that started it
-  std::string args;  // its arguments, space-separated
+  std::string args;    // its arguments, space-separated
   std::map<int, std::string> fds;
 };
 
@@ -108,8 +108,7 @@ TEST_F(ChildFdsTest, EveryChildGetsExactlyItsDescriptors) {
   const std::string runc = Wrap("runc", kRunc);
   const std::string conmon = Wrap("conmon", "/usr/bin/conmon");
   Wrap("bridge", std::string(kCniDir) + "/bridge");
-  Wrap("test-credential-provider",
-           TestdataPath("credential-providers/test-credential-provider"));
+  Wrap("test-credential-provider", TestdataPath("credential-providers/test-credential-provider"));
   const std::string providers = tmp_.Sub("providers.yaml");
   std::ofstream(providers) << "apiVersion: kubelet.config.k8s.io/v1\n"
                            << "kind: CredentialProviderConfig\n"
@@ -118,8 +117,8 @@ TEST_F(ChildFdsTest, EveryChildGetsExactlyItsDescriptors) {
                            << "  matchImages: [\"" << ImageEnv::Get("OPEN_REGISTRY") << "\"]\n"
                            << "  defaultCacheDuration: 10m\n"
                            << "  apiVersion: credentialprovider.kubelet.k8s.io/v1\n"
-                           << "  env: [{name: AUTH_KEY, value: \""
-                           << ImageEnv::Get("OPEN_REGISTRY") << "\"}]\n";
+                           << "  env: [{name: AUTH_KEY, value: \"" << ImageEnv::Get("OPEN_REGISTRY")
+                           << "\"}]\n";
 
   // berthd inherits a descriptor without close-on-exec at a number no child
   // is given.
@@ -165,8 +164,8 @@ TEST_F(ChildFdsTest, EveryChildGetsExactlyItsDescriptors) {
     const std::vector<Recorded> starts = StartedByBerthd(name);
     EXPECT_THAT(starts, Not(IsEmpty())) << name << " was never started by berthd";
     for (const Recorded& r : starts) {
-      EXPECT_EQ(Numbers(r.fds), want) << name << " " << r.args << " was started with "
-                                      << ::testing::PrintToString(r.fds);
+      EXPECT_EQ(Numbers(r.fds), want)
+          << name << " " << r.args << " was started with " << ::testing::PrintToString(r.fds);
       for (const auto& [fd, target] : r.fds) {
         EXPECT_NE(target, canary) << name << " " << r.args << " inherited berthd's fd";
       }
@@ -178,9 +177,11 @@ TEST_F(ChildFdsTest, EveryChildGetsExactlyItsDescriptors) {
         << "conmon's sync and start pipes: " << ::testing::PrintToString(r.fds);
   }
   EXPECT_THAT(Numbers(ParseLsFds(exec_sync.stdout())), ElementsAre(0, 1, 2))
-      << "ExecSync's command:\n" << exec_sync.stdout();
+      << "ExecSync's command:\n"
+      << exec_sync.stdout();
   EXPECT_THAT(Numbers(ParseLsFds(streamed.output)), ElementsAre(0, 1, 2))
-      << "the streaming exec's command:\n" << streamed.output;
+      << "the streaming exec's command:\n"
+      << streamed.output;
   ExpectNoLeaksAtAll();
 }
 

@@ -19,9 +19,9 @@
 namespace berth::process {
 namespace {
 
+using testing::Eventually;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::Eventually;
 using testing::ReadPidFile;
 using testing::Running;
 using testing::Sh;
