@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "daemon/container_events.h"
+#include "daemon/gvisor_stats_sampler.h"
 #include "daemon/call_tracker.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
@@ -97,6 +98,7 @@ void Server::Shutdown() {
   // Open exec/attach/port-forward sessions end (their execs are killed).
   if (stream_server_) stream_server_->Stop();
   if (stats_) stats_->Stop();
+  if (gvisor_stats_) gvisor_stats_->Stop();
   if (exit_watcher_) exit_watcher_->Stop();
   if (network_) network_->StopWatching();
   spdlog::debug("shutdown: watchers stopped");

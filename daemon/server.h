@@ -45,6 +45,7 @@ class StatsCollector;
 class CallTracker;
 class ContainerEvents;
 class PodCidrKeeper;
+class GvisorStatsSampler;
 
 // Removes an exec's process and pid files (see WriteExecProcess).
 struct ExecFilesCleanup {
@@ -283,6 +284,8 @@ class Server {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;
+  // gVisor containers' CPU and memory, read by stats_ (so made before it).
+  std::unique_ptr<GvisorStatsSampler> gvisor_stats_;
   std::unique_ptr<StatsCollector> stats_;  // set before serving; its own locks
   std::unique_ptr<ContainerEvents> events_;  // set before restore; its own locks
   std::unique_ptr<grpc::Server> grpc_server_;

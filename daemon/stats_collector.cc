@@ -112,8 +112,17 @@ void StatsCollector::FillCpu(const std::string& rate_key, const stats::CgroupSam
   }
 }
 
+std::optional<stats::CgroupSample> StatsCollector::ContainerFigures(
+    const Container& c, const std::optional<stats::CgroupSample>& cgroup) const {
+  if (!options_.runtime_sample) return cgroup;
+  // The sampler's last figures may predate an exit.
+  if (containers_.Read([&] { return c.state; }) != rt::CONTAINER_RUNNING) return cgroup;
+  std::optional<stats::CgroupSample> own = options_.runtime_sample(c.id);
+  return own ? own : cgroup;
+}
+
 void StatsCollector::FillContainer(const Container& c, rt::ContainerStats* out) {
-  FillContainerFrom(c, ReadObjectCgroup(c.id, c.bundle_dir), out);
+  FillContainerFrom(c, ContainerFigures(c, ReadObjectCgroup(c.id, c.bundle_dir)), out);
 }
 
 void StatsCollector::FillContainerFrom(const Container& c,
@@ -148,13 +157,14 @@ void StatsCollector::FillPod(const Sandbox& s, int infra_pid,
   *a->mutable_annotations() = s.config.annotations();
   rt::LinuxPodSandboxStats* linux_stats = out->mutable_linux();
 
-  // 1. The containers, each read once: their readings also make up the pod's
-  //    when it has no cgroup of its own.
+  // 1. The containers, each read once: their cgroup readings also make up
+  //    the pod's when it has no cgroup of its own (a runtime's own figures
+  //    do not: gVisor's containers are in its infra's cgroup already).
   std::vector<std::optional<stats::CgroupSample>> parts;
   parts.reserve(running.size());
   for (const auto& c : running) {
     parts.push_back(ReadObjectCgroup(c->id, c->bundle_dir));
-    FillContainerFrom(*c, parts.back(), linux_stats->add_containers());
+    FillContainerFrom(*c, ContainerFigures(*c, parts.back()), linux_stats->add_containers());
   }
 
   // 2. The pod's cgroup is its linux.cgroup_parent (the kubelet makes one per

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,10 @@ class StatsCollector {
     // ImageFsInfo's mountpoint: writable layers live on the image filesystem.
     std::string image_fs_mountpoint;
     std::chrono::milliseconds disk_sample_interval = std::chrono::seconds(10);
+    // A container's CPU and memory from its runtime rather than its cgroup
+    // (gVisor's, whose cgroups stay empty: GvisorStatsSampler); nullopt for
+    // the others. Unset: cgroups only.
+    std::function<std::optional<stats::CgroupSample>(const std::string& id)> runtime_sample;
   };
 
   StatsCollector(const SandboxStore& sandboxes, const ContainerStore& containers, Options options);
@@ -64,6 +69,10 @@ class StatsCollector {
   Result<std::string> CgroupDirOf(const std::string& id, const std::string& bundle_dir);
   std::optional<stats::CgroupSample> ReadObjectCgroup(const std::string& id,
                                                       const std::string& bundle_dir);
+  // The runtime's figures for a running container when it has some, else
+  // `cgroup`.
+  std::optional<stats::CgroupSample> ContainerFigures(
+      const Container& c, const std::optional<stats::CgroupSample>& cgroup) const;
   void FillContainerFrom(const Container& c, const std::optional<stats::CgroupSample>& sample,
                          runtime::v1::ContainerStats* out);
   // CPU (rate kept under `rate_key`) and memory of a reading.

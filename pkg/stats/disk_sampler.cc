@@ -13,31 +13,9 @@ DiskUsageSampler::~DiskUsageSampler() {
   Stop();
 }
 
-void DiskUsageSampler::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void DiskUsageSampler::Start() { thread_.Start(); }
 
-void DiskUsageSampler::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DiskUsageSampler::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    RunRound();
-    lock.lock();
-    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
-  }
-}
+void DiskUsageSampler::Stop() { thread_.Stop(); }
 
 void DiskUsageSampler::RunRound() {
   std::lock_guard<std::mutex> round(round_mu_);

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,9 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "pkg/base/periodic_thread.h"
 #include "pkg/stats/disk_usage.h"
 
 namespace berth::stats {
@@ -58,8 +57,6 @@ class DiskUsageSampler {
   std::optional<Sample> Get(const std::string& id) const;
 
  private:
-  void Loop();
-
   const ListTargets list_;
   const Options options_;
 
@@ -70,9 +67,8 @@ class DiskUsageSampler {
 
   mutable std::mutex mu_;
   std::map<std::string, Sample> results_;  // guarded by mu_
-  bool stopping_ = false;                  // guarded by mu_
-  std::condition_variable wake_;
-  std::thread thread_;
+
+  PeriodicThread thread_{options_.interval, [this] { RunRound(); }};  // last: uses the above
 };
 
 }  // namespace berth::stats
