@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "daemon/call_context.h"
-#include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
 #include "daemon/container_record.h"
 #include "daemon/crash_point.h"
@@ -18,6 +17,7 @@
 #include "daemon/seccomp_choice.h"
 #include "daemon/server.h"
 #include "daemon/validate.h"
+#include "pkg/base/quote.h"
 #include "pkg/base/undo_stack.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
@@ -51,6 +51,8 @@ Status ValidateRequest(const rt::CreateContainerRequest& req) {
     return InvalidArgument("container " + c.metadata().name() + ": image is required");
   }
   BERTH_RETURN_IF_ERROR(CheckSingleLine("container image", c.image().image()));
+  const std::string who = "container " + QuoteForMessage(c.metadata().name()) + ": ";
+  BERTH_RETURN_IF_ERROR(CheckLabelsAndAnnotations(who, c.labels(), c.annotations()));
   if (!c.log_path().empty()) {
     const std::string field = "container " + c.metadata().name() + ": log_path";
     if (c.log_path()[0] == '/') {
@@ -262,11 +264,19 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   }
   BERTH_ASSIGN_OR_RETURN(spec.seccomp, seccomp::ProfileFor(seccomp_choice.first,
                                                            seccomp_choice.second, privileged, caps));
-  spec.annotations = {config.annotations().begin(), config.annotations().end()};
-  for (auto it = spec.annotations.begin(); it != spec.annotations.end();) {
-    // berth's own keys are written by berth alone.
-    it = IsInternalAnnotation(it->first) ? spec.annotations.erase(it) : std::next(it);
+  // The pod's runtime gets the container's io.berth.* annotations only where
+  // its allowed_annotations lists them, as for the pod's own.
+  // A runtime gone from the config since the pod was made allows nothing.
+  auto runtime_entry = routing_.runtimes.find(c->runtime_name);
+  oci::FilteredAnnotations filtered = oci::FilterAnnotations(
+      runtime_entry == routing_.runtimes.end() ? std::vector<std::string>{}
+                                               : runtime_entry->second.allowed_annotations,
+      {config.annotations().begin(), config.annotations().end()});
+  for (const auto& key : filtered.dropped) {
+    spdlog::info("container {}: annotation {} ignored: runtime {} does not allow it", c->name, key,
+                 c->runtime_name);
   }
+  spec.annotations = std::move(filtered.kept);
   for (const auto& [k, v] : ContainerAnnotations(*c)) spec.annotations[k] = v;
   std::vector<std::string> degraded;
   Result<nlohmann::json> spec_json = oci::BuildContainerSpec(spec, &degraded);

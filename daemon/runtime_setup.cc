@@ -128,6 +128,7 @@ Status Server::InitRuntime() {
   routing_.untrusted_runtime = config_.untrusted_runtime;
   routing_.default_workload_trust = config_.default_workload_trust;
   routing_.untrusted_fallback_to_trusted = config_.untrusted_fallback_to_trusted;
+  routing_.forbid_trusted_opt_out = config_.forbid_trusted_opt_out;
 
   node_ = oci::ProbeNode();
   spdlog::info("node: cgroup {} with controllers [{}], swap accounting {}; capabilities not held: [{}]",

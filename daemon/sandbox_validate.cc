@@ -173,15 +173,7 @@ Status ValidatePodSandboxConfig(const rt::PodSandboxConfig& c, const std::string
   }
   if (c.has_dns_config()) BERTH_RETURN_IF_ERROR(ValidateDns(c.dns_config()));
   BERTH_RETURN_IF_ERROR(ValidatePorts(c));
-  for (const auto& [key, value] : c.annotations()) {
-    if (key.empty()) return InvalidArgument("annotations: empty key");
-    if (key.rfind(kInternalAnnotationPrefix, 0) == 0) {
-      return InvalidArgument("annotations: \"" + key + "\" is reserved for berth itself");
-    }
-  }
-  for (const auto& [key, value] : c.labels()) {
-    if (key.empty()) return InvalidArgument("labels: empty key");
-  }
+  BERTH_RETURN_IF_ERROR(CheckLabelsAndAnnotations("", c.labels(), c.annotations()));
   if (c.has_linux()) BERTH_RETURN_IF_ERROR(ValidateLinux(c.linux(), cgroup_manager));
   return OkStatus();
 }

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "daemon/internal_annotations.h"
+#include "pkg/base/quote.h"
+
 namespace berth::daemon {
 
 namespace {
@@ -64,6 +67,22 @@ Status CheckAbsolutePath(const std::string& field, const std::string& value) {
   }
   std::string padded = value + "/";
   if (padded.find("/../") != std::string::npos) return Bad(field, value, "may not contain '..'");
+  return OkStatus();
+}
+
+Status CheckLabelsAndAnnotations(
+    const std::string& who, const google::protobuf::Map<std::string, std::string>& labels,
+    const google::protobuf::Map<std::string, std::string>& annotations) {
+  for (const auto& [key, value] : labels) {
+    if (key.empty()) return InvalidArgument(who + "labels: empty key");
+  }
+  for (const auto& [key, value] : annotations) {
+    if (key.empty()) return InvalidArgument(who + "annotations: empty key");
+    if (IsInternalAnnotation(key)) {
+      return InvalidArgument(who + "annotations: " + QuoteForMessage(key) +
+                             " is reserved for berth itself");
+    }
+  }
   return OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pkg/base/status.h"
+#include "runtime/v1/api.pb.h"
 
 namespace berth::daemon {
 
@@ -17,6 +18,12 @@ Status CheckIp(const std::string& field, const std::string& value);
 bool IsIp(const std::string& value);
 // An absolute path with no ".." component and no NUL or newline.
 Status CheckAbsolutePath(const std::string& field, const std::string& value);
+// Labels and annotations of a pod or container (`who` prefixes the message):
+// no key empty, no annotation in berth's internal prefix (berth writes those
+// itself, and restore trusts them).
+Status CheckLabelsAndAnnotations(
+    const std::string& who, const google::protobuf::Map<std::string, std::string>& labels,
+    const google::protobuf::Map<std::string, std::string>& annotations);
 // Printable text without newlines (for values written into files line by line).
 Status CheckSingleLine(const std::string& field, const std::string& value);
 

@@ -305,6 +305,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"untrusted_runtime", c.untrusted_runtime},
       {"default_workload_trust", c.default_workload_trust},
       {"untrusted_fallback_to_trusted", c.untrusted_fallback_to_trusted},
+      {"forbid_trusted_opt_out", c.forbid_trusted_opt_out},
       {"clamp_oom_score_adj", c.clamp_oom_score_adj},
       {"runtime_create_timeout", std::to_string(c.runtime_create_timeout_seconds) + "s"},
       {"cni",

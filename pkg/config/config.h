@@ -84,6 +84,9 @@ struct Config {
   std::string untrusted_runtime;
   std::string default_workload_trust = "trusted";
   bool untrusted_fallback_to_trusted = false;
+  // With default_workload_trust untrusted: refuse pods whose trust
+  // annotation asks for the trusted runtime.
+  bool forbid_trusted_opt_out = false;
   // Processes without CAP_SYS_RESOURCE cannot set an oom_score_adj below their
   // own; runc then fails obscurely, so clamp to the daemon's value instead.
   bool clamp_oom_score_adj = true;

@@ -277,6 +277,7 @@ Status Decode(const YAML::Node& root, Config* c) {
   BERTH_RETURN_IF_ERROR(r.String("default_workload_trust", &c->default_workload_trust));
   BERTH_RETURN_IF_ERROR(
       r.Bool("untrusted_fallback_to_trusted", &c->untrusted_fallback_to_trusted));
+  BERTH_RETURN_IF_ERROR(r.Bool("forbid_trusted_opt_out", &c->forbid_trusted_opt_out));
   BERTH_RETURN_IF_ERROR(r.Bool("clamp_oom_score_adj", &c->clamp_oom_score_adj));
   BERTH_RETURN_IF_ERROR(r.Map("cni", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(m.String("conf_dir", &c->cni.conf_dir));

@@ -126,6 +126,16 @@ Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutin
   } else {
     std::string source;
     BERTH_ASSIGN_OR_RETURN(std::optional<bool> annotated, AnnotatedTrust(pod, source));
+    if (annotated && *annotated && config.forbid_trusted_opt_out &&
+        config.default_workload_trust == "untrusted") {
+      // Refused rather than quietly run untrusted: a pod that asks for the
+      // trusted runtime usually needs something the sandbox lacks, and would
+      // fail later in a way that no longer names the cause.
+      return FailedPrecondition("annotation " + source + " of " + PodLabel(pod) +
+                                " asks for the trusted runtime, which this node forbids "
+                                "(forbid_trusted_opt_out with default_workload_trust=untrusted); "
+                                "use a RuntimeClass instead");
+    }
     if (annotated) {
       trusted = *annotated;
       why = "annotation " + source;
@@ -162,8 +172,13 @@ Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutin
 
 FilteredAnnotations FilterAnnotations(const RuntimeChoice& choice,
                                       const std::map<std::string, std::string>& annotations) {
+  return FilterAnnotations(choice.allowed_annotations, annotations);
+}
+
+FilteredAnnotations FilterAnnotations(const std::vector<std::string>& allowed_annotations,
+                                      const std::map<std::string, std::string>& annotations) {
   auto allowed = [&](const std::string& key) {
-    for (const auto& pattern : choice.allowed_annotations) {
+    for (const auto& pattern : allowed_annotations) {
       if (pattern == key) return true;
       if (pattern.size() >= 2 && pattern.ends_with(".*")) {
         std::string_view prefix(pattern.data(), pattern.size() - 1);  // keeps the dot

@@ -9,6 +9,9 @@
 //                                    anything else InvalidArgument
 //   4. io.kubernetes.cri.untrusted-workload "true" -> untrusted
 //   5. default_workload_trust
+// With forbid_trusted_opt_out and default_workload_trust untrusted, rule 3's
+// "true" is refused (FailedPrecondition naming the annotation) instead of
+// routing the pod to the trusted runtime.
 // Trusted runs trusted_runtime (default_runtime when that is empty); untrusted
 // runs untrusted_runtime, or is refused (FailedPrecondition) unless
 // untrusted_fallback_to_trusted. A runtime of type "vm" is refused until
@@ -49,6 +52,10 @@ struct RoutingConfig {
   std::string untrusted_runtime;  // empty = none configured
   std::string default_workload_trust = "trusted";  // or "untrusted"
   bool untrusted_fallback_to_trusted = false;
+  // Refuse a pod whose trust annotation asks for the trusted runtime when
+  // default_workload_trust is untrusted (RuntimeClass and privileged pods,
+  // which the operator and admission control, still choose).
+  bool forbid_trusted_opt_out = false;
 };
 
 struct PodRoutingInput {
@@ -85,6 +92,10 @@ struct FilteredAnnotations {
 // only when the chosen runtime's allowed_annotations lists them; everything
 // else passes unchanged.
 FilteredAnnotations FilterAnnotations(const RuntimeChoice& choice,
+                                      const std::map<std::string, std::string>& annotations);
+// The same for a runtime's `allowed_annotations` list (a container's
+// annotations, filtered for its pod's runtime).
+FilteredAnnotations FilterAnnotations(const std::vector<std::string>& allowed_annotations,
                                       const std::map<std::string, std::string>& annotations);
 
 }  // namespace berth::oci

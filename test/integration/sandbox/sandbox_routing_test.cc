@@ -191,6 +191,47 @@ TEST_F(RoutingTest, VmRuntimeIsRefusedWhenRoutedTo) {
   ExpectNoLeaks({RuncRoot(), RecRoot(), tmp_.Sub("kata-root")});
 }
 
+// forbid_trusted_opt_out (issue 15 item 9): with default_workload_trust
+// untrusted, a pod's own "trusted" annotation is refused, naming it, and no
+// pod is made; the operator's ways to the trusted runtime still work.
+TEST_F(RoutingTest, ForbidTrustedOptOutRefusesATrustedAnnotation) {
+  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                                    "default_workload_trust: untrusted\n"
+                                    "forbid_trusted_opt_out: true\n"));
+  int n = 0;
+  for (const char* key : {kCrio, kBerth}) {
+    SCOPED_TRACE(key);
+    Row row{"opts out", "", false, {{key, "true"}}, "", "", ""};
+    grpc::Status s = Run(RowPod(row, n++), nullptr);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(std::string(key) + "=true"));
+    EXPECT_THAT(s.error_message(), HasSubstr("forbid_trusted_opt_out"));
+    EXPECT_TRUE(List().empty());
+  }
+  ExpectRows({{"no annotation: untrusted", "", false, {}, "recorder", "untrusted",
+               "default_workload_trust=untrusted"},
+              {"annotation false", "", false, {{kCrio, "false"}}, "recorder", "untrusted",
+               "TrustedSandbox=false"},
+              {"handler runc", "runc", false, {{kCrio, "true"}}, "runc", "trusted",
+               "runtime handler runc"},
+              {"privileged", "", true, {{kCrio, "true"}}, "runc", "trusted", "privileged"}});
+  ExpectNoLeaks({RuncRoot(), RecRoot()});
+}
+
+// Without the key (its default, false) the same pod opts out as before.
+TEST_F(RoutingTest, WithoutForbidTrustedOptOutATrustedAnnotationRunsTrusted) {
+  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                                    "default_workload_trust: untrusted\n"
+                                    "forbid_trusted_opt_out: false\n"));
+  ExpectRows({{"cri-o annotation true", "", false, {{kCrio, "true"}}, "runc", "trusted",
+               "io.kubernetes.cri-o.TrustedSandbox=true"},
+              {"berth annotation true", "", false, {{kBerth, "true"}}, "runc", "trusted",
+               "io.berth.trusted-sandbox=true"},
+              {"no annotation", "", false, {}, "recorder", "untrusted",
+               "default_workload_trust=untrusted"}});
+  ExpectNoLeaks({RuncRoot(), RecRoot()});
+}
+
 // io.berth.* annotations (other than the trust one) reach config.json only
 // for a runtime whose allowed_annotations lists them; others pass through.
 TEST_F(RoutingTest, BerthAnnotationsReachOnlyRuntimesThatAllowThem) {

@@ -162,6 +162,8 @@ std::vector<MergeCase> Cases() {
        [](Config& c) { c.default_workload_trust = "untrusted"; }},
       {"untrusted_fallback_to_trusted", "untrusted_fallback_to_trusted: true\n",
        [](Config& c) { c.untrusted_fallback_to_trusted = true; }},
+      {"forbid_trusted_opt_out", "forbid_trusted_opt_out: true\n",
+       [](Config& c) { c.forbid_trusted_opt_out = true; }},
       {"clamp_oom_score_adj", "clamp_oom_score_adj: false\n",
        [](Config& c) { c.clamp_oom_score_adj = false; }},
       {"runtime_create_timeout", "runtime_create_timeout: 3m\n",

@@ -58,6 +58,7 @@ runtimes:
 untrusted_runtime: kata
 default_workload_trust: untrusted
 untrusted_fallback_to_trusted: true
+forbid_trusted_opt_out: true
 cni: {plugin_dirs: [/a, /b]}
 registries:
   "gcr.io": {mirrors: ["http://127.0.0.1:5000"]}
@@ -75,6 +76,7 @@ stats: {disk_sample_interval: 1m}
   EXPECT_EQ(c->runtimes.at("kata").allowed_annotations, std::vector<std::string>{"io.berth.x"});
   EXPECT_EQ(c->untrusted_runtime, "kata");
   EXPECT_TRUE(c->untrusted_fallback_to_trusted);
+  EXPECT_TRUE(c->forbid_trusted_opt_out);
   EXPECT_EQ(c->cni.plugin_dirs, (std::vector<std::string>{"/a", "/b"}));
   EXPECT_EQ(c->registries.at("gcr.io").mirrors.at(0), "http://127.0.0.1:5000");
   EXPECT_TRUE(c->registries.at("127.0.0.1:5000").insecure);
@@ -112,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"cni: {plugin_dirs: /x}", "\"cni.plugin_dirs\" must be a list"},
         BadCase{"untrusted_fallback_to_trusted: maybe",
                 "\"untrusted_fallback_to_trusted\" must be true or false"},
+        BadCase{"forbid_trusted_opt_out: sometimes",
+                "\"forbid_trusted_opt_out\" must be true or false"},
         BadCase{"stream: {port: http}", "\"stream.port\" must be an integer"},
         BadCase{"stream: {port: 70000}", "\"stream.port\" must be between 0 and 65535"},
         BadCase{"stream: {tls_cert_file: /c.pem}", "go together"},

@@ -163,6 +163,40 @@ TEST(RuntimeRouter, HostileHandlerIsQuotedInError) {
   EXPECT_THAT(r.status().message(), HasSubstr("bad\\x0aname"));
 }
 
+// forbid_trusted_opt_out with default_workload_trust untrusted: a pod's
+// "trusted" annotation is refused, naming it; everything else routes as before.
+TEST(RuntimeRouter, ForbidTrustedOptOutRefusesTheTrustedAnnotationOnly) {
+  RoutingConfig c = TwoRuntimes();
+  c.default_workload_trust = "untrusted";
+  c.forbid_trusted_opt_out = true;
+  for (const char* key : {kCrio, kBerth}) {
+    auto r = ChooseRuntime(c, Pod({{key, "true"}}));
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+    EXPECT_THAT(r.status().message(), HasSubstr(std::string(key) + "=true"));
+    EXPECT_THAT(r.status().message(), HasSubstr("forbid_trusted_opt_out"));
+    EXPECT_THAT(r.status().message(), HasSubstr("\"default/web\""));
+  }
+  auto untrusted = ChooseRuntime(c, Pod({{kCrio, "false"}}));
+  ASSERT_TRUE(untrusted.ok()) << untrusted.status().ToString();
+  EXPECT_EQ(untrusted->name, "kata");
+  PodRoutingInput privileged = Pod({{kCrio, "true"}});
+  privileged.privileged = true;
+  auto priv = ChooseRuntime(c, privileged);
+  ASSERT_TRUE(priv.ok()) << priv.status().ToString();
+  EXPECT_EQ(priv->name, "runc");
+  PodRoutingInput handler = Pod({{kCrio, "true"}});
+  handler.runtime_handler = "runc";
+  auto by_handler = ChooseRuntime(c, handler);
+  ASSERT_TRUE(by_handler.ok()) << by_handler.status().ToString();
+  EXPECT_EQ(by_handler->name, "runc");
+  // Where trusted is the default anyway, the key changes nothing.
+  c.default_workload_trust = "trusted";
+  auto trusted = ChooseRuntime(c, Pod({{kCrio, "true"}}));
+  ASSERT_TRUE(trusted.ok()) << trusted.status().ToString();
+  EXPECT_EQ(trusted->name, "runc");
+}
+
 TEST(FilterAnnotations, KeepsForeignAndTrustDropsUnlistedBerth) {
   RuntimeChoice choice;
   choice.allowed_annotations = {"io.berth.exact", "io.berth.kata.*"};
