@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/base/quote.h"
 #include "pkg/base/status.h"
 #include "pkg/registrar/name_registrar.h"
 #include "pkg/truncindex/trunc_index.h"
@@ -28,10 +29,11 @@ class ObjectStore {
   // Resolves an ID or unique prefix; NotFound names the prefix.
   Result<std::shared_ptr<T>> Get(const std::string& id_or_prefix) const {
     Result<std::string> id = index_.Get(id_or_prefix);
-    if (!id.ok()) return id.status().WithContext(kind_ + " " + id_or_prefix);
+    // Escaped: the prefix comes from the client and may hold a newline.
+    if (!id.ok()) return id.status().WithContext(kind_ + " " + EscapeForMessage(id_or_prefix));
     std::shared_lock lock(mu_);
     auto it = by_id_.find(*id);
-    if (it == by_id_.end()) return NotFound(kind_ + " " + id_or_prefix + " not found");
+    if (it == by_id_.end()) return NotFound(kind_ + " " + *id + " not found");
     return it->second;
   }
 

@@ -11,8 +11,9 @@
 namespace berth::daemon {
 
 namespace {
+// The value is quoted and escaped: it may hold a newline that would forge a log line.
 Status Bad(const std::string& field, const std::string& value, const std::string& why) {
-  return InvalidArgument(field + " \"" + value + "\" " + why);
+  return InvalidArgument(field + " " + QuoteForMessage(value) + " " + why);
 }
 }  // namespace
 

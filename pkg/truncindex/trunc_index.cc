@@ -4,6 +4,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "pkg/base/quote.h"
+
 namespace berth {
 namespace {
 
@@ -46,7 +48,7 @@ Result<std::string> TruncIndex::Get(std::string_view prefix) const {
   // contiguous; the first of them is lower_bound(prefix).
   auto first = ids_.lower_bound(prefix);
   if (first == ids_.end() || !StartsWith(*first, prefix)) {
-    return NotFound("no ID with prefix \"" + std::string(prefix) + "\"");
+    return NotFound("no ID with prefix " + QuoteForMessage(prefix));
   }
   // An exact match sorts first among its extensions, so it wins outright.
   if (first->size() == prefix.size()) return *first;
@@ -56,7 +58,7 @@ Result<std::string> TruncIndex::Get(std::string_view prefix) const {
   // walks the range; it stops at the first non-match).
   size_t matches = 2;
   for (auto it = std::next(next); it != ids_.end() && StartsWith(*it, prefix); ++it) ++matches;
-  return InvalidArgument("ambiguous ID prefix \"" + std::string(prefix) + "\" matches " +
+  return InvalidArgument("ambiguous ID prefix " + QuoteForMessage(prefix) + " matches " +
                          std::to_string(matches) + " IDs");
 }
 
