@@ -53,6 +53,7 @@ Status ValidateRequest(const rt::CreateContainerRequest& req) {
   BERTH_RETURN_IF_ERROR(CheckSingleLine("container image", c.image().image()));
   const std::string who = "container " + QuoteForMessage(c.metadata().name()) + ": ";
   BERTH_RETURN_IF_ERROR(CheckLabelsAndAnnotations(who, c.labels(), c.annotations()));
+  BERTH_RETURN_IF_ERROR(CheckLinuxResources(c.linux().resources(), who + "linux.resources"));
   if (!c.log_path().empty()) {
     const std::string field = "container " + c.metadata().name() + ": log_path";
     if (c.log_path()[0] == '/') {

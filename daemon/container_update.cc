@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/server.h"
+#include "daemon/validate.h"
 #include "pkg/oci/conmon.h"
 #include "pkg/oci/container_spec.h"
 
@@ -17,6 +18,7 @@ Status Server::UpdateContainerResources(const rt::UpdateContainerResourcesReques
                                         rt::UpdateContainerResourcesResponse*) {
   if (req.container_id().empty()) return InvalidArgument("container_id is required");
   if (req.has_windows()) return InvalidArgument("windows resources on a Linux node");
+  BERTH_RETURN_IF_ERROR(CheckLinuxResources(req.linux(), "linux"));
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, containers_.Get(req.container_id()));
   std::lock_guard<std::mutex> op(c->op_mu);
   rt::ContainerState state = containers_.Read([&] { return c->state; });

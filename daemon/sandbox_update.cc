@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/sandbox_validate.h"
+#include "daemon/validate.h"
 #include "daemon/server.h"
 #include "pkg/cgroups/pod_resources.h"
 
@@ -39,8 +40,8 @@ Status Server::UpdatePodSandboxResources(const rt::UpdatePodSandboxResourcesRequ
                                          rt::UpdatePodSandboxResourcesResponse*) {
   // 1. Validate the request before touching anything.
   if (req.pod_sandbox_id().empty()) return InvalidArgument("pod_sandbox_id is required");
-  BERTH_RETURN_IF_ERROR(ValidatePodResources(req.overhead(), "overhead"));
-  BERTH_RETURN_IF_ERROR(ValidatePodResources(req.resources(), "resources"));
+  BERTH_RETURN_IF_ERROR(CheckLinuxResources(req.overhead(), "overhead"));
+  BERTH_RETURN_IF_ERROR(CheckLinuxResources(req.resources(), "resources"));
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> s, sandboxes_.Get(req.pod_sandbox_id()));
   std::lock_guard<std::mutex> op(s->op_mu);
 

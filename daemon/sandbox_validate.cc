@@ -134,35 +134,14 @@ Status ValidateLinux(const rt::LinuxPodSandboxConfig& l, const std::string& cgro
                                              sc.namespace_options().network() != rt::NODE,
                                              sc.namespace_options().ipc() != rt::NODE)
                             .WithContext("linux.sysctls"));
-  if (l.has_overhead()) BERTH_RETURN_IF_ERROR(ValidatePodResources(l.overhead(), "linux.overhead"));
+  if (l.has_overhead()) BERTH_RETURN_IF_ERROR(CheckLinuxResources(l.overhead(), "linux.overhead"));
   if (l.has_resources()) {
-    BERTH_RETURN_IF_ERROR(ValidatePodResources(l.resources(), "linux.resources"));
+    BERTH_RETURN_IF_ERROR(CheckLinuxResources(l.resources(), "linux.resources"));
   }
   return OkStatus();
 }
 
 }  // namespace
-
-Status ValidatePodResources(const rt::LinuxContainerResources& r, const std::string& field) {
-  if (r.cpu_period() < 0 || r.cpu_quota() < -1 || r.cpu_shares() < 0 ||
-      r.memory_limit_in_bytes() < 0 || r.memory_swap_limit_in_bytes() < -1) {
-    return InvalidArgument(field + " has a negative value");
-  }
-  // The kernel's CFS bounds: period 1 ms..1 s, a quota at least 1 ms.
-  if (r.cpu_period() != 0 && (r.cpu_period() < 1000 || r.cpu_period() > 1000000)) {
-    return InvalidArgument(field + ".cpu_period " + std::to_string(r.cpu_period()) +
-                           " is not in 1000..1000000 microseconds");
-  }
-  if (r.cpu_quota() > 0 && r.cpu_quota() < 1000) {
-    return InvalidArgument(field + ".cpu_quota " + std::to_string(r.cpu_quota()) +
-                           " is below 1000 microseconds");
-  }
-  if (r.cpu_shares() > 262144) {
-    return InvalidArgument(field + ".cpu_shares " + std::to_string(r.cpu_shares()) +
-                           " is above 262144");
-  }
-  return OkStatus();
-}
 
 Status ValidatePodSandboxConfig(const rt::PodSandboxConfig& c, const std::string& cgroup_manager) {
   if (!c.has_metadata()) return InvalidArgument("metadata is required");

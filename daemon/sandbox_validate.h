@@ -14,9 +14,4 @@ namespace berth::daemon {
 Status ValidatePodSandboxConfig(const runtime::v1::PodSandboxConfig& config,
                                 const std::string& cgroup_manager);
 
-// Pod overhead or resources (RunPodSandbox and UpdatePodSandboxResources);
-// `field` prefixes the message ("linux.overhead", "resources").
-Status ValidatePodResources(const runtime::v1::LinuxContainerResources& resources,
-                            const std::string& field);
-
 }  // namespace berth::daemon

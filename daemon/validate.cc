@@ -87,6 +87,44 @@ Status CheckLabelsAndAnnotations(
   return OkStatus();
 }
 
+Status CheckLinuxResources(const runtime::v1::LinuxContainerResources& r,
+                           const std::string& field) {
+  // -1 is "unlimited" where the kernel takes it.
+  const struct {
+    const char* name;
+    int64_t value;
+    int64_t min;
+  } lower_bounds[] = {{"cpu_period", r.cpu_period(), 0},
+                      {"cpu_quota", r.cpu_quota(), -1},
+                      {"cpu_shares", r.cpu_shares(), 0},
+                      {"memory_limit_in_bytes", r.memory_limit_in_bytes(), 0},
+                      {"memory_swap_limit_in_bytes", r.memory_swap_limit_in_bytes(), -1}};
+  for (const auto& b : lower_bounds) {
+    if (b.value < b.min) {
+      return InvalidArgument(field + "." + b.name + " " + std::to_string(b.value) +
+                             " may not be below " + std::to_string(b.min));
+    }
+  }
+  // The kernel's CFS bounds: period 1 ms..1 s, a quota at least 1 ms.
+  if (r.cpu_period() != 0 && (r.cpu_period() < 1000 || r.cpu_period() > 1000000)) {
+    return InvalidArgument(field + ".cpu_period " + std::to_string(r.cpu_period()) +
+                           " is not in 1000..1000000 microseconds");
+  }
+  if (r.cpu_quota() > 0 && r.cpu_quota() < 1000) {
+    return InvalidArgument(field + ".cpu_quota " + std::to_string(r.cpu_quota()) +
+                           " is below 1000 microseconds");
+  }
+  if (r.cpu_shares() > 262144) {
+    return InvalidArgument(field + ".cpu_shares " + std::to_string(r.cpu_shares()) +
+                           " is above 262144");
+  }
+  if (r.oom_score_adj() < -1000 || r.oom_score_adj() > 1000) {
+    return InvalidArgument(field + ".oom_score_adj " + std::to_string(r.oom_score_adj()) +
+                           " is outside [-1000, 1000]");
+  }
+  return OkStatus();
+}
+
 Status CheckSingleLine(const std::string& field, const std::string& value) {
   bool bad = std::any_of(value.begin(), value.end(), [](unsigned char c) {
     return c < 0x20 || c == 0x7f;

@@ -24,6 +24,11 @@ Status CheckAbsolutePath(const std::string& field, const std::string& value);
 Status CheckLabelsAndAnnotations(
     const std::string& who, const google::protobuf::Map<std::string, std::string>& labels,
     const google::protobuf::Map<std::string, std::string>& annotations);
+// CPU and memory resources (a pod's overhead or resources, a container's
+// resources and their updates): nothing negative, the kernel's CFS bounds,
+// oom_score_adj in [-1000, 1000]; `field` prefixes the message.
+Status CheckLinuxResources(const runtime::v1::LinuxContainerResources& resources,
+                           const std::string& field);
 // Printable text without newlines (for values written into files line by line).
 Status CheckSingleLine(const std::string& field, const std::string& value);
 
