@@ -6,6 +6,7 @@
 #include "daemon/call_context.h"
 #include "daemon/object_ids.h"
 #include "daemon/server.h"
+#include "daemon/validate.h"
 #include "pkg/fs/atomic_file.h"
 
 namespace berth::daemon {
@@ -59,6 +60,7 @@ ExecFilesCleanup::~ExecFilesCleanup() {
 Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* resp) {
   if (req.container_id().empty()) return InvalidArgument("container_id is required");
   if (req.cmd().empty()) return InvalidArgument("cmd is required");
+  BERTH_RETURN_IF_ERROR(CheckArgv("cmd", req.cmd()));
   if (req.timeout() < 0) return InvalidArgument("timeout may not be negative");
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, containers_.Get(req.container_id()));
   if (containers_.Read([&] { return c->state; }) != rt::CONTAINER_RUNNING) {

@@ -3,6 +3,7 @@
 // server (pkg/streaming), which the client upgrades; the session itself runs
 // in stream_exec.cc, stream_attach.cc and stream_port_forward.cc.
 #include "daemon/server.h"
+#include "daemon/validate.h"
 #include "pkg/streaming/stream_server.h"
 
 namespace berth::daemon {
@@ -49,6 +50,7 @@ Status Server::Exec(const rt::ExecRequest& req, rt::ExecResponse* resp) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, RunningContainer(req.container_id(), "exec"));
   const std::string what = "exec in container " + c->id;
   if (req.cmd().empty()) return InvalidArgument(what + ": cmd is required");
+  BERTH_RETURN_IF_ERROR(CheckArgv(what + ": cmd", req.cmd()));
   BERTH_ASSIGN_OR_RETURN(streaming::StreamRequest s,
                          RemoteCommand(streaming::StreamKind::kExec, what, c->id, req));
   s.cmd.assign(req.cmd().begin(), req.cmd().end());

@@ -87,6 +87,16 @@ Status CheckLabelsAndAnnotations(
   return OkStatus();
 }
 
+Status CheckArgv(const std::string& field,
+                 const google::protobuf::RepeatedPtrField<std::string>& argv) {
+  for (int i = 0; i < argv.size(); ++i) {
+    if (argv[i].find('\0') != std::string::npos) {
+      return InvalidArgument(field + "[" + std::to_string(i) + "] holds a NUL");
+    }
+  }
+  return OkStatus();
+}
+
 Status CheckLinuxResources(const runtime::v1::LinuxContainerResources& r,
                            const std::string& field) {
   // -1 is "unlimited" where the kernel takes it.

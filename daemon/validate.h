@@ -24,6 +24,10 @@ Status CheckAbsolutePath(const std::string& field, const std::string& value);
 Status CheckLabelsAndAnnotations(
     const std::string& who, const google::protobuf::Map<std::string, std::string>& labels,
     const google::protobuf::Map<std::string, std::string>& annotations);
+// Each element of a command line (container command/args, exec cmd): no NUL,
+// which would cut the argument short where the runtime reads it.
+Status CheckArgv(const std::string& field,
+                 const google::protobuf::RepeatedPtrField<std::string>& argv);
 // CPU and memory resources (a pod's overhead or resources, a container's
 // resources and their updates): nothing negative, the kernel's CFS bounds,
 // oom_score_adj in [-1000, 1000]; `field` prefixes the message.
