@@ -50,12 +50,15 @@ bool IsValidDomainLabel(std::string_view l) {
   return true;
 }
 
+// A TCP port, 1..65535 (a larger one would only fail later, as a bad URL).
 bool IsValidPort(std::string_view p) {
   if (p.empty() || p.size() > 5) return false;
+  unsigned value = 0;
   for (char c : p) {
     if (!IsDigit(c)) return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
   }
-  return true;
+  return value >= 1 && value <= 65535;
 }
 
 // host[:port] where host is dotted labels or a bracketed IPv6 literal.

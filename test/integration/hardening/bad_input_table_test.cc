@@ -439,6 +439,7 @@ std::vector<Case> ImageCases() {
       Image("PullImage: digest not hex", &Stub::PullImage, pull("busybox@sha256:" + std::string(64, 'z')), kInvalid, "digest"),
       Image("PullImage: digest too short", &Stub::PullImage, pull("busybox@sha256:abc"), kInvalid, "digest"),
       Image("PullImage: digest algorithm unknown", &Stub::PullImage, pull("busybox@md5:" + std::string(32, 'a')), kInvalid, "md5"),
+      Image("PullImage: port out of range", &Stub::PullImage, pull("127.0.0.1:99999/busybox"), kInvalid, "99999"),
       Image("PullImage: not in the registry", &Stub::PullImage, [](auto& r, const World& w) { r.mutable_image()->set_image(w.busybox.substr(0, w.busybox.find('/')) + "/berth-test/no-such-image:latest"); }, kNotFound, "berth-test/no-such-image"),
       Image("ImageStatus: empty reference", &Stub::ImageStatus, status(""), kInvalid, "image"),
       Image("RemoveImage: empty reference", &Stub::RemoveImage, remove(""), kInvalid, "image"),

@@ -66,6 +66,9 @@ TEST(ReferenceTest, RejectsInvalidReferencesWithInvalidArgumentNamingThem) {
       "a/b..c",
       "a/b___c",
       "host:port/app",                 // non-numeric port
+      "127.0.0.1:99999/app",           // port past 65535
+      "registry.io:0/app",             // port 0
+      "[::1]:70000/app",
       "ho_st.io/app",                  // '_' in a host label
       "gcr.io/" + std::string(250, 'a'),  // name over 255 characters
       "app name",
