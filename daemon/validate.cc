@@ -7,10 +7,17 @@
 
 #include "daemon/internal_annotations.h"
 #include "pkg/base/quote.h"
+#include "pkg/registry/auth_config.h"
 
 namespace berth::daemon {
 
 namespace {
+
+bool HasControlCharacter(const std::string& value) {
+  return std::any_of(value.begin(), value.end(),
+                     [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
 // The value is quoted and escaped: it may hold a newline that would forge a log line.
 Status Bad(const std::string& field, const std::string& value, const std::string& why) {
   return InvalidArgument(field + " " + QuoteForMessage(value) + " " + why);
@@ -97,6 +104,26 @@ Status CheckArgv(const std::string& field,
   return OkStatus();
 }
 
+Status CheckAuthConfig(const runtime::v1::AuthConfig& a) {
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"username", &a.username()},
+      {"password", &a.password()},
+      {"auth", &a.auth()},
+      {"server_address", &a.server_address()},
+      {"identity_token", &a.identity_token()},
+      {"registry_token", &a.registry_token()}};
+  for (const auto& [name, value] : fields) {
+    if (HasControlCharacter(*value)) {
+      return InvalidArgument(std::string("auth.") + name + " holds a control character");
+    }
+  }
+  registry::AuthConfig config;
+  config.username = a.username();
+  config.password = a.password();
+  config.auth = a.auth();
+  return registry::NormalizeAuthConfig(std::move(config)).status().WithContext("auth.auth");
+}
+
 Status CheckLinuxResources(const runtime::v1::LinuxContainerResources& r,
                            const std::string& field) {
   // -1 is "unlimited" where the kernel takes it.
@@ -136,10 +163,7 @@ Status CheckLinuxResources(const runtime::v1::LinuxContainerResources& r,
 }
 
 Status CheckSingleLine(const std::string& field, const std::string& value) {
-  bool bad = std::any_of(value.begin(), value.end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f;
-  });
-  if (bad) return InvalidArgument(field + " contains a control character");
+  if (HasControlCharacter(value)) return InvalidArgument(field + " contains a control character");
   return OkStatus();
 }
 

@@ -28,6 +28,10 @@ Status CheckLabelsAndAnnotations(
 // which would cut the argument short where the runtime reads it.
 Status CheckArgv(const std::string& field,
                  const google::protobuf::RepeatedPtrField<std::string>& argv);
+// The credentials a PullImage request carries: no control character in any
+// field (they go into HTTP headers), `auth` base64 of "username:password".
+// Messages name the field, never the secret.
+Status CheckAuthConfig(const runtime::v1::AuthConfig& auth);
 // CPU and memory resources (a pod's overhead or resources, a container's
 // resources and their updates): nothing negative, the kernel's CFS bounds,
 // oom_score_adj in [-1000, 1000]; `field` prefixes the message.
