@@ -16,7 +16,6 @@
 #include "daemon/call_context.h"
 #include "daemon/image_manager.h"
 #include "daemon/validate.h"
-#include "daemon/validate.h"
 #include "pkg/metrics/daemon_metrics.h"
 #include "pkg/registry/reference.h"
 
@@ -42,7 +41,6 @@ constexpr auto kCancelPoll = std::chrono::milliseconds(20);
 
 Status ImageManager::PullImage(const runtime::v1::PullImageRequest& req,
                                runtime::v1::PullImageResponse* resp, const CancelToken& cancel) {
-  if (req.has_auth()) BERTH_RETURN_IF_ERROR(CheckAuthConfig(req.auth()));
   if (req.has_auth()) BERTH_RETURN_IF_ERROR(CheckAuthConfig(req.auth()));
   std::optional<registry::AuthConfig> auth;
   if (req.has_auth()) auth = FromCri(req.auth());
