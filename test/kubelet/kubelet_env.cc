@@ -154,7 +154,8 @@ void KubeletHostPaths::Restore(const std::string& node) const {
   for (const auto& p : absent_) fs::remove(p, ec);  // only when empty
 }
 
-Kubelet::Kubelet(std::string dir, std::string node, const BerthdProcess& berthd)
+Kubelet::Kubelet(std::string dir, std::string node, const BerthdProcess& berthd,
+                 const std::string& extra_config)
     : dir_(std::move(dir)), node_(std::move(node)), endpoint_(berthd.endpoint()) {
   fs::create_directories(dir_ + "/manifests");
   fs::create_directories(dir_ + "/volume-plugins");
@@ -184,7 +185,8 @@ Kubelet::Kubelet(std::string dir, std::string node, const BerthdProcess& berthd)
       << "imageGCHighThresholdPercent: 100\n"
       << "imageGCLowThresholdPercent: 99\n"
       << "evictionHard: {memory.available: \"1Mi\", nodefs.available: \"1%\", "
-         "imagefs.available: \"1%\"}\n";
+         "imagefs.available: \"1%\"}\n"
+      << extra_config;
 }
 
 Kubelet::~Kubelet() {
@@ -250,6 +252,13 @@ std::map<std::string, KubePod> Kubelet::Pods() const {
     return {};
   }
   return ParsePodList(list);
+}
+
+json Kubelet::StatsSummary(std::string* raw) const {
+  *raw = HttpGet("/stats/summary");
+  json summary = json::parse(*raw, nullptr, false);
+  if (summary.is_discarded() || !summary.is_object() || !summary.contains("pods")) return nullptr;
+  return summary;
 }
 
 void Kubelet::WriteManifest(const std::string& file, const json& pod) const {

@@ -66,8 +66,10 @@ class Kubelet {
   static constexpr int kReadOnlyPort = 10255;
 
   // `dir` holds the config, manifests, --root-dir and log; `node` is the
-  // --hostname-override (static pods are named <name>-<node>).
-  Kubelet(std::string dir, std::string node, const BerthdProcess& berthd);
+  // --hostname-override (static pods are named <name>-<node>);
+  // `extra_config` is appended to the KubeletConfiguration (YAML lines).
+  Kubelet(std::string dir, std::string node, const BerthdProcess& berthd,
+          const std::string& extra_config = "");
   ~Kubelet();  // SIGKILL if still running
 
   // Fails (fatal) when 127.0.0.1:10250 or :10255 is taken, or when the
@@ -80,6 +82,9 @@ class Kubelet {
   // GET /pods on the read-only port; fails (non-fatal) and returns {} when
   // the port does not answer with a PodList.
   std::map<std::string, KubePod> Pods() const;
+  // GET /stats/summary on the read-only port: the Summary object, or null
+  // when the answer is not one (`raw` then says what came instead).
+  nlohmann::json StatsSummary(std::string* raw) const;
 
   // Writes manifests/<file> atomically (the kubelet must never read half a file).
   void WriteManifest(const std::string& file, const nlohmann::json& pod) const;
