@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!oci.ok()) {
     Check(oci.status().message().find("fuzz.json") != std::string::npos,
           "a profile error names the profile");
-    Check(berth::fuzz::IsPrintableMessage(oci.status().message(), 1000),
+    Check(berth::fuzz::IsPrintableMessage(oci.status().message()),
           "a profile error is escaped and bounded", oci.status().message());
     return 0;
   }
