@@ -7,7 +7,10 @@
 #   berth-test/zero-bomb        one layer: a 96 MiB file of zeros (~100 KiB gzipped)
 # Usage: push_hostile_content_images.py <registry host:port> <out env file>
 # Writes IMAGE_<NAME>=<ref> (NAME upper-cased, '-' as '_') and BOMB_LAYER=<digest>.
-import gzip, hashlib, io, json, sys, tarfile, urllib.request
+import os, sys, tarfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "images"))
+from oci_push import push_image
 
 registry, env_path = sys.argv[1], sys.argv[2]
 
@@ -21,44 +24,8 @@ def member(name, type_, data=b"", linkname="", devmajor=0, devminor=0):
     return info, data
 
 
-def gzip_layer(members):
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in members:
-            tar.addfile(info, io.BytesIO(data) if data else None)
-    tar_bytes = raw.getvalue()
-    return gzip.compress(tar_bytes, mtime=0), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
-
-
-def put(method, url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        return resp.headers
-
-
-def push_blob(repo, blob):
-    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-    loc = put("POST", f"http://{registry}/v2/{repo}/blobs/uploads/")["Location"]
-    if loc.startswith("/"):
-        loc = f"http://{registry}{loc}"
-    put("PUT", loc + ("&" if "?" in loc else "?") + "digest=" + digest, blob,
-        {"Content-Type": "application/octet-stream"})
-    return {"digest": digest, "size": len(blob)}
-
-
 def push(repo, members):
-    blob, diff_id = gzip_layer(members)
-    layer = dict(mediaType="application/vnd.oci.image.layer.v1.tar+gzip", **push_blob(repo, blob))
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "config": {"Cmd": ["/bin/sh"]},
-                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": dict(mediaType="application/vnd.oci.image.config.v1+json",
-                               **push_blob(repo, config)),
-                "layers": [layer]}
-    put("PUT", f"http://{registry}/v2/{repo}/manifests/latest", json.dumps(manifest).encode(),
-        {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    return f"{registry}/{repo}:latest", layer["digest"]
+    return push_image(registry, repo, members)
 
 
 etc = member("etc", tarfile.DIRTYPE)

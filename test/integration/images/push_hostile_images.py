@@ -15,7 +15,9 @@
 # Usage: push_hostile_images.py <registry host:port> <escape-dir> <out env file>
 # Writes IMAGE_<NAME>=<ref>, ESCAPE_<NAME>=<path that must never appear>, and
 # TAMPERED_LAYER=<digest> to the env file.
-import gzip, hashlib, io, json, os, sys, tarfile, urllib.request
+import os, sys, tarfile
+
+from oci_push import push_image
 
 registry, escape, env_path = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
 assert escape.startswith("/"), "escape dir must be absolute"
@@ -32,48 +34,12 @@ def entry(name, type_=tarfile.REGTYPE, data=b"", linkname=""):
     return info, data
 
 
-def layer(entries):
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in [entry("harmless.txt", data=b"ok\n")] + entries:
-            tar.addfile(info, io.BytesIO(data) if data else None)
-    tar_bytes = raw.getvalue()
-    return gzip.compress(tar_bytes, mtime=0), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
+def harmless_first(entries):
+    return [entry("harmless.txt", data=b"ok\n")] + entries
 
 
-def request(method, url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return resp.headers
-
-
-def push_blob(repo, blob):
-    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-    loc = request("POST", f"http://{registry}/v2/{repo}/blobs/uploads/")["Location"]
-    if loc.startswith("/"):
-        loc = f"http://{registry}{loc}"
-    loc += ("&" if "?" in loc else "?") + "digest=" + digest
-    request("PUT", loc, blob, {"Content-Type": "application/octet-stream"})
-    return {"digest": digest, "size": len(blob)}
-
-
-def push_image(repo, *layers_entries):
-    diff_ids, layer_descs = [], []
-    for entries in layers_entries:
-        blob, diff_id = layer(entries)
-        diff_ids.append(diff_id)
-        layer_descs.append(dict(mediaType="application/vnd.oci.image.layer.v1.tar+gzip",
-                                **push_blob(repo, blob)))
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "config": {"Cmd": ["/bin/sh"]},
-                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
-    config_desc = push_blob(repo, config)
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": dict(mediaType="application/vnd.oci.image.config.v1+json", **config_desc),
-                "layers": layer_descs}
-    request("PUT", f"http://{registry}/v2/{repo}/manifests/latest", json.dumps(manifest).encode(),
-            {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    return f"{registry}/{repo}:latest", layer_descs[-1]["digest"]
+def push_evil(repo, *layers_entries):
+    return push_image(registry, repo, *(harmless_first(e) for e in layers_entries))
 
 
 rel = escape.lstrip("/")
@@ -87,12 +53,12 @@ for name, entries, target in [
                      entry(f"up/{rel}/symlink-rel", data=b"escaped\n")], f"{escape}/symlink-rel"),
     ("HARDLINK", [entry("passwd", tarfile.LNKTYPE, linkname="/etc/passwd")], None),
 ]:
-    ref, _ = push_image("berth-test/evil-" + name.lower().replace("_", "-"), entries)
+    ref, _ = push_evil("berth-test/evil-" + name.lower().replace("_", "-"), entries)
     env["IMAGE_EVIL_" + name] = ref
     if target:
         env["ESCAPE_" + name] = target
 
-ref, digest = push_image("berth-test/tampered", [entry("small.bin", data=os.urandom(1024))],
+ref, digest = push_evil("berth-test/tampered", [entry("small.bin", data=os.urandom(1024))],
                          [entry("random.bin", data=os.urandom(1024 * 1024))])
 env["IMAGE_TAMPERED"] = ref
 env["TAMPERED_LAYER"] = digest
