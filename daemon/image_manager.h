@@ -35,6 +35,8 @@ class DaemonMetrics;
 
 namespace berth::daemon {
 
+class CallContext;
+
 class ImageManager {
  public:
   static Result<std::unique_ptr<ImageManager>> Open(const config::Config& config);
@@ -77,6 +79,9 @@ class ImageManager {
     CancelSource cancel;  // cancelled when no caller waits for the outcome any more
     int waiters = 0;      // guarded by flights_mu_
     std::optional<Result<std::string>> result;  // guarded by flights_mu_; set when done
+    // The pull thread's own call context: its log prefix and the step the
+    // download is at, which every waiting call shows as its own.
+    std::shared_ptr<CallContext> progress;
   };
 
   ImageManager(config::Config config, std::string image_root);

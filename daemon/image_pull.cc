@@ -74,10 +74,12 @@ Result<std::string> ImageManager::Pull(std::string_view raw_ref,
   }
   std::shared_ptr<Flight> flight = slot;
 
-  // 2. Wait for the outcome, or for this caller to give up.
-  CallStep("wait for the pull (single flight)");
+  // 2. Wait for the outcome, or for this caller to give up. Meanwhile the
+  //    call is at whatever step the download is (for the slow-call log).
   ++flight->waiters;
   while (!flight_done_.wait_for(lock, kCancelPoll, [&] { return flight->result.has_value(); })) {
+    const std::string step = flight->progress->step();
+    CallStep(step.empty() ? "wait for the pull (single flight)" : step);
     if (!cancel.cancelled()) continue;
     // The last caller to leave cancels the pull; nobody joins it after that.
     if (--flight->waiters == 0) {
@@ -101,8 +103,15 @@ void ImageManager::StartFlight(const std::string& key, std::shared_ptr<Flight> f
   ++flights_running_;
   // Not the starting call's thread-wide state (its log prefix, its cancel):
   // the pull belongs to every caller waiting for it, and only the flight's
-  // own token stops it.
+  // own token stops it. Its log lines carry a request id of its own.
+  flight->progress = std::make_shared<CallContext>("ImageService.PullImage (single flight)");
+  CallObjects objects;
+  objects.image = ref.String();
+  flight->progress->SetObjects(std::move(objects));
+  // Logged in the starting call, so its id leads to the download's.
+  spdlog::debug("pull {}: downloading as req={}", ref.String(), flight->progress->request_id());
   std::thread([this, key, flight, ref, auth = std::move(auth)] {
+    CallScope scope(flight->progress);
     std::atomic<uint64_t> downloaded{0};
     Result<std::string> result =
         PullOnce(ref, auth ? &*auth : nullptr, flight->cancel.token(), downloaded);
