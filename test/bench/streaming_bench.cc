@@ -271,7 +271,7 @@ class StreamingBench {
   }
 
   // `crictl` empty: no figure through crictl port-forward.
-  void PortForward(int transfer_mib, int connections, const std::string& crictl,
+  void PortForward(int transfer_mib, int transfers, int connections, const std::string& crictl,
                    const std::string& endpoint) {
     const std::string pod = cri_.RunPod("pf", false);
     const std::string script =
@@ -292,35 +292,45 @@ class StreamingBench {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 
-    // Throughput: one download each way.
+    // Throughput: `transfers` downloads each way, alternating so that drift
+    // in the node's load touches both alike; one 1 GiB transfer alone varied
+    // from 1.8x to 2.4x between runs on a quiet node.
     const size_t want = static_cast<size_t>(transfer_mib) * kMiB;
-    auto t0 = Clock::now();
-    ScopedFd direct = Connect(ip, kBulkPort);
-    if (!direct) throw BenchError{"direct connect to the pod"};
-    size_t got = Drain(direct.get());
-    double direct_s = bench::SecondsSince(t0);
-    if (got != want) throw BenchError{"direct download: " + std::to_string(got) + " bytes"};
-
+    std::vector<double> direct_times, forwarded_times;
     std::unique_ptr<Session> session = NewSession(pod);
-    t0 = Clock::now();
-    Forward bulk = OpenForward(*session, kBulkPort, 0);
-    got = Drain(*bulk.data);
-    double forwarded_s = bench::SecondsSince(t0);
-    if (got != want) throw BenchError{"forwarded download: " + std::to_string(got) + " bytes"};
-    std::string error = ReadAll(*bulk.error);
-    if (!error.empty()) throw BenchError{"bulk error stream: " + error};
-    std::printf("%-40s %d MiB in %.2f s = %.0f MiB/s\n", "port-forward download (one connection)",
-                transfer_mib, forwarded_s, transfer_mib / forwarded_s);
-    std::printf("%-40s %d MiB in %.2f s = %.0f MiB/s (port-forward: %.2fx the time)\n",
-                "direct TCP to the pod IP, same server", transfer_mib, direct_s,
+    for (int round = 0; round < transfers; ++round) {
+      auto t0 = Clock::now();
+      ScopedFd direct = Connect(ip, kBulkPort);
+      if (!direct) throw BenchError{"direct connect to the pod"};
+      size_t got = Drain(direct.get());
+      direct_times.push_back(bench::SecondsSince(t0));
+      if (got != want) throw BenchError{"direct download: " + std::to_string(got) + " bytes"};
+
+      t0 = Clock::now();
+      Forward bulk = OpenForward(*session, kBulkPort, round);
+      got = Drain(*bulk.data);
+      forwarded_times.push_back(bench::SecondsSince(t0));
+      if (got != want) throw BenchError{"forwarded download: " + std::to_string(got) + " bytes"};
+      std::string error = ReadAll(*bulk.error);
+      if (!error.empty()) throw BenchError{"bulk error stream: " + error};
+    }
+    const double direct_s = bench::Median(direct_times);
+    const double forwarded_s = bench::Median(forwarded_times);
+    std::printf("%-40s %d MiB, median of %d: %.2f s = %.0f MiB/s (min %.2f s, max %.2f s)\n",
+                "port-forward download (one connection)", transfer_mib, transfers, forwarded_s,
+                transfer_mib / forwarded_s,
+                *std::min_element(forwarded_times.begin(), forwarded_times.end()),
+                *std::max_element(forwarded_times.begin(), forwarded_times.end()));
+    std::printf("%-40s %d MiB, median of %d: %.2f s = %.0f MiB/s (port-forward: %.2fx the time)\n",
+                "direct TCP to the pod IP, same server", transfer_mib, transfers, direct_s,
                 transfer_mib / direct_s, forwarded_s / direct_s);
     if (!crictl.empty()) {
       const int local = FreeLoopbackPort();
       CrictlForward forward(crictl, endpoint, pod, local, kBulkPort);
-      t0 = Clock::now();
+      const auto t0 = Clock::now();
       ScopedFd through = Connect("127.0.0.1", local);
       if (!through) throw BenchError{"connect to crictl port-forward's local port"};
-      got = Drain(through.get());
+      const size_t got = Drain(through.get());
       const double crictl_s = bench::SecondsSince(t0);
       if (got != want) {
         throw BenchError{"download through crictl: " + std::to_string(got) + " bytes"};
@@ -335,7 +345,7 @@ class StreamingBench {
     char c;
     for (int i = 0; i < connections; ++i) {
       in_session.Measure([&] {
-        Forward fc = OpenForward(*session, kHelloPort, 1 + i);
+        Forward fc = OpenForward(*session, kHelloPort, transfers + i);  // after the bulk ones
         if (Must(fc.data->Read(&c, 1), "first byte") != 1) throw BenchError{"no greeting"};
       });
       new_session.Measure([&] {
@@ -438,6 +448,7 @@ int main(int argc, char** argv) {
   const std::string pid = bench::Flag(argc, argv, "pid", env_pid ? env_pid : "");
   const int runs = std::stoi(bench::Flag(argc, argv, "runs", "50"));
   const int transfer_mib = std::stoi(bench::Flag(argc, argv, "transfer-mib", "1024"));
+  const int transfers = std::max(1, std::stoi(bench::Flag(argc, argv, "transfers", "5")));
   const int connections = std::stoi(bench::Flag(argc, argv, "connections", "50"));
   const int attaches = std::stoi(bench::Flag(argc, argv, "attaches", "50"));
   const std::string crictl = bench::Flag(argc, argv, "crictl", "");
@@ -452,7 +463,7 @@ int main(int argc, char** argv) {
       bench.PullImage();
       if (runs > 0) bench.ExecRoundTrip(runs);
       if (transfer_mib > 0 && connections > 0) {
-        bench.PortForward(transfer_mib, connections, crictl, endpoint);
+        bench.PortForward(transfer_mib, transfers, connections, crictl, endpoint);
       }
       if (attaches > 0) bench.IdleAttaches(attaches);
     } catch (const BenchError& e) {
