@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <fstream>
 #include <iterator>
 
@@ -63,11 +64,30 @@ Result<CacheEntry> ParseEntry(const std::string& path) {
   return e;
 }
 
+// What ends the file name of a container's entry (before a temp file's
+// suffix), whatever the network's name.
+std::string AttachmentSuffix(const std::string& container_id, const std::string& ifname) {
+  return "-" + container_id + "-" + ifname + ".json";
+}
+
+// The names in `dir` that `keep` accepts; none when it cannot be read.
+std::vector<std::string> NamesIn(const std::string& dir,
+                                 const std::function<bool(std::string_view)>& keep) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (struct dirent* ent = readdir(d)) {
+    if (keep(ent->d_name)) names.emplace_back(ent->d_name);
+  }
+  closedir(d);
+  return names;
+}
+
 }  // namespace
 
 std::string ResultCache::PathFor(const std::string& network, const std::string& container_id,
                                  const std::string& ifname) const {
-  return dir_ + "/" + network + "-" + container_id + "-" + ifname + ".json";
+  return dir_ + "/" + network + AttachmentSuffix(container_id, ifname);
 }
 
 Status ResultCache::Write(const CacheEntry& e) const {
@@ -102,16 +122,10 @@ Result<CacheEntry> ResultCache::Read(const std::string& network, const std::stri
 
 Result<CacheEntry> ResultCache::FindForContainer(const std::string& container_id,
                                                  const std::string& ifname) const {
-  const std::string suffix = "-" + container_id + "-" + ifname + ".json";
-  DIR* d = opendir(dir_.c_str());
-  if (d == nullptr) return NotFound("no CNI cache entry for container " + container_id);
-  std::vector<std::string> candidates;
-  while (struct dirent* ent = readdir(d)) {
-    std::string name = ent->d_name;
-    if (name.size() > suffix.size() && name.ends_with(suffix)) candidates.push_back(name);
-  }
-  closedir(d);
-  for (const auto& name : candidates) {
+  const std::string suffix = AttachmentSuffix(container_id, ifname);
+  for (const auto& name : NamesIn(dir_, [&](std::string_view n) {
+         return n.size() > suffix.size() && n.ends_with(suffix);
+       })) {
     auto e = ParseEntry(dir_ + "/" + name);
     if (e.ok() && e->container_id == container_id && e->ifname == ifname) return e;
   }
@@ -124,17 +138,10 @@ Status ResultCache::Remove(const std::string& network, const std::string& contai
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + path, errno);
   // A write of this attachment's entry that a crash cut short (under any
   // network's name) left its temp file; nobody else will ever remove it.
-  const std::string entry = "-" + container_id + "-" + ifname + ".json";
-  DIR* d = opendir(dir_.c_str());
-  if (d == nullptr) return OkStatus();
-  std::vector<std::string> unfinished;
-  while (struct dirent* ent = readdir(d)) {
-    std::string_view name = ent->d_name;
-    if (IsAtomicWriteTempName(name) && name.find(entry) != std::string_view::npos)
-      unfinished.emplace_back(name);
-  }
-  closedir(d);
-  for (const auto& name : unfinished) {
+  const std::string entry = AttachmentSuffix(container_id, ifname);
+  for (const auto& name : NamesIn(dir_, [&](std::string_view n) {
+         return IsAtomicWriteTempName(n) && n.find(entry) != std::string_view::npos;
+       })) {
     const std::string tmp = dir_ + "/" + name;
     if (unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + tmp, errno);
   }
