@@ -1,13 +1,13 @@
 // CreateContainer, as numbered steps; each registers its undo right after it
 // succeeds, and the undo stack runs in reverse unless the container exists.
 #include <google/protobuf/util/message_differencer.h>
-#include <spdlog/spdlog.h>
 #include <spdlog/fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 
-#include "daemon/call_context.h"
 #include "daemon/bundle_marker.h"
+#include "daemon/call_context.h"
 #include "daemon/container_record.h"
 #include "daemon/crash_point.h"
 #include "daemon/image_manager.h"
@@ -97,7 +97,8 @@ oci::PodContext Server::PodContextOf(const Sandbox& s) const {
   pod.host_pid = sc.namespace_options().pid() == rt::NODE;
   pod.runtime_kind = RuntimeFor(s).config().kind;
   int infra_pid = sandboxes_.Read([&] { return s.pid; });
-  if (!pod.host_pid && infra_pid > 0) pod.pid_ns_path = "/proc/" + std::to_string(infra_pid) + "/ns/pid";
+  if (!pod.host_pid && infra_pid > 0)
+    pod.pid_ns_path = "/proc/" + std::to_string(infra_pid) + "/ns/pid";
   pod.hostname_file = s.bundle_dir + "/hostname";
   pod.hosts_file = s.bundle_dir + "/hosts";
   pod.resolv_conf_file = s.bundle_dir + "/resolv.conf";
@@ -117,9 +118,11 @@ Status Server::ExplainContainerNameConflict(const std::string& name,
                                             const rt::CreateContainerRequest& req,
                                             rt::CreateContainerResponse* resp) {
   Result<std::string> holder = containers_.names().Get(name);
-  if (!holder.ok()) return Internal("container name " + name + " was reserved and is now free; retry");
+  if (!holder.ok())
+    return Internal("container name " + name + " was reserved and is now free; retry");
   Result<std::shared_ptr<Container>> c = containers_.Get(*holder);
-  if (!c.ok()) return AlreadyExists("container name \"" + name + "\" is reserved for ID " + *holder);
+  if (!c.ok())
+    return AlreadyExists("container name \"" + name + "\" is reserved for ID " + *holder);
   std::string stage = containers_.Read([&] { return (*c)->stage; });
   // A kubelet retry of a call still in progress is told so; once that call
   // is done, the same request gets the container it made.
@@ -127,7 +130,8 @@ Status Server::ExplainContainerNameConflict(const std::string& name,
     return AlreadyExists("container \"" + name + "\" is still being created (ID " + *holder +
                          ", stage: " + stage + "); retry later");
   }
-  if ((*c)->sandbox_id == req.pod_sandbox_id() || (*c)->sandbox_id.starts_with(req.pod_sandbox_id())) {
+  if ((*c)->sandbox_id == req.pod_sandbox_id() ||
+      (*c)->sandbox_id.starts_with(req.pod_sandbox_id())) {
     // Field by field: serialized maps (labels) have no fixed byte order.
     if (google::protobuf::util::MessageDifferencer::Equals((*c)->config, req.config())) {
       resp->set_container_id(*holder);
@@ -173,9 +177,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   c->created_at_ns = NowNs();
   c->bundle_dir = ContainerBundleDir(c->id);
   const std::string& log_dir = sandbox->config.log_directory();
-  c->log_path = log_dir.empty() || config.log_path().empty()
-                    ? c->bundle_dir + "/container.log"
-                    : log_dir + "/" + config.log_path();
+  c->log_path = log_dir.empty() || config.log_path().empty() ? c->bundle_dir + "/container.log"
+                                                             : log_dir + "/" + config.log_path();
   c->runtime_name = sandbox->runtime_name;
   c->runtime_path = sandbox->runtime_path;
   c->runtime_root = sandbox->runtime_root;
@@ -250,8 +253,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
   spec.own_oom_score_adj = node_.own_oom_score_adj;  // probed once, not read per create
   spec.node = node_;
-  spec.supports_recursive_read_only = features_.count(c->runtime_name) > 0 &&
-                                      features_.at(c->runtime_name).recursive_read_only;
+  spec.supports_recursive_read_only =
+      features_.count(c->runtime_name) > 0 && features_.at(c->runtime_name).recursive_read_only;
   // PID mode TARGET joins another container's PID namespace.
   if (config.linux().security_context().namespace_options().pid() == rt::TARGET) {
     const std::string& target = config.linux().security_context().namespace_options().target_id();
@@ -263,8 +266,9 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
     }
     spec.target_pid_ns_path = "/proc/" + std::to_string(target_pid) + "/ns/pid";
   }
-  BERTH_ASSIGN_OR_RETURN(spec.seccomp, seccomp::ProfileFor(seccomp_choice.first,
-                                                           seccomp_choice.second, privileged, caps));
+  BERTH_ASSIGN_OR_RETURN(
+      spec.seccomp,
+      seccomp::ProfileFor(seccomp_choice.first, seccomp_choice.second, privileged, caps));
   // The pod's runtime gets the container's io.berth.* annotations only where
   // its allowed_annotations lists them, as for the pod's own.
   // A runtime gone from the config since the pod was made allows nothing.

@@ -81,9 +81,8 @@ void Server::AnnounceContainerRemoved(const Container& c) {
 
 void Server::AnnounceSandbox(const Sandbox& s) {
   events_->Announce(s.id, s.id, [&] {
-    return sandboxes_.Read([&] {
-      return s.stage.empty() ? events::PhaseOf(s.state) : events::Phase::kNone;
-    });
+    return sandboxes_.Read(
+        [&] { return s.stage.empty() ? events::PhaseOf(s.state) : events::Phase::kNone; });
   });
 }
 
@@ -97,8 +96,8 @@ Status Server::StreamContainerEvents(
   // A number tells apart two subscriptions from one peer (unix socket peers
   // all look alike).
   static std::atomic<uint64_t> next_subscription{1};
-  return StreamEvents(events_->hub(), peer + " #" + std::to_string(next_subscription++),
-                      subscribed, cancelled, write);
+  return StreamEvents(events_->hub(), peer + " #" + std::to_string(next_subscription++), subscribed,
+                      cancelled, write);
 }
 
 }  // namespace berth::daemon

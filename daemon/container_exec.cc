@@ -75,7 +75,7 @@ Status Server::ExecSync(const rt::ExecSyncRequest& req, rt::ExecSyncResponse* re
   // 2. Run it (no state lock held: this may take as long as the command).
   CallStep("2 run the command");
   Result<oci::ExecOutput> out = RuntimeFor(*c).Exec(c->id, base + ".json", base + ".pid",
-                                                     ExecTimeout(req.timeout()), kExecStreamLimit);
+                                                    ExecTimeout(req.timeout()), kExecStreamLimit);
   if (!out.ok()) {
     // The command's own timeout, not the call's (whose cancellation or
     // deadline keeps the runtime's message).

@@ -20,7 +20,7 @@ namespace {
 // in memory.oom_control, v2 in memory.events (both as "oom_kill N").
 bool CgroupSawOomKill(const std::string& cgroups_path) {
   for (const std::string& file : {"/sys/fs/cgroup/memory" + cgroups_path + "/memory.oom_control",
-                                 "/sys/fs/cgroup" + cgroups_path + "/memory.events"}) {
+                                  "/sys/fs/cgroup" + cgroups_path + "/memory.events"}) {
     std::ifstream in(file);
     std::string key;
     long long value = 0;
@@ -41,8 +41,7 @@ bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
   if (!SystemdCgroups()) {
     Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(c.sandbox_id);
     std::string parent = pod.ok() ? (*pod)->config.linux().cgroup_parent() : "";
-    Result<std::string> path =
-        oci::SandboxCgroupsPath(oci::CgroupManager::kCgroupfs, parent, c.id);
+    Result<std::string> path = oci::SandboxCgroupsPath(oci::CgroupManager::kCgroupfs, parent, c.id);
     oom = path.ok() && CgroupSawOomKill(*path);
   }
   const int64_t finished =

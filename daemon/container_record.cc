@@ -1,5 +1,5 @@
-#include "daemon/internal_annotations.h"
 #include "daemon/container_record.h"
+#include "daemon/internal_annotations.h"
 #include "daemon/state_json_fields.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -15,7 +15,9 @@ namespace rt = runtime::v1;
 namespace {
 
 constexpr const char* kPrefix = kInternalAnnotationPrefix;
-std::string Key(const char* name) { return std::string(kPrefix) + name; }
+std::string Key(const char* name) {
+  return std::string(kPrefix) + name;
+}
 const std::string kId = Key("container-id");
 const std::string kConfig = Key("container-config");
 const std::string kName = Key("container-name");
@@ -58,10 +60,14 @@ Result<int64_t> NeedNumber(const std::map<std::string, std::string>& a, const st
 
 const char* StateName(rt::ContainerState s) {
   switch (s) {
-    case rt::CONTAINER_CREATED: return "created";
-    case rt::CONTAINER_RUNNING: return "running";
-    case rt::CONTAINER_EXITED: return "exited";
-    default: return "unknown";
+    case rt::CONTAINER_CREATED:
+      return "created";
+    case rt::CONTAINER_RUNNING:
+      return "running";
+    case rt::CONTAINER_EXITED:
+      return "exited";
+    default:
+      return "unknown";
   }
 }
 
@@ -104,8 +110,8 @@ Result<std::shared_ptr<Container>> ContainerFromAnnotations(
   BERTH_ASSIGN_OR_RETURN(std::string config_json, Need(a, kConfig));
   if (auto parsed = google::protobuf::util::JsonStringToMessage(config_json, &c->config);
       !parsed.ok()) {
-    return InvalidArgument("annotation " + kConfig + " is not a ContainerConfig: " +
-                           std::string(parsed.message()));
+    return InvalidArgument("annotation " + kConfig +
+                           " is not a ContainerConfig: " + std::string(parsed.message()));
   }
   BERTH_ASSIGN_OR_RETURN(c->name, Need(a, kName));
   BERTH_ASSIGN_OR_RETURN(c->sandbox_id, Need(a, kSandbox));

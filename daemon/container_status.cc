@@ -77,7 +77,8 @@ Status Server::ContainerStatus(const rt::ContainerStatusRequest& req,
       {"pid", pid},
       {"name", c->name},
       {"bundle", c->bundle_dir},
-      {"runtime", {{"name", c->runtime_name}, {"path", c->runtime_path}, {"root", c->runtime_root}}},
+      {"runtime",
+       {{"name", c->runtime_name}, {"path", c->runtime_path}, {"root", c->runtime_root}}},
       {"runtimeSpec", spec_text.ok() ? nlohmann::json::parse(*spec_text, nullptr, false)
                                      : nlohmann::json(nullptr)},
   };

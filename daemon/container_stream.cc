@@ -18,7 +18,8 @@ template <typename Req>
 Result<streaming::StreamRequest> RemoteCommand(streaming::StreamKind kind, const std::string& what,
                                                const std::string& container_id, const Req& req) {
   if (req.tty() && req.stderr()) {
-    return InvalidArgument(what + ": tty and stderr cannot both be set (a terminal has one "
+    return InvalidArgument(what +
+                           ": tty and stderr cannot both be set (a terminal has one "
                            "output stream)");
   }
   if (!req.stdin() && !req.stdout() && !req.stderr()) {
@@ -47,7 +48,8 @@ Result<std::shared_ptr<Container>> Server::RunningContainer(const std::string& i
 }
 
 Status Server::Exec(const rt::ExecRequest& req, rt::ExecResponse* resp) {
-  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, RunningContainer(req.container_id(), "exec"));
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c,
+                         RunningContainer(req.container_id(), "exec"));
   const std::string what = "exec in container " + c->id;
   if (req.cmd().empty()) return InvalidArgument(what + ": cmd is required");
   BERTH_RETURN_IF_ERROR(CheckArgv(what + ": cmd", req.cmd()));
@@ -77,7 +79,8 @@ Status Server::Attach(const rt::AttachRequest& req, rt::AttachResponse* resp) {
 }
 
 Status Server::PortForward(const rt::PortForwardRequest& req, rt::PortForwardResponse* resp) {
-  if (req.pod_sandbox_id().empty()) return InvalidArgument("port-forward: pod_sandbox_id is required");
+  if (req.pod_sandbox_id().empty())
+    return InvalidArgument("port-forward: pod_sandbox_id is required");
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sb, sandboxes_.Get(req.pod_sandbox_id()));
   if (sandboxes_.Read([&] { return sb->state; }) != rt::SANDBOX_READY) {
     return FailedPrecondition("port-forward to pod sandbox " + sb->id + ": it is not ready");

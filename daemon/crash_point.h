@@ -58,8 +58,8 @@ consteval bool IsCrashPoint(std::string_view point) {
 }  // namespace berth::daemon
 
 // Use this, not CrashPoint directly: an unknown name fails to compile.
-#define BERTH_CRASH_POINT(name)                                                     \
-  do {                                                                              \
+#define BERTH_CRASH_POINT(name)                                                      \
+  do {                                                                               \
     static_assert(::berth::daemon::IsCrashPoint(name), "unknown crash point " name); \
-    ::berth::daemon::CrashPoint(name);                                              \
+    ::berth::daemon::CrashPoint(name);                                               \
   } while (0)

@@ -5,8 +5,7 @@
 namespace berth::daemon {
 
 Status StreamEvents(ContainerEventHub& hub, const std::string& name,
-                    const std::function<void()>& subscribed,
-                    const std::function<bool()>& cancelled,
+                    const std::function<void()>& subscribed, const std::function<bool()>& cancelled,
                     const std::function<bool(const runtime::v1::ContainerEventResponse&)>& write,
                     std::chrono::milliseconds cancel_poll) {
   // Unsubscribes when it goes out of scope, however the stream ends.

@@ -25,8 +25,7 @@ inline constexpr std::chrono::milliseconds kEventCancelPoll{200};
 // ResourceExhausted when the hub dropped the subscriber, Unavailable when the
 // hub closed.
 Status StreamEvents(ContainerEventHub& hub, const std::string& name,
-                    const std::function<void()>& subscribed,
-                    const std::function<bool()>& cancelled,
+                    const std::function<void()>& subscribed, const std::function<bool()>& cancelled,
                     const std::function<bool(const runtime::v1::ContainerEventResponse&)>& write,
                     std::chrono::milliseconds cancel_poll = kEventCancelPoll);
 

@@ -5,6 +5,7 @@
 // failed or cancelled pull leaves no half-registered image behind.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,7 +13,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unistd.h>
 
 #include "daemon/call_context.h"
 #include "daemon/image_manager.h"
@@ -25,7 +25,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-int64_t NowTicks() { return SteadyClock::now().time_since_epoch().count(); }
+int64_t NowTicks() {
+  return SteadyClock::now().time_since_epoch().count();
+}
 
 // Cancels a pull that has made no progress for `timeout`: neither bytes
 // received nor a step finished. Time spent unpacking (local work, no network)
@@ -128,7 +130,7 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
   BERTH_RETURN_IF_ERROR(fetched);
   watchdog.Touch();
 
-  image::LayerBlob blob{path,         job.blob.media_type, job.blob.digest, uint64_t(job.blob.size),
+  image::LayerBlob blob{path,        job.blob.media_type, job.blob.digest, uint64_t(job.blob.size),
                         job.diff_id, job.parent_chain_id};
   Result<image::LayerInfo> info = [&] {
     ProgressWatchdog::Busy busy(watchdog);
@@ -137,8 +139,8 @@ Status FetchAndUnpack(registry::RegistryClient& client, image::LayerStore& layer
   ::unlink(path.c_str());  // free the space now; the directory goes at the end anyway
   if (!info.ok()) return info.status().WithContext("layer " + job.blob.digest);
   if (info->chain_id != job.chain_id) {
-    return Internal("layer " + job.blob.digest + " unpacked as " + info->chain_id +
-                    ", expected " + job.chain_id);
+    return Internal("layer " + job.blob.digest + " unpacked as " + info->chain_id + ", expected " +
+                    job.chain_id);
   }
   return OkStatus();
 }
@@ -187,9 +189,9 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
                                    " differs from the manifest's " + plan->config.digest));
   }
   if (record->chain_ids.size() != plan->layers.size()) {
-    return explain(InvalidArgument(
-        "manifest lists " + std::to_string(plan->layers.size()) + " layers but the config has " +
-        std::to_string(record->chain_ids.size()) + " diff IDs"));
+    return explain(InvalidArgument("manifest lists " + std::to_string(plan->layers.size()) +
+                                   " layers but the config has " +
+                                   std::to_string(record->chain_ids.size()) + " diff IDs"));
   }
 
   // 2. Lease every layer before downloading, so a concurrent removal of
@@ -208,8 +210,8 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   for (size_t i = 0; i < plan->layers.size(); ++i) {
     lease->Add(record->chain_ids[i]);
     if (layers_->Exists(record->chain_ids[i])) continue;  // shared with an image we have
-    jobs.push_back(LayerJob{i, plan->layers[i], record->config.diff_ids[i],
-                            record->chain_ids[i], i > 0 ? record->chain_ids[i - 1] : ""});
+    jobs.push_back(LayerJob{i, plan->layers[i], record->config.diff_ids[i], record->chain_ids[i],
+                            i > 0 ? record->chain_ids[i - 1] : ""});
   }
 
   // 3. Download and unpack the missing layers, up to max_concurrent_downloads
@@ -253,7 +255,8 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   for (const auto& l : plan->layers) record->size += uint64_t(l.size);
   record->manifest_media_type = plan->image_manifest_media_type;
   for (const auto& chain_id : record->chain_ids) {
-    if (auto layer = layers_->Get(chain_id); layer.ok()) record->unpacked_size += layer->unpacked_bytes;
+    if (auto layer = layers_->Get(chain_id); layer.ok())
+      record->unpacked_size += layer->unpacked_bytes;
   }
   auto added = images_->Add(std::move(*record));
   if (!added.ok()) return fail(added.status());
@@ -261,8 +264,7 @@ Result<std::string> ImageManager::PullOnce(const registry::Reference& ref,
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
   spdlog::info("pulled {} from {}: image {} ({} layers, {} downloaded, {} bytes) in {} ms", name,
-               plan->source, added->id, plan->layers.size(), jobs.size(), added->size,
-               ms.count());
+               plan->source, added->id, plan->layers.size(), jobs.size(), added->size, ms.count());
   return added->id;
 }
 

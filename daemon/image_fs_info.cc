@@ -1,6 +1,6 @@
 // ImageFsInfo: space and inodes used under the image store, on its filesystem.
-#include "daemon/image_manager.h"
 #include "pkg/image/image_fs_info.h"
+#include "daemon/image_manager.h"
 
 namespace berth::daemon {
 

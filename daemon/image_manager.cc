@@ -91,8 +91,8 @@ Result<image::ImageRecord> ImageManager::Find(std::string_view ref) const {
   if (!registry::LooksLikeImageId(ref) && !ref.starts_with("sha256:")) {
     if (auto parsed = registry::ParseReference(ref); parsed.ok()) {
       // The store keys tags and digests separately; a digest identifies the image best.
-      auto found = images_->Find(parsed->digest.empty() ? parsed->TagString()
-                                                        : parsed->DigestString());
+      auto found =
+          images_->Find(parsed->digest.empty() ? parsed->TagString() : parsed->DigestString());
       if (found.ok() || found.status().code() != Code::kNotFound) return found;
     }
   }

@@ -98,7 +98,7 @@ class ImageManager {
                                std::atomic<uint64_t>& downloaded_bytes);
 
   const config::Config config_;
-  const std::string image_root_;    // <root>/image
+  const std::string image_root_;     // <root>/image
   const std::string downloads_dir_;  // <root>/image/downloads
   std::unique_ptr<image::LayerStore> layers_;
   std::unique_ptr<image::ImageStore> images_;  // declared after layers_: destroyed first
@@ -107,8 +107,8 @@ class ImageManager {
   metrics::DaemonMetrics* metrics_ = nullptr;
 
   std::mutex flights_mu_;
-  std::condition_variable flight_done_;                      // signalled with flights_mu_ held
-  std::map<std::string, std::shared_ptr<Flight>> flights_;   // guarded by flights_mu_
+  std::condition_variable flight_done_;                     // signalled with flights_mu_ held
+  std::map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by flights_mu_
   int flights_running_ = 0;  // guarded by flights_mu_: pull threads not yet finished
 };
 

@@ -18,14 +18,15 @@ Status ImageManager::RemoveImage(const runtime::v1::RemoveImageRequest& req,
   Result<image::RemoveOutcome> outcome = image::RemoveOutcome::kAbsent;
   if (!registry::LooksLikeImageId(wanted) && !wanted.starts_with("sha256:")) {
     if (auto ref = registry::ParseReference(wanted); ref.ok()) {
-      outcome = images_->RemoveReference(ref->digest.empty() ? ref->TagString()
-                                                             : ref->DigestString());
+      outcome =
+          images_->RemoveReference(ref->digest.empty() ? ref->TagString() : ref->DigestString());
     }
   }
   if (outcome.ok() && *outcome == image::RemoveOutcome::kAbsent) {
     outcome = images_->RemoveReference(wanted);
   }
-  if (!outcome.ok()) return outcome.status().WithContext("remove image " + registry::Sanitize(wanted));
+  if (!outcome.ok())
+    return outcome.status().WithContext("remove image " + registry::Sanitize(wanted));
 
   switch (*outcome) {
     case image::RemoveOutcome::kAbsent:

@@ -16,10 +16,10 @@ Status ImageServiceImpl::Init() {
 }
 
 // One RPC, one line: the generated signature forwarding to its handler.
-#define BERTH_IMAGE_UNARY(rpc)                                                               \
+#define BERTH_IMAGE_UNARY(rpc)                                                                   \
   grpc::Status ImageServiceImpl::rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req, \
-                                     runtime::v1::rpc##Response* resp) {                    \
-    return HandleRpc(#rpc, *req, [&] { return manager_->rpc(*req, resp); });                \
+                                     runtime::v1::rpc##Response* resp) {                         \
+    return HandleRpc(#rpc, *req, [&] { return manager_->rpc(*req, resp); });                     \
   }
 
 BERTH_IMAGE_UNARY(ListImages)

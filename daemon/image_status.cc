@@ -21,7 +21,8 @@ std::string VerboseInfo(const image::ImageRecord& record) {
   };
   // The config was validated when stored; parse failures are impossible but
   // must not break the RPC, so fall back to the raw text.
-  nlohmann::json spec = nlohmann::json::parse(record.config_json, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json spec =
+      nlohmann::json::parse(record.config_json, nullptr, /*allow_exceptions=*/false);
   if (spec.is_discarded()) {
     info["imageSpec"] = record.config_json;
   } else {

@@ -10,9 +10,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <grpcpp/security/server_credentials.h>
 #include <cerrno>
 #include <filesystem>
-#include <grpcpp/security/server_credentials.h>
 
 namespace berth::daemon {
 
@@ -30,8 +30,8 @@ Result<std::unique_ptr<Listener>> Listener::Claim(const std::string& socket_path
   // systemd socket activation: exactly one unix stream socket is expected.
   int n = sd_listen_fds(1);
   if (n < 0) return ErrnoError("reading LISTEN_FDS from systemd", -n);
-  if (n > 1) return InvalidArgument("systemd passed " + std::to_string(n) +
-                                    " sockets; berthd expects one");
+  if (n > 1)
+    return InvalidArgument("systemd passed " + std::to_string(n) + " sockets; berthd expects one");
   if (n == 1) {
     int fd = SD_LISTEN_FDS_START;
     if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
@@ -54,15 +54,16 @@ Result<std::unique_ptr<Listener>> Listener::Claim(const std::string& socket_path
   if (l->lock_fd_ < 0) return ErrnoError("opening lock file " + lock_path, errno);
   if (flock(l->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return FailedPrecondition("another berthd is already serving on " + socket_path +
-                                " (lock " + lock_path + " is held)");
+      return FailedPrecondition("another berthd is already serving on " + socket_path + " (lock " +
+                                lock_path + " is held)");
     }
     return ErrnoError("locking " + lock_path, errno);
   }
   struct stat st {};
   if (lstat(socket_path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return FailedPrecondition(socket_path + " exists and is not a socket; refusing to replace it");
+      return FailedPrecondition(socket_path +
+                                " exists and is not a socket; refusing to replace it");
     }
     if (unlink(socket_path.c_str()) != 0) {
       return ErrnoError("removing stale socket " + socket_path, errno);

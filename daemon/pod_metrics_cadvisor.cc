@@ -18,39 +18,50 @@ struct Family {
   std::vector<const char*> extra_keys;
 };
 
-const Family kCpuUsage{"container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.",
-                       rt::COUNTER, {"cpu"}};
+const Family kCpuUsage{"container_cpu_usage_seconds_total",
+                       "Cumulative cpu time consumed in seconds.",
+                       rt::COUNTER,
+                       {"cpu"}};
 const Family kMemoryUsage{"container_memory_usage_bytes",
                           "Current memory usage in bytes, including all memory regardless of when "
                           "it was accessed",
-                          rt::GAUGE, {}};
-const Family kWorkingSet{"container_memory_working_set_bytes", "Current working set in bytes.",
-                         rt::GAUGE, {}};
+                          rt::GAUGE,
+                          {}};
+const Family kWorkingSet{
+    "container_memory_working_set_bytes", "Current working set in bytes.", rt::GAUGE, {}};
 const Family kRss{"container_memory_rss", "Size of RSS in bytes.", rt::GAUGE, {}};
 const Family kMemoryFailures{"container_memory_failures_total",
-                             "Cumulative count of memory allocation failures.", rt::COUNTER,
+                             "Cumulative count of memory allocation failures.",
+                             rt::COUNTER,
                              {"failure_type", "scope"}};
 const Family kSwap{"container_memory_swap", "Container swap usage in bytes.", rt::GAUGE, {}};
 const Family kFsUsage{"container_fs_usage_bytes",
                       "Number of bytes that are consumed by the container on this filesystem.",
-                      rt::GAUGE, {"device"}};
-const Family kProcesses{"container_processes", "Number of processes running inside the container.",
-                        rt::GAUGE, {}};
-const Family kRxBytes{"container_network_receive_bytes_total", "Cumulative count of bytes received",
-                      rt::COUNTER, {"interface"}};
+                      rt::GAUGE,
+                      {"device"}};
+const Family kProcesses{
+    "container_processes", "Number of processes running inside the container.", rt::GAUGE, {}};
+const Family kRxBytes{"container_network_receive_bytes_total",
+                      "Cumulative count of bytes received",
+                      rt::COUNTER,
+                      {"interface"}};
 const Family kRxErrors{"container_network_receive_errors_total",
-                       "Cumulative count of errors encountered while receiving", rt::COUNTER,
+                       "Cumulative count of errors encountered while receiving",
+                       rt::COUNTER,
                        {"interface"}};
 const Family kTxBytes{"container_network_transmit_bytes_total",
-                      "Cumulative count of bytes transmitted", rt::COUNTER, {"interface"}};
+                      "Cumulative count of bytes transmitted",
+                      rt::COUNTER,
+                      {"interface"}};
 const Family kTxErrors{"container_network_transmit_errors_total",
-                       "Cumulative count of errors encountered while transmitting", rt::COUNTER,
+                       "Cumulative count of errors encountered while transmitting",
+                       rt::COUNTER,
                        {"interface"}};
 
 const std::vector<const Family*>& AllFamilies() {
   static const std::vector<const Family*> all = {
-      &kCpuUsage, &kMemoryUsage, &kWorkingSet, &kRss,     &kMemoryFailures, &kSwap,
-      &kFsUsage,  &kProcesses,   &kRxBytes,    &kRxErrors, &kTxBytes,       &kTxErrors};
+      &kCpuUsage, &kMemoryUsage, &kWorkingSet, &kRss,      &kMemoryFailures, &kSwap,
+      &kFsUsage,  &kProcesses,   &kRxBytes,    &kRxErrors, &kTxBytes,        &kTxErrors};
   return all;
 }
 

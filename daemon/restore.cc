@@ -24,19 +24,19 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "daemon/internal_annotations.h"
 #include "daemon/bundle_marker.h"
 #include "daemon/container_events.h"
 #include "daemon/container_record.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
+#include "daemon/internal_annotations.h"
 #include "daemon/object_ids.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/server.h"
-#include "pkg/metrics/daemon_metrics.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
+#include "pkg/metrics/daemon_metrics.h"
 #include "pkg/ns/pinned_namespaces.h"
 #include "pkg/oci/conmon.h"
 #include "pkg/process/wait_gone.h"
@@ -54,8 +54,7 @@ constexpr size_t kMaxSpecBytes = 64 << 20;
 constexpr size_t kMaxStateBytes = 4 << 20;
 
 bool IsObjectId(const std::string& s) {
-  return s.size() == 64 &&
-         s.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 // An empty bundle, or one holding only the temp file of an atomic write a
@@ -201,10 +200,11 @@ void Server::ReleaseContainerLeftovers(const std::string& id,
   ::unlink((ExitDir() + "/" + id).c_str());
 }
 
-void Server::Quarantine(const std::string& kind, const std::string& dir, const std::string& reason) {
+void Server::Quarantine(const std::string& kind, const std::string& dir,
+                        const std::string& reason) {
   const std::string qdir = config_.root + "/quarantine";
-  const std::string target =
-      qdir + "/" + kind + "-" + stdfs::path(dir).filename().string() + "-" + std::to_string(NowNs());
+  const std::string target = qdir + "/" + kind + "-" + stdfs::path(dir).filename().string() + "-" +
+                             std::to_string(NowNs());
   Status s = MkdirAll(qdir, 0700);
   if (s.ok()) s = UnmountRecursive(dir);
   if (s.ok() && ::rename(dir.c_str(), target.c_str()) != 0) s = ErrnoError("rename " + dir, errno);
@@ -336,7 +336,8 @@ void Server::ReconcileContainer(Container& c) {
   } else if (auto [recorded_state, started] =
                  containers_.Read([&] { return std::make_pair(c.state, c.started_at_ns); });
              (recorded_state == rt::CONTAINER_CREATED && started != 0) ||
-             ((recorded_state == rt::CONTAINER_CREATED || recorded_state == rt::CONTAINER_RUNNING) &&
+             ((recorded_state == rt::CONTAINER_CREATED ||
+               recorded_state == rt::CONTAINER_RUNNING) &&
               !ConmonAlive(ContainerRunDir(c.id)))) {
     // A start recorded but maybe not done (StartContainer writes the start
     // time first), or conmon gone without an exit file: ask the runtime. A
@@ -392,7 +393,8 @@ Status Server::Update() {
   }
   for (const auto& id : Entries(container_root)) {
     if (id.rfind(kTrashPrefix, 0) == 0) continue;
-    if (Result<std::shared_ptr<Container>> c = containers_.Get(id); c.ok() && (*c)->id == id) continue;
+    if (Result<std::shared_ptr<Container>> c = containers_.Get(id); c.ok() && (*c)->id == id)
+      continue;
     LoadContainer(id);
   }
   // What vanished from disk leaves memory too.
@@ -443,7 +445,8 @@ Status Server::Restore() {
       spdlog::warn("restore: {} damaged layer(s) set aside", bad->size());
     }
   }
-  if (boot_id.ok()) LogIfError(WriteFileAtomic(config_.runroot + "/boot_id", *boot_id, 0644), "boot id");
+  if (boot_id.ok())
+    LogIfError(WriteFileAtomic(config_.runroot + "/boot_id", *boot_id, 0644), "boot id");
   return OkStatus();
 }
 

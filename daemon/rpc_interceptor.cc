@@ -125,7 +125,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
 
   const RpcObservers& observers_;  // the factory's, which outlives its calls
   std::shared_ptr<CallContext> call_;
-  const bool server_stream_;  // the server sends a stream of messages
+  const bool server_stream_;        // the server sends a stream of messages
   std::optional<CallScope> scope_;  // set from the request until the status goes out
 };
 

@@ -15,8 +15,7 @@ grpc::Status RuntimeServiceImpl::Version(grpc::ServerContext*,
   return BERTH_FORWARD(Version, Version);
 }
 
-grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*,
-                                        const runtime::v1::StatusRequest* req,
+grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*, const runtime::v1::StatusRequest* req,
                                         runtime::v1::StatusResponse* resp) {
   return BERTH_FORWARD(Status, RuntimeStatus);
 }
@@ -28,10 +27,10 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*,
 }
 
 // One RPC, one line: the generated signature forwarding to its handler.
-#define BERTH_UNARY(rpc, handler)                                                       \
+#define BERTH_UNARY(rpc, handler)                                                                  \
   grpc::Status RuntimeServiceImpl::rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req, \
-                                       runtime::v1::rpc##Response* resp) {              \
-    return BERTH_FORWARD(rpc, handler);                                                 \
+                                       runtime::v1::rpc##Response* resp) {                         \
+    return BERTH_FORWARD(rpc, handler);                                                            \
   }
 
 BERTH_UNARY(UpdateRuntimeConfig, UpdateRuntimeConfig)
@@ -152,8 +151,7 @@ grpc::Status RuntimeServiceImpl::GetContainerEvents(
   return HandleRpc("GetContainerEvents", *req, [&] {
     return server_.StreamContainerEvents(
         // The headers tell the client it is subscribed.
-        [writer] { writer->SendInitialMetadata(); },
-        [context] { return context->IsCancelled(); },
+        [writer] { writer->SendInitialMetadata(); }, [context] { return context->IsCancelled(); },
         [writer](const runtime::v1::ContainerEventResponse& e) { return writer->Write(e); },
         context->peer());
   });

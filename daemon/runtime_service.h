@@ -38,8 +38,8 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status UpdatePodSandboxResources(
       grpc::ServerContext*, const runtime::v1::UpdatePodSandboxResourcesRequest* req,
       runtime::v1::UpdatePodSandboxResourcesResponse* resp) override;
-#define BERTH_DECLARE_UNARY(rpc)                                                            \
-  grpc::Status rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req,              \
+#define BERTH_DECLARE_UNARY(rpc)                                               \
+  grpc::Status rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req, \
                    runtime::v1::rpc##Response* resp) override;
   BERTH_DECLARE_UNARY(CreateContainer)
   BERTH_DECLARE_UNARY(StartContainer)

@@ -5,12 +5,12 @@
 
 #include <filesystem>
 
+#include <spdlog/fmt/ranges.h>
+#include <spdlog/spdlog.h>
 #include "daemon/pod_cidr_keeper.h"
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
-#include <spdlog/spdlog.h>
-#include <spdlog/fmt/ranges.h>
 
 namespace berth::daemon {
 
@@ -22,10 +22,9 @@ std::string FindPauseBinary() {
   if (const char* env = getenv("BERTH_PAUSE_BINARY")) return env;
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const auto& candidate :
-       {self / "berth-pause", self / "../berth-pause/berth-pause",
-        std::filesystem::path("/usr/local/libexec/berth/berth-pause"),
-        std::filesystem::path("/usr/libexec/berth/berth-pause")}) {
+  for (const auto& candidate : {self / "berth-pause", self / "../berth-pause/berth-pause",
+                                std::filesystem::path("/usr/local/libexec/berth/berth-pause"),
+                                std::filesystem::path("/usr/libexec/berth/berth-pause")}) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
   }
   return "";
@@ -39,7 +38,9 @@ std::string Server::SandboxBundleDir(const std::string& id) const {
 std::string Server::SandboxRunDir(const std::string& id) const {
   return config_.runroot + "/sandboxes/" + id;
 }
-std::string Server::ExitDir() const { return config_.runroot + "/exits"; }
+std::string Server::ExitDir() const {
+  return config_.runroot + "/exits";
+}
 
 std::string Server::ContainerBundleDir(const std::string& id) const {
   return config_.root + "/containers/" + id;
@@ -105,7 +106,8 @@ Status Server::RemoveObjectFiles(const std::string& id, const std::string& bundl
   keep(RemoveAll(run_dir));
   keep(RemoveAll(bundle));
   const std::string exit_file = ExitDir() + "/" + id;
-  if (unlink(exit_file.c_str()) != 0 && errno != ENOENT) keep(ErrnoError("remove " + exit_file, errno));
+  if (unlink(exit_file.c_str()) != 0 && errno != ENOENT)
+    keep(ErrnoError("remove " + exit_file, errno));
   return first;
 }
 
@@ -131,10 +133,11 @@ Status Server::InitRuntime() {
   routing_.forbid_trusted_opt_out = config_.forbid_trusted_opt_out;
 
   node_ = oci::ProbeNode();
-  spdlog::info("node: cgroup {} with controllers [{}], swap accounting {}; capabilities not held: [{}]",
-               node_.cgroups.ModeName(), fmt::join(node_.cgroups.controllers, ","),
-               node_.cgroups.swap_accounting ? "on" : "off",
-               fmt::join(oci::CapabilityNames(~node_.held_capabilities), ","));
+  spdlog::info(
+      "node: cgroup {} with controllers [{}], swap accounting {}; capabilities not held: [{}]",
+      node_.cgroups.ModeName(), fmt::join(node_.cgroups.controllers, ","),
+      node_.cgroups.swap_accounting ? "on" : "off",
+      fmt::join(oci::CapabilityNames(~node_.held_capabilities), ","));
 
   pause_binary_ = FindPauseBinary();
   if (pause_binary_.empty()) spdlog::warn("berth-pause not found: pods cannot start");
@@ -175,7 +178,8 @@ Status Server::InitRuntime() {
 
 void Server::OnExit(const oci::ExitInfo& exit) {
   // Exact IDs only: an exit file names a full ID, never a prefix.
-  if (Result<std::shared_ptr<Container>> c = containers_.Get(exit.id); c.ok() && (*c)->id == exit.id) {
+  if (Result<std::shared_ptr<Container>> c = containers_.Get(exit.id);
+      c.ok() && (*c)->id == exit.id) {
     if (!RecordContainerExit(**c, exit)) return;
     // An operation in progress (start, stop, remove) persists the state
     // itself, and a removal may already have moved the bundle away.
@@ -190,8 +194,8 @@ void Server::OnExit(const oci::ExitInfo& exit) {
   if (!s.ok() || (*s)->id != exit.id) return;
   sandboxes_.Write([&] {
     if ((*s)->stage.empty() && (*s)->state == runtime::v1::SANDBOX_READY) {
-      spdlog::info("pod sandbox {}: infra process exited with {}; sandbox is not ready",
-                   exit.id, exit.exit_code);
+      spdlog::info("pod sandbox {}: infra process exited with {}; sandbox is not ready", exit.id,
+                   exit.exit_code);
       (*s)->state = runtime::v1::SANDBOX_NOTREADY;
     }
   });

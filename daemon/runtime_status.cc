@@ -1,14 +1,15 @@
 // Status and RuntimeConfig: readiness conditions and the cgroup driver.
 #include <unistd.h>
 
-
 #include "daemon/server.h"
 
 namespace berth::daemon {
 
 namespace {
 
-bool IsExecutable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+bool IsExecutable(const std::string& path) {
+  return access(path.c_str(), X_OK) == 0;
+}
 
 // RuntimeReady needs conmon and every configured OCI runtime binary.
 void CheckRuntime(const config::Config& c, runtime::v1::RuntimeCondition* cond) {
@@ -49,8 +50,7 @@ Status Server::RuntimeStatus(const runtime::v1::StatusRequest& req,
     auto f = features_.find(name);
     if (f == features_.end()) continue;
     h->mutable_features()->set_recursive_read_only_mounts(f->second.recursive_read_only);
-    h->mutable_features()->set_user_namespaces(f->second.user_namespaces &&
-                                               f->second.idmap_mounts);
+    h->mutable_features()->set_user_namespaces(f->second.user_namespaces && f->second.idmap_mounts);
   }
   if (req.verbose()) {
     (*resp->mutable_info())["config"] = config::ToJson(config_);
@@ -74,9 +74,8 @@ Status Server::RuntimeStatus(const runtime::v1::StatusRequest& req,
 
 Status Server::RuntimeConfig(const runtime::v1::RuntimeConfigRequest&,
                              runtime::v1::RuntimeConfigResponse* resp) {
-  resp->mutable_linux()->set_cgroup_driver(SystemdCgroups()
-                                               ? runtime::v1::CgroupDriver::SYSTEMD
-                                               : runtime::v1::CgroupDriver::CGROUPFS);
+  resp->mutable_linux()->set_cgroup_driver(SystemdCgroups() ? runtime::v1::CgroupDriver::SYSTEMD
+                                                            : runtime::v1::CgroupDriver::CGROUPFS);
   return OkStatus();
 }
 

@@ -28,9 +28,9 @@ struct Sandbox {
   int64_t created_at_ns = 0;
   // The runtime chosen once at RunPodSandbox (never re-routed).
   std::string runtime_name, runtime_path, runtime_root, trust, route_reason;
-  std::string bundle_dir;  // <root>/sandboxes/<id>
+  std::string bundle_dir;                          // <root>/sandboxes/<id>
   std::string netns_path, ipcns_path, utsns_path;  // pinned files; "" = host
-  std::string shm_path;                           // mounted tmpfs; "" = host IPC's /dev/shm
+  std::string shm_path;                            // mounted tmpfs; "" = host IPC's /dev/shm
 
   // --- changes over the sandbox's life; guarded by the store's lock ---
   runtime::v1::PodSandboxState state = runtime::v1::SANDBOX_NOTREADY;

@@ -1,5 +1,5 @@
-#include "daemon/internal_annotations.h"
 #include "daemon/sandbox_record.h"
+#include "daemon/internal_annotations.h"
 #include "daemon/state_json_fields.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -53,8 +53,8 @@ Result<std::optional<runtime::v1::LinuxContainerResources>> ResourcesFromJson(
   runtime::v1::LinuxContainerResources r;
   auto parsed = google::protobuf::util::JsonStringToMessage(state[key].dump(), &r);
   if (!parsed.ok()) {
-    return InvalidArgument("state file: \"" + key + "\" is not LinuxContainerResources: " +
-                           std::string(parsed.message()));
+    return InvalidArgument("state file: \"" + key +
+                           "\" is not LinuxContainerResources: " + std::string(parsed.message()));
   }
   return std::optional<runtime::v1::LinuxContainerResources>(std::move(r));
 }
@@ -97,8 +97,8 @@ Result<std::shared_ptr<Sandbox>> SandboxFromAnnotations(
   BERTH_ASSIGN_OR_RETURN(std::string config_json, Need(a, kConfig));
   auto parsed = google::protobuf::util::JsonStringToMessage(config_json, &s->config);
   if (!parsed.ok()) {
-    return InvalidArgument("annotation " + kConfig + " is not a PodSandboxConfig: " +
-                           std::string(parsed.message()));
+    return InvalidArgument("annotation " + kConfig +
+                           " is not a PodSandboxConfig: " + std::string(parsed.message()));
   }
   BERTH_ASSIGN_OR_RETURN(s->name, Need(a, kName));
   BERTH_ASSIGN_OR_RETURN(std::string created, Need(a, kCreated));

@@ -2,10 +2,10 @@
 // succeeds, and the undo stack runs in reverse unless the pod came up.
 #include <sys/mount.h>
 
-#include <chrono>
 #include <google/protobuf/util/message_differencer.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "daemon/bundle_marker.h"
 #include "daemon/call_context.h"
@@ -69,8 +69,7 @@ Status Server::ExplainNameConflict(const std::string& name, const rt::PodSandbox
   return AlreadyExists("pod sandbox name \"" + name + "\" is reserved for ID " + *holder);
 }
 
-Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
-                             rt::RunPodSandboxResponse* resp) {
+Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSandboxResponse* resp) {
   const rt::PodSandboxConfig& config = req.config();
   // 1. Validate everything before anything is reserved or made.
   CallStep("1 validate");
@@ -82,9 +81,14 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
 
   // 2. Route: the runtime is chosen once, here, and recorded.
   CallStep("2 route to a runtime");
-  oci::PodRoutingInput pod{config.metadata().name(), config.metadata().namespace_(),
-                           req.runtime_handler(), privileged, host_network,
-                           ns_opts.pid() == rt::NODE, host_ipc, ToMap(config.annotations())};
+  oci::PodRoutingInput pod{config.metadata().name(),
+                           config.metadata().namespace_(),
+                           req.runtime_handler(),
+                           privileged,
+                           host_network,
+                           ns_opts.pid() == rt::NODE,
+                           host_ipc,
+                           ToMap(config.annotations())};
   Result<oci::RuntimeChoice> choice = oci::ChooseRuntime(routing_, pod);
   if (!choice.ok()) {
     return choice.status().WithContext("pod " + config.metadata().namespace_() + "/" +
@@ -92,8 +96,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   }
   oci::FilteredAnnotations filtered = oci::FilterAnnotations(*choice, pod.annotations);
   for (const auto& key : filtered.dropped) {
-    spdlog::info("pod {}: annotation {} ignored: runtime {} does not allow it", PodName(config.metadata()),
-                 key, choice->name);
+    spdlog::info("pod {}: annotation {} ignored: runtime {} does not allow it",
+                 PodName(config.metadata()), key, choice->name);
   }
   if (pause_binary_.empty()) return FailedPrecondition("berth-pause binary not found");
 
@@ -171,9 +175,9 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   if (!host_ipc) {
     sandbox->shm_path = run_dir + "/shm";
     BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->shm_path, 0755));
-    BERTH_ASSIGN_OR_RETURN(MountGuard shm,
-                           Mount("shm", sandbox->shm_path, "tmpfs",
-                                 MS_NOSUID | MS_NODEV | MS_NOEXEC, std::string("mode=1777,") + kPodShmSize));
+    BERTH_ASSIGN_OR_RETURN(
+        MountGuard shm, Mount("shm", sandbox->shm_path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                              std::string("mode=1777,") + kPodShmSize));
     shm.Release();
     undo.Push("unmount shm", [path = sandbox->shm_path] { return Unmount(path); });
   }
@@ -198,7 +202,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   const auto& sc = config.linux().security_context();
   if (sc.has_run_as_user()) spec.uid = static_cast<uint32_t>(sc.run_as_user().value());
   if (sc.has_run_as_group()) spec.gid = static_cast<uint32_t>(sc.run_as_group().value());
-  for (int64_t g : sc.supplemental_groups()) spec.additional_gids.push_back(static_cast<uint32_t>(g));
+  for (int64_t g : sc.supplemental_groups())
+    spec.additional_gids.push_back(static_cast<uint32_t>(g));
   spec.sysctls = ToMap(config.linux().sysctls());
   spec.clamp_oom_score_adj = config_.clamp_oom_score_adj;
   spec.own_oom_score_adj = node_.own_oom_score_adj;  // probed once, not read per create
@@ -208,15 +213,16 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   // capabilities, so RuntimeDefault allows it nothing cap-gated).
   BERTH_ASSIGN_OR_RETURN(SeccompChoice seccomp_choice,
                          ChooseSeccomp(sc, "pod " + config.metadata().name()));
-  BERTH_ASSIGN_OR_RETURN(spec.seccomp, seccomp::ProfileFor(seccomp_choice.first,
-                                                           seccomp_choice.second,
-                                                           sc.privileged(), {}));
+  BERTH_ASSIGN_OR_RETURN(
+      spec.seccomp,
+      seccomp::ProfileFor(seccomp_choice.first, seccomp_choice.second, sc.privileged(), {}));
   BERTH_ASSIGN_OR_RETURN(nlohmann::json spec_json, oci::BuildSandboxSpec(spec));
   if (int oom = spec_json["process"].value("oomScoreAdj", spec.oom_score_adj);
       oom != spec.oom_score_adj) {
-    spdlog::info("pod {} ({}): this node cannot honour, left out: oom_score_adj {} raised to {} "
-                 "(below berthd's own)",
-                 sandbox->name, sandbox->id, spec.oom_score_adj, oom);
+    spdlog::info(
+        "pod {} ({}): this node cannot honour, left out: oom_score_adj {} raised to {} "
+        "(below berthd's own)",
+        sandbox->name, sandbox->id, spec.oom_score_adj, oom);
   }
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(sandbox->bundle_dir + "/config.json", spec_json.dump(2), 0600));
@@ -240,7 +246,9 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
     net.pod_uid = config.metadata().uid();
     for (const auto& p : config.port_mappings()) {
       if (p.host_port() == 0) continue;
-      std::string proto = p.protocol() == rt::UDP ? "udp" : p.protocol() == rt::SCTP ? "sctp" : "tcp";
+      std::string proto = p.protocol() == rt::UDP    ? "udp"
+                          : p.protocol() == rt::SCTP ? "sctp"
+                                                     : "tcp";
       net.port_mappings.push_back({p.host_port(), p.container_port(), proto, p.host_ip()});
     }
     Result<cni::AttachResult> attached = network_->Attach(net);
@@ -258,9 +266,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req,
   CallStep("9 create and start the infra container");
   stage("creating infra container");
   oci::OciRuntime runtime = RuntimeFor(*sandbox);
-  oci::ConmonCreateRequest create =
-      ConmonRequestFor(sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir,
-                       sandbox->bundle_dir + "/infra.log");
+  oci::ConmonCreateRequest create = ConmonRequestFor(
+      sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir, sandbox->bundle_dir + "/infra.log");
   BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
   undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
   BERTH_CRASH_POINT("sandbox-run/after-infra-create");

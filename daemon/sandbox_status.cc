@@ -68,8 +68,8 @@ Status Server::PodSandboxStatus(const rt::PodSandboxStatusRequest& req,
         {"config", nlohmann::json::parse(config_json, nullptr, false)},
     };
     // The pod resources of the last UpdatePodSandboxResources, as recorded.
-    for (const auto& [key, value] : {std::pair{"overhead", &s->overhead},
-                                     std::pair{"resources", &s->resources}}) {
+    for (const auto& [key, value] :
+         {std::pair{"overhead", &s->overhead}, std::pair{"resources", &s->resources}}) {
       if (!value->has_value()) continue;
       std::string text;
       (void)google::protobuf::util::MessageToJsonString(**value, &text, opts);

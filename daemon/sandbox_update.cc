@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/sandbox_validate.h"
-#include "daemon/validate.h"
 #include "daemon/server.h"
+#include "daemon/validate.h"
 #include "pkg/cgroups/pod_resources.h"
 
 namespace berth::daemon {
@@ -27,7 +27,8 @@ cgroups::Resources PodLimits(const rt::LinuxContainerResources& res,
   r.cpu_quota = res.cpu_quota();
   // Overhead quota is added only when it is measured against the same period.
   bool same_period = overhead.cpu_period() == 0 || overhead.cpu_period() == res.cpu_period();
-  if (r.cpu_quota > 0 && overhead.cpu_quota() > 0 && same_period) r.cpu_quota += overhead.cpu_quota();
+  if (r.cpu_quota > 0 && overhead.cpu_quota() > 0 && same_period)
+    r.cpu_quota += overhead.cpu_quota();
   r.memory_limit_bytes = res.memory_limit_in_bytes() > 0
                              ? res.memory_limit_in_bytes() + overhead.memory_limit_in_bytes()
                              : 0;
@@ -52,18 +53,18 @@ Status Server::UpdatePodSandboxResources(const rt::UpdatePodSandboxResourcesRequ
     return FailedPrecondition("pod sandbox " + s->id +
                               " has no cgroup of its own (linux.cgroup_parent is empty)");
   }
-  BERTH_ASSIGN_OR_RETURN(std::string path,
-                         cgroups::PodCgroupPath(parent, SystemdCgroups()));
+  BERTH_ASSIGN_OR_RETURN(std::string path, cgroups::PodCgroupPath(parent, SystemdCgroups()));
   BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectLayout());
 
   // 3. Apply, then record (state.json) what is now in force.
   cgroups::Resources limits = PodLimits(req.resources(), req.overhead());
   BERTH_RETURN_IF_ERROR(cgroups::ApplyResources(layout, path, limits)
                             .WithContext("pod sandbox " + s->id + ": pod cgroup " + path));
-  spdlog::info("pod sandbox {}: pod cgroup {} now cpu_shares={} cpu_quota={} cpu_period={} "
-               "memory={}",
-               s->id, path, limits.cpu_shares, limits.cpu_quota, limits.cpu_period,
-               limits.memory_limit_bytes);
+  spdlog::info(
+      "pod sandbox {}: pod cgroup {} now cpu_shares={} cpu_quota={} cpu_period={} "
+      "memory={}",
+      s->id, path, limits.cpu_shares, limits.cpu_quota, limits.cpu_period,
+      limits.memory_limit_bytes);
   sandboxes_.Write([&] {
     s->overhead = req.overhead();
     s->resources = req.resources();

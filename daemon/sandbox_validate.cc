@@ -27,7 +27,8 @@ Status ValidateDns(const rt::DNSConfig& dns) {
   for (int i = 0; i < dns.servers_size(); ++i) {
     BERTH_RETURN_IF_ERROR(CheckIp("dns_config.servers[" + std::to_string(i) + "]", dns.servers(i)));
   }
-  if (dns.searches_size() > 32) return InvalidArgument("dns_config.searches has more than 32 entries");
+  if (dns.searches_size() > 32)
+    return InvalidArgument("dns_config.searches has more than 32 entries");
   for (int i = 0; i < dns.searches_size(); ++i) {
     std::string field = "dns_config.searches[" + std::to_string(i) + "]";
     if (dns.searches(i).empty() || dns.searches(i).find_first_of(" \t") != std::string::npos) {
@@ -72,16 +73,19 @@ Status ValidateNamespaces(const rt::NamespaceOption& ns) {
   }
   // A pod owns or shares namespaces; only a container can target another one.
   if (ns.network() == rt::TARGET || ns.ipc() == rt::TARGET || ns.pid() == rt::TARGET) {
-    return InvalidArgument("linux.security_context.namespace_options: TARGET is only valid for "
-                           "a container's pid namespace");
+    return InvalidArgument(
+        "linux.security_context.namespace_options: TARGET is only valid for "
+        "a container's pid namespace");
   }
   if (ns.network() == rt::CONTAINER || ns.ipc() == rt::CONTAINER) {
-    return InvalidArgument("linux.security_context.namespace_options: network and ipc must be "
-                           "POD or NODE for a pod");
+    return InvalidArgument(
+        "linux.security_context.namespace_options: network and ipc must be "
+        "POD or NODE for a pod");
   }
   if (ns.has_userns_options() && ns.userns_options().mode() == rt::POD) {
-    return Unimplemented("linux.security_context.namespace_options.userns_options: user "
-                         "namespaces are not supported by berth yet");
+    return Unimplemented(
+        "linux.security_context.namespace_options.userns_options: user "
+        "namespaces are not supported by berth yet");
   }
   return OkStatus();
 }
@@ -101,8 +105,8 @@ Status ValidateSeccomp(const rt::SecurityProfile& p, const std::string& field) {
 
 Status ValidateLinux(const rt::LinuxPodSandboxConfig& l, const std::string& cgroup_manager) {
   if (!l.cgroup_parent().empty()) {
-    auto manager = cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd
-                                               : oci::CgroupManager::kCgroupfs;
+    auto manager =
+        cgroup_manager == "systemd" ? oci::CgroupManager::kSystemd : oci::CgroupManager::kCgroupfs;
     // Any well-formed sandbox ID will do: only the parent is being checked.
     const std::string probe_id(64, '0');
     Result<std::string> path = oci::SandboxCgroupsPath(manager, l.cgroup_parent(), probe_id);
@@ -110,13 +114,13 @@ Status ValidateLinux(const rt::LinuxPodSandboxConfig& l, const std::string& cgro
   }
   const auto& sc = l.security_context();
   BERTH_RETURN_IF_ERROR(ValidateNamespaces(sc.namespace_options()));
-  if (sc.has_run_as_user() && (sc.run_as_user().value() < 0 ||
-                               sc.run_as_user().value() > 4294967294LL)) {
+  if (sc.has_run_as_user() &&
+      (sc.run_as_user().value() < 0 || sc.run_as_user().value() > 4294967294LL)) {
     return InvalidArgument("linux.security_context.run_as_user " +
                            std::to_string(sc.run_as_user().value()) + " is not a valid uid");
   }
-  if (sc.has_run_as_group() && (sc.run_as_group().value() < 0 ||
-                                sc.run_as_group().value() > 4294967294LL)) {
+  if (sc.has_run_as_group() &&
+      (sc.run_as_group().value() < 0 || sc.run_as_group().value() > 4294967294LL)) {
     return InvalidArgument("linux.security_context.run_as_group " +
                            std::to_string(sc.run_as_group().value()) + " is not a valid gid");
   }
@@ -130,8 +134,7 @@ Status ValidateLinux(const rt::LinuxPodSandboxConfig& l, const std::string& cgro
     BERTH_RETURN_IF_ERROR(ValidateSeccomp(sc.seccomp(), "linux.security_context.seccomp"));
   }
   std::map<std::string, std::string> sysctls(l.sysctls().begin(), l.sysctls().end());
-  BERTH_RETURN_IF_ERROR(oci::ValidateSysctls(sysctls,
-                                             sc.namespace_options().network() != rt::NODE,
+  BERTH_RETURN_IF_ERROR(oci::ValidateSysctls(sysctls, sc.namespace_options().network() != rt::NODE,
                                              sc.namespace_options().ipc() != rt::NODE)
                             .WithContext("linux.sysctls"));
   if (l.has_overhead()) BERTH_RETURN_IF_ERROR(CheckLinuxResources(l.overhead(), "linux.overhead"));

@@ -9,7 +9,6 @@
 
 namespace berth::daemon {
 
-
 // `cgroup_manager` is "cgroupfs" or "systemd" (decides the cgroup_parent form).
 Status ValidatePodSandboxConfig(const runtime::v1::PodSandboxConfig& config,
                                 const std::string& cgroup_manager);

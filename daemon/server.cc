@@ -6,9 +6,9 @@
 
 #include <chrono>
 
+#include "daemon/call_tracker.h"
 #include "daemon/container_events.h"
 #include "daemon/gvisor_stats_sampler.h"
-#include "daemon/call_tracker.h"
 #include "daemon/image_manager.h"
 #include "daemon/image_service.h"
 #include "daemon/listener.h"
@@ -33,7 +33,9 @@ constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
 Server::Server(config::Config config, std::string config_path)
     : config_(std::move(config)), config_path_(std::move(config_path)) {}
 
-Server::~Server() { Shutdown(); }
+Server::~Server() {
+  Shutdown();
+}
 
 Status Server::Start() {
   metrics_ = std::make_shared<metrics::DaemonMetrics>();
@@ -131,8 +133,7 @@ Status Server::StartStreamServer() {
 void Server::ReloadLogLevel() {
   Result<config::Config> fresh = config::Load(config_path_, false);
   if (!fresh.ok()) {
-    spdlog::error("SIGHUP: keeping log level {}: {}", config_.log_level,
-                  fresh.status().ToString());
+    spdlog::error("SIGHUP: keeping log level {}: {}", config_.log_level, fresh.status().ToString());
     return;
   }
   // Say so at whichever of the old and new levels is more verbose, so the

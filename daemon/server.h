@@ -34,7 +34,7 @@ class StreamServer;
 namespace berth::metrics {
 class DaemonMetrics;
 class MetricsEndpoint;
-}
+}  // namespace berth::metrics
 
 namespace berth::daemon {
 
@@ -286,7 +286,7 @@ class Server {
   std::unique_ptr<ImageServiceImpl> image_service_;
   // gVisor containers' CPU and memory, read by stats_ (so made before it).
   std::unique_ptr<GvisorStatsSampler> gvisor_stats_;
-  std::unique_ptr<StatsCollector> stats_;  // set before serving; its own locks
+  std::unique_ptr<StatsCollector> stats_;    // set before serving; its own locks
   std::unique_ptr<ContainerEvents> events_;  // set before restore; its own locks
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<streaming::StreamServer> stream_server_;

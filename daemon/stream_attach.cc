@@ -74,7 +74,8 @@ streaming::ExecOutcome Server::StreamAttach(const streaming::StreamRequest& req,
     const std::string ctl = oci::ConmonDriver::CtlFifoPath(c.bundle_dir);
     while (std::optional<streaming::TerminalSize> size = streaming::NextTerminalSize(r, carry)) {
       ScopedFd f(open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-      std::string line = "1 " + std::to_string(size->height) + " " + std::to_string(size->width) + "\n";
+      std::string line =
+          "1 " + std::to_string(size->height) + " " + std::to_string(size->width) + "\n";
       if (!f || write(f.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
         spdlog::debug("{}: resize to {}x{} not delivered: {}", what, size->width, size->height,
                       strerror(errno));

@@ -60,8 +60,8 @@ bool PumpOutputs(std::vector<Output>& outs, process::Child& child, streaming::Ha
     int n = poll(p.data(), p.size(), timeout);
     if (n < 0 && errno != EINTR) return true;
     if (p[outs.size()].revents != 0) return false;
-    if (!drain_until && (p[outs.size() + 1].revents != 0 ||
-                         (child.pidfd() < 0 && kill(child.pid(), 0) != 0))) {
+    if (!drain_until &&
+        (p[outs.size() + 1].revents != 0 || (child.pidfd() < 0 && kill(child.pid(), 0) != 0))) {
       drain_until = std::chrono::steady_clock::now() + kDrainAfterExit;
     }
     for (size_t i = 0; i < outs.size(); ++i) {

@@ -70,7 +70,8 @@ Result<ScopedFd> ConnectLoopback(uint16_t port) {
 
 Result<ScopedFd> Server::DialPod(const streaming::StreamRequest& req, uint16_t port) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sb, sandboxes_.Get(req.sandbox_id));
-  const std::string what = "port-forward to port " + std::to_string(port) + " of pod sandbox " + sb->id;
+  const std::string what =
+      "port-forward to port " + std::to_string(port) + " of pod sandbox " + sb->id;
   if (sandboxes_.Read([&] { return sb->state; }) != runtime::v1::SANDBOX_READY) {
     return FailedPrecondition(what + ": the pod is not ready");
   }

@@ -60,7 +60,8 @@ Status CheckHostname(const std::string& field, const std::string& value) {
 
 bool IsIp(const std::string& value) {
   unsigned char buf[16];
-  return inet_pton(AF_INET, value.c_str(), buf) == 1 || inet_pton(AF_INET6, value.c_str(), buf) == 1;
+  return inet_pton(AF_INET, value.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, value.c_str(), buf) == 1;
 }
 
 Status CheckIp(const std::string& field, const std::string& value) {

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ ccache pkg-config git
+  clang-format  # hack/check-format.sh, run as the unit test clang_format_check
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev

@@ -51,8 +51,7 @@ int main(int argc, char** argv) {
   berth::Result<berth::config::Config> config =
       berth::config::Load(flags->config_path, flags->config_given, flags->overrides);
   if (!config.ok()) {
-    std::fprintf(stderr, "berthd: invalid configuration: %s\n",
-                 config.status().message().c_str());
+    std::fprintf(stderr, "berthd: invalid configuration: %s\n", config.status().message().c_str());
     return 1;
   }
   if (flags->command == "config") {

@@ -47,18 +47,36 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status OkStatus() { return {}; }
-inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
+inline Status OkStatus() {
+  return {};
+}
+inline Status InvalidArgument(std::string m) {
+  return {Code::kInvalidArgument, std::move(m)};
+}
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status AlreadyExists(std::string m) {
+  return {Code::kAlreadyExists, std::move(m)};
+}
 inline Status FailedPrecondition(std::string m) {
   return {Code::kFailedPrecondition, std::move(m)};
 }
-inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
-inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-inline Status Unimplemented(std::string m) { return {Code::kUnimplemented, std::move(m)}; }
-inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
-inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+inline Status DeadlineExceeded(std::string m) {
+  return {Code::kDeadlineExceeded, std::move(m)};
+}
+inline Status Unavailable(std::string m) {
+  return {Code::kUnavailable, std::move(m)};
+}
+inline Status Unimplemented(std::string m) {
+  return {Code::kUnimplemented, std::move(m)};
+}
+inline Status Internal(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
+inline Status Cancelled(std::string m) {
+  return {Code::kCancelled, std::move(m)};
+}
 inline Status ResourceExhausted(std::string m) {
   return {Code::kResourceExhausted, std::move(m)};
 }
@@ -69,9 +87,9 @@ Status ErrnoError(std::string_view what, int err);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
-    if (std::get<Status>(v_).ok()) std::abort();  // an OK status carries no value: a bug
+    if (std::get<Status>(v_).ok()) std::abort();   // an OK status carries no value: a bug
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -100,9 +118,9 @@ class [[nodiscard]] Result {
 }  // namespace berth
 
 // Early return of a failed Status / Result from a function returning Status or Result.
-#define BERTH_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::berth::Status berth_status_ = (expr);  \
+#define BERTH_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::berth::Status berth_status_ = (expr);        \
     if (!berth_status_.ok()) return berth_status_; \
   } while (0)
 

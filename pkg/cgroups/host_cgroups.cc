@@ -8,7 +8,9 @@
 namespace berth::cgroups {
 namespace {
 
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+bool Exists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
 
 std::set<std::string> SplitList(std::string_view s, char sep) {
   std::set<std::string> out;
@@ -26,9 +28,10 @@ std::set<std::string> SplitList(std::string_view s, char sep) {
 // Per-superblock options of a v1 hierarchy name its controllers among
 // generic flags ("rw,nosuid,cpu,cpuacct"); named hierarchies ("name=systemd")
 // hold none.
-constexpr std::string_view kNotControllers[] = {"rw", "ro", "nosuid", "nodev", "noexec",
-                                                "relatime", "noatime", "clone_children",
-                                                "xattr", "noprefix", "cpuset_v2_mode"};
+constexpr std::string_view kNotControllers[] = {
+    "rw",     "ro",       "nosuid",        "nodev",
+    "noexec", "relatime", "noatime",       "clone_children",
+    "xattr",  "noprefix", "cpuset_v2_mode"};
 
 bool IsController(const std::string& option) {
   if (option.find('=') != std::string::npos) return false;
@@ -58,9 +61,12 @@ bool V2SwapAccounting(const std::string& root) {
 
 std::string HostCgroups::ModeName() const {
   switch (mode) {
-    case Mode::kV1: return "v1";
-    case Mode::kHybrid: return "hybrid";
-    case Mode::kV2: return "v2";
+    case Mode::kV1:
+      return "v1";
+    case Mode::kHybrid:
+      return "hybrid";
+    case Mode::kV2:
+      return "v2";
   }
   return "unknown";
 }
@@ -85,8 +91,8 @@ HostCgroups ProbeHostCgroups(const std::vector<MountInfo>& mounts, const std::st
   }
   if (any_v1) {
     h.mode = v2_root.empty() ? Mode::kV1 : Mode::kHybrid;
-    h.swap_accounting =
-        !h.memory_root.empty() && Exists(fs_prefix + h.memory_root + "/memory.memsw.limit_in_bytes");
+    h.swap_accounting = !h.memory_root.empty() &&
+                        Exists(fs_prefix + h.memory_root + "/memory.memsw.limit_in_bytes");
     return h;
   }
   if (v2_root.empty()) return h;  // no cgroups at all: v1 with nothing

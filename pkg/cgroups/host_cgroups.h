@@ -32,7 +32,9 @@ struct HostCgroups {
   // The v1 memory hierarchy's mount point, or the v2 root ("" = none).
   std::string memory_root;
 
-  bool Has(std::string_view controller) const { return controllers.contains(std::string(controller)); }
+  bool Has(std::string_view controller) const {
+    return controllers.contains(std::string(controller));
+  }
   // "v1", "hybrid" or "v2".
   std::string ModeName() const;
 };
@@ -40,7 +42,8 @@ struct HostCgroups {
 // From a parsed mountinfo. Files the probe reads (cgroup.controllers,
 // memory.memsw.limit_in_bytes, memory.swap.max) are looked up under
 // `fs_prefix` + their mount point, so tests can hand a fixture tree.
-HostCgroups ProbeHostCgroups(const std::vector<MountInfo>& mounts, const std::string& fs_prefix = "");
+HostCgroups ProbeHostCgroups(const std::vector<MountInfo>& mounts,
+                             const std::string& fs_prefix = "");
 
 // The live node (/proc/self/mountinfo). A node whose mountinfo cannot be read
 // reports v1 with no controllers, which makes every spec drop its limits

@@ -5,8 +5,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <linux/magic.h>
+#include <cerrno>
 
 namespace berth::cgroups {
 namespace {
@@ -20,7 +20,8 @@ bool IsCleanAbsolute(const std::string& p) {
   size_t start = 0;
   for (;;) {
     size_t end = body.find('/', start);
-    std::string part = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string part =
+        body.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (part.empty() || part == "." || part == "..") return false;
     if (end == std::string::npos) return true;
     start = end + 1;
@@ -28,8 +29,8 @@ bool IsCleanAbsolute(const std::string& p) {
 }
 
 bool IsSliceChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '@' || c == ':';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '@' || c == ':';
 }
 
 Status WriteValue(const std::string& file, const std::string& value) {
@@ -97,7 +98,8 @@ Status ApplyV2(const std::string& root, const std::string& path, const Resources
   const std::string dir = root + path;
   BERTH_RETURN_IF_ERROR(RequireDir(dir));
   if (r.cpu_shares > 0) {
-    BERTH_RETURN_IF_ERROR(WriteValue(dir + "/cpu.weight", std::to_string(SharesToWeight(r.cpu_shares))));
+    BERTH_RETURN_IF_ERROR(
+        WriteValue(dir + "/cpu.weight", std::to_string(SharesToWeight(r.cpu_shares))));
   }
   if (r.cpu_quota != 0 || r.cpu_period > 0) {
     // cpu.max is "<quota|max> <period>"; keep whichever half is not changing.
@@ -107,7 +109,8 @@ Status ApplyV2(const std::string& root, const std::string& path, const Resources
       BERTH_ASSIGN_OR_RETURN(std::string current, ReadValue(dir + "/cpu.max"));
       quota = current.substr(0, current.find(' '));
     }
-    BERTH_RETURN_IF_ERROR(WriteValue(dir + "/cpu.max", period.empty() ? quota : quota + " " + period));
+    BERTH_RETURN_IF_ERROR(
+        WriteValue(dir + "/cpu.max", period.empty() ? quota : quota + " " + period));
   }
   if (r.memory_limit_bytes > 0) {
     BERTH_RETURN_IF_ERROR(WriteValue(dir + "/memory.max", std::to_string(r.memory_limit_bytes)));
@@ -134,7 +137,8 @@ Result<std::string> PodCgroupPath(const std::string& parent, bool systemd) {
     if (p.size() > 1 && p.back() == '/') p.pop_back();
     return p;
   }
-  bool ok = parent.size() > 6 && parent.ends_with(".slice") && parent.find('/') == std::string::npos;
+  bool ok =
+      parent.size() > 6 && parent.ends_with(".slice") && parent.find('/') == std::string::npos;
   for (char c : parent) ok = ok && IsSliceChar(c);
   if (!ok) {
     return InvalidArgument("cgroup parent \"" + parent + "\" is not a systemd slice name");

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "pkg/fs/atomic_file.h"

@@ -179,28 +179,32 @@ Status Validate(const Config& c) {
   BERTH_RETURN_IF_ERROR(
       RequireAbsolute("cni.network_config_template", c.cni.network_config_template, true));
   for (size_t i = 0; i < c.cni.plugin_dirs.size(); ++i) {
-    BERTH_RETURN_IF_ERROR(RequireAbsolute("cni.plugin_dirs[" + std::to_string(i) + "]",
-                                          c.cni.plugin_dirs[i], false));
+    BERTH_RETURN_IF_ERROR(
+        RequireAbsolute("cni.plugin_dirs[" + std::to_string(i) + "]", c.cni.plugin_dirs[i], false));
   }
   if (!IsValidLogLevel(c.log_level)) {
-    return InvalidArgument("\"log_level\" must be one of trace, debug, info, warn, error, "
-                           "critical, off, got \"" + c.log_level + "\"");
+    return InvalidArgument(
+        "\"log_level\" must be one of trace, debug, info, warn, error, "
+        "critical, off, got \"" +
+        c.log_level + "\"");
   }
   BERTH_RETURN_IF_ERROR(RequireAbsolute("stream.tls_cert_file", c.stream.tls_cert_file, true));
   BERTH_RETURN_IF_ERROR(RequireAbsolute("stream.tls_key_file", c.stream.tls_key_file, true));
   if (c.stream.tls_cert_file.empty() != c.stream.tls_key_file.empty()) {
-    return InvalidArgument("\"stream.tls_cert_file\" and \"stream.tls_key_file\" go together: "
-                           "set both for TLS, or neither");
+    return InvalidArgument(
+        "\"stream.tls_cert_file\" and \"stream.tls_key_file\" go together: "
+        "set both for TLS, or neither");
   }
   BERTH_RETURN_IF_ERROR(ValidateMetricsAddress(c.metrics.address));
   BERTH_RETURN_IF_ERROR(RequireOneOf("cgroup_manager", c.cgroup_manager, {"cgroupfs", "systemd"}));
-  BERTH_RETURN_IF_ERROR(RequireOneOf("default_workload_trust", c.default_workload_trust,
-                                     {"trusted", "untrusted"}));
+  BERTH_RETURN_IF_ERROR(
+      RequireOneOf("default_workload_trust", c.default_workload_trust, {"trusted", "untrusted"}));
   if (c.runtimes.empty()) return InvalidArgument("\"runtimes\" must name at least one runtime");
   for (const auto& [name, r] : c.runtimes) {
     std::string key = "runtimes." + name;
     if (name.empty() || name.find_first_of(" \t\n/.") != std::string::npos) {
-      return InvalidArgument("\"" + key + "\": runtime handler names may not contain "
+      return InvalidArgument("\"" + key +
+                             "\": runtime handler names may not contain "
                              "spaces, '/' or '.'");
     }
     BERTH_RETURN_IF_ERROR(RequireAbsolute(key + ".path", r.path, false));
@@ -227,8 +231,8 @@ Status Validate(const Config& c) {
     auto star = p.find('*');
     if (p.empty() || (star != std::string::npos && star != p.size() - 1)) {
       return InvalidArgument("\"pinned_images[" + std::to_string(i) +
-                             "]\": a pattern is an exact name or ends in a single '*', got \"" +
-                             p + "\"");
+                             "]\": a pattern is an exact name or ends in a single '*', got \"" + p +
+                             "\"");
     }
   }
   return OkStatus();
@@ -261,8 +265,8 @@ Result<Config> Load(const std::string& path, bool must_exist, const Overrides& o
           dropins.push_back(it->path());
         }
       }
-      if (ec) return InvalidArgument("cannot list drop-in directory " + dropin_dir + ": " +
-                                     ec.message());
+      if (ec)
+        return InvalidArgument("cannot list drop-in directory " + dropin_dir + ": " + ec.message());
     }
     std::sort(dropins.begin(), dropins.end());
     std::string origin = path;
@@ -284,9 +288,9 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
   nlohmann::ordered_json runtimes = nlohmann::ordered_json::object();
   for (const auto& [name, r] : c.runtimes) {
     runtimes[name] = nlohmann::ordered_json{{"path", r.path},
-                      {"root", r.root},
-                      {"type", r.type},
-                      {"allowed_annotations", r.allowed_annotations}};
+                                            {"root", r.root},
+                                            {"type", r.type},
+                                            {"allowed_annotations", r.allowed_annotations}};
   }
   nlohmann::ordered_json registries = nlohmann::ordered_json::object();
   for (const auto& [host, h] : c.registries) {
@@ -316,8 +320,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"registries", registries},
       {"auth_file", c.auth_file},
       {"credential_providers",
-       {{"config", c.credential_providers.config},
-        {"bin_dir", c.credential_providers.bin_dir}}},
+       {{"config", c.credential_providers.config}, {"bin_dir", c.credential_providers.bin_dir}}},
       {"max_concurrent_downloads", c.max_concurrent_downloads},
       {"image_pull_progress_timeout", std::to_string(c.image_pull_progress_timeout_seconds) + "s"},
       {"image_layer_limits",

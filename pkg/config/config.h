@@ -61,8 +61,8 @@ struct StatsConfig {
 // Bounds on one image layer's unpacked size, against decompression bombs
 // (pkg/image/layer_store.h UnpackLimits says how they combine).
 struct ImageLayerLimits {
-  int max_unpacked_gib = 32;       // absolute, per layer
-  int max_expansion_ratio = 100;   // unpacked / compressed size; 0 = no ratio bound
+  int max_unpacked_gib = 32;      // absolute, per layer
+  int max_expansion_ratio = 100;  // unpacked / compressed size; 0 = no ratio bound
 };
 
 struct MetricsConfig {

@@ -9,11 +9,16 @@ namespace {
 
 std::string TypeName(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "null";
-    default: return "undefined";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "null";
+    default:
+      return "undefined";
   }
 }
 
@@ -164,9 +169,7 @@ class MapReader {
   }
 
   // The dotted path of a key below this map, and the same quoted for messages.
-  std::string Path(const std::string& key) const {
-    return path_.empty() ? key : path_ + "." + key;
-  }
+  std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   std::string Key(const std::string& key) const { return "\"" + Path(key) + "\""; }
 
  private:
@@ -275,8 +278,7 @@ Status Decode(const YAML::Node& root, Config* c) {
   BERTH_RETURN_IF_ERROR(r.String("trusted_runtime", &c->trusted_runtime));
   BERTH_RETURN_IF_ERROR(r.String("untrusted_runtime", &c->untrusted_runtime));
   BERTH_RETURN_IF_ERROR(r.String("default_workload_trust", &c->default_workload_trust));
-  BERTH_RETURN_IF_ERROR(
-      r.Bool("untrusted_fallback_to_trusted", &c->untrusted_fallback_to_trusted));
+  BERTH_RETURN_IF_ERROR(r.Bool("untrusted_fallback_to_trusted", &c->untrusted_fallback_to_trusted));
   BERTH_RETURN_IF_ERROR(r.Bool("forbid_trusted_opt_out", &c->forbid_trusted_opt_out));
   BERTH_RETURN_IF_ERROR(r.Bool("clamp_oom_score_adj", &c->clamp_oom_score_adj));
   BERTH_RETURN_IF_ERROR(r.Map("cni", [&](MapReader& m) {
@@ -295,8 +297,7 @@ Status Decode(const YAML::Node& root, Config* c) {
     BERTH_RETURN_IF_ERROR(m.String("config", &c->credential_providers.config));
     return m.String("bin_dir", &c->credential_providers.bin_dir);
   }));
-  BERTH_RETURN_IF_ERROR(
-      r.Int("max_concurrent_downloads", 1, 64, &c->max_concurrent_downloads));
+  BERTH_RETURN_IF_ERROR(r.Int("max_concurrent_downloads", 1, 64, &c->max_concurrent_downloads));
   // Durations are strings ("90s", "2m"); the key names itself in errors.
   auto duration = [&](const char* key, int min_seconds, int* seconds) -> Status {
     std::string text;
@@ -305,15 +306,15 @@ Status Decode(const YAML::Node& root, Config* c) {
     Result<int> secs = ParseDurationSeconds(text);
     if (!secs.ok()) return InvalidArgument(r.Key(key) + ": " + secs.status().message());
     if (*secs < min_seconds) {
-      return InvalidArgument(r.Key(key) + ": must be at least " + std::to_string(min_seconds) + "s");
+      return InvalidArgument(r.Key(key) + ": must be at least " + std::to_string(min_seconds) +
+                             "s");
     }
     *seconds = *secs;
     return OkStatus();
   };
   BERTH_RETURN_IF_ERROR(
       duration("image_pull_progress_timeout", 0, &c->image_pull_progress_timeout_seconds));
-  BERTH_RETURN_IF_ERROR(
-      duration("runtime_create_timeout", 1, &c->runtime_create_timeout_seconds));
+  BERTH_RETURN_IF_ERROR(duration("runtime_create_timeout", 1, &c->runtime_create_timeout_seconds));
   BERTH_RETURN_IF_ERROR(r.Map("image_layer_limits", [&](MapReader& m) {
     BERTH_RETURN_IF_ERROR(
         m.Int("max_unpacked_gib", 1, 1 << 20, &c->image_layer_limits.max_unpacked_gib));
@@ -328,7 +329,8 @@ Status Decode(const YAML::Node& root, Config* c) {
     BERTH_RETURN_IF_ERROR(m.String("idle_timeout", &idle));
     if (!idle.empty()) {
       Result<int> secs = ParseDurationSeconds(idle);
-      if (!secs.ok()) return InvalidArgument(m.Key("idle_timeout") + ": " + secs.status().message());
+      if (!secs.ok())
+        return InvalidArgument(m.Key("idle_timeout") + ": " + secs.status().message());
       c->stream.idle_timeout_seconds = *secs;
     }
     return m.Int("port", 0, 65535, &c->stream.port);

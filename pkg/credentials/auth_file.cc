@@ -1,8 +1,8 @@
 #include "pkg/credentials/auth_file.h"
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 #include "pkg/fs/atomic_file.h"
 #include "pkg/registry/digest.h"
@@ -24,8 +24,10 @@ std::string Field(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::string ConvertToHostname(std::string_view key) {
-  if (key.starts_with("http://")) key.remove_prefix(7);
-  else if (key.starts_with("https://")) key.remove_prefix(8);
+  if (key.starts_with("http://"))
+    key.remove_prefix(7);
+  else if (key.starts_with("https://"))
+    key.remove_prefix(8);
   return std::string(key.substr(0, key.find('/')));
 }
 
@@ -65,8 +67,8 @@ Result<std::optional<registry::AuthConfig>> LookupDockerConfig(std::string_view 
     }
   }
   if (entry == nullptr) return std::optional<registry::AuthConfig>();
-  const std::string where = "auth file " + std::string(source) + " entry \"" +
-                            registry::Sanitize(entry_key) + "\"";
+  const std::string where =
+      "auth file " + std::string(source) + " entry \"" + registry::Sanitize(entry_key) + "\"";
   if (!entry->is_object()) return InvalidArgument(where + ": not an object");
   registry::AuthConfig c;
   c.username = Field(*entry, "username");

@@ -23,8 +23,8 @@
 namespace berth::credentials {
 
 struct CredentialsOptions {
-  std::string auth_file;          // "" = none
-  std::string provider_config;    // "" = no plugins
+  std::string auth_file;        // "" = none
+  std::string provider_config;  // "" = no plugins
   std::string provider_bin_dir;
   std::chrono::milliseconds plugin_timeout{60000};
   Clock clock;  // for tests; default steady_clock
@@ -38,8 +38,7 @@ class CredentialResolver {
   // Credentials for fetching `ref` from `host` (ref.domain, or a mirror's host).
   // Plugins see the repository name on `host` ("host/path"), as the kubelet
   // passes it (no tag or digest).
-  std::optional<registry::AuthConfig> Lookup(const registry::Reference& ref,
-                                             std::string_view host,
+  std::optional<registry::AuthConfig> Lookup(const registry::Reference& ref, std::string_view host,
                                              const registry::AuthConfig* request_auth);
 
   const std::vector<std::unique_ptr<ExecCredentialProvider>>& providers() const {

@@ -23,9 +23,8 @@ std::string RegistryOf(std::string_view image) {
 }  // namespace
 
 std::string BuildProviderRequest(std::string_view api_version, std::string_view image) {
-  nlohmann::json j = {{"apiVersion", api_version},
-                      {"kind", "CredentialProviderRequest"},
-                      {"image", image}};
+  nlohmann::json j = {
+      {"apiVersion", api_version}, {"kind", "CredentialProviderRequest"}, {"image", image}};
   return j.dump();
 }
 
@@ -46,10 +45,14 @@ Result<ProviderResponse> ParseProviderResponse(std::string_view json_text,
   }
   ProviderResponse r;
   std::string type = str("cacheKeyType");
-  if (type == "Image") r.cache_key_type = CacheKeyType::kImage;
-  else if (type == "Registry") r.cache_key_type = CacheKeyType::kRegistry;
-  else if (type == "Global") r.cache_key_type = CacheKeyType::kGlobal;
-  else return InvalidArgument("response cacheKeyType must be Image, Registry or Global");
+  if (type == "Image")
+    r.cache_key_type = CacheKeyType::kImage;
+  else if (type == "Registry")
+    r.cache_key_type = CacheKeyType::kRegistry;
+  else if (type == "Global")
+    r.cache_key_type = CacheKeyType::kGlobal;
+  else
+    return InvalidArgument("response cacheKeyType must be Image, Registry or Global");
   if (auto it = j.find("cacheDuration"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return InvalidArgument("response cacheDuration is not a string");
     auto d = ParseGoDuration(it->get<std::string>());
@@ -99,8 +102,8 @@ void ExecCredentialProvider::PurgeExpiredLocked(std::chrono::steady_clock::time_
 const ExecCredentialProvider::CacheEntry* ExecCredentialProvider::CachedLocked(
     const std::string& image) {
   PurgeExpiredLocked(Now());
-  for (const std::string& key : {"image:" + image, "registry:" + RegistryOf(image),
-                                 std::string(kGlobalKey)}) {
+  for (const std::string& key :
+       {"image:" + image, "registry:" + RegistryOf(image), std::string(kGlobalKey)}) {
     auto it = cache_.find(key);
     if (it != cache_.end()) return &it->second;
   }
@@ -134,9 +137,10 @@ std::optional<ProviderResponse> ExecCredentialProvider::RunPlugin(const std::str
   }
   auto resp = ParseProviderResponse(*out, spec_.api_version);
   if (!resp.ok()) {
-    spdlog::warn("credentials: provider {} for {} gave an invalid response: {}; continuing "
-                 "without its credentials",
-                 spec_.name, registry::Sanitize(image), resp.status().message());
+    spdlog::warn(
+        "credentials: provider {} for {} gave an invalid response: {}; continuing "
+        "without its credentials",
+        spec_.name, registry::Sanitize(image), resp.status().message());
     return std::nullopt;
   }
   return std::move(*resp);

@@ -34,7 +34,8 @@ Result<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
   if (s.empty()) return Bad(in);
   if (s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return Bad(in);
-  if (s.front() == '-') return InvalidArgument("duration " + QuoteForMessage(in, 64) + " is negative");
+  if (s.front() == '-')
+    return InvalidArgument("duration " + QuoteForMessage(in, 64) + " is negative");
   if (s == "0") return std::chrono::milliseconds(0);
   double total = 0;
   while (!s.empty()) {

@@ -20,7 +20,8 @@ UrlParts Split(std::string_view s) {
   std::string_view authority = s.substr(0, slash);
   u.path = slash == std::string_view::npos ? std::string_view() : s.substr(slash);
   // Cut off a query or fragment, as URL parsing would.
-  if (size_t q = u.path.find_first_of("?#"); q != std::string_view::npos) u.path = u.path.substr(0, q);
+  if (size_t q = u.path.find_first_of("?#"); q != std::string_view::npos)
+    u.path = u.path.substr(0, q);
   if (authority.starts_with('[')) {
     size_t close = authority.find(']');
     // An IPv6 literal has colons inside; "[a-z]registry.io" is a glob class.
@@ -47,8 +48,8 @@ std::vector<std::string_view> Parts(std::string_view host) {
   size_t start = 0;
   while (true) {
     size_t dot = host.find('.', start);
-    out.push_back(host.substr(start, dot == std::string_view::npos ? std::string_view::npos
-                                                                   : dot - start));
+    out.push_back(
+        host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }

@@ -40,9 +40,9 @@ bool ValidEnvName(const std::string& s) {
 Result<CredentialProviderSpec> ParseProvider(const YAML::Node& p, const std::string& where,
                                              const std::string& bin_dir) {
   if (!p.IsMap()) return InvalidArgument(where + " must be a mapping");
-  static const std::set<std::string> kKnown = {"name", "matchImages", "defaultCacheDuration",
-                                               "apiVersion", "args", "env",
-                                               "tokenAttributes"};
+  static const std::set<std::string> kKnown = {
+      "name", "matchImages", "defaultCacheDuration", "apiVersion",
+      "args", "env",         "tokenAttributes"};
   for (const auto& kv : p) {
     std::string k = kv.first.as<std::string>();
     if (!kKnown.contains(k)) return InvalidArgument(where + ": unknown key \"" + k + "\"");
@@ -50,8 +50,7 @@ Result<CredentialProviderSpec> ParseProvider(const YAML::Node& p, const std::str
   CredentialProviderSpec s;
   if (!p["name"]) return InvalidArgument(where + ".name is required");
   BERTH_ASSIGN_OR_RETURN(s.name, ScalarString(p["name"], where + ".name"));
-  if (s.name.empty() || s.name == "." || s.name == ".." ||
-      s.name.find('/') != std::string::npos) {
+  if (s.name.empty() || s.name == "." || s.name == ".." || s.name.find('/') != std::string::npos) {
     return InvalidArgument(where + ".name \"" + s.name + "\" must be a plain file name");
   }
   BERTH_ASSIGN_OR_RETURN(s.match_images, StringList(p["matchImages"], where + ".matchImages"));
@@ -129,7 +128,8 @@ Result<std::vector<CredentialProviderSpec>> ParseCredentialProviderConfig(
       auto p = ParseProvider(providers[i], where, bin_dir);
       if (!p.ok()) return p.status().WithContext(src);
       if (!names.insert(p->name).second) {
-        return InvalidArgument(src + ": " + where + ": duplicate provider name \"" + p->name + "\"");
+        return InvalidArgument(src + ": " + where + ": duplicate provider name \"" + p->name +
+                               "\"");
       }
       out.push_back(std::move(*p));
     }

@@ -92,8 +92,8 @@ class EventHub {
     auto queue = std::make_shared<Queue>();
     queue->name = std::move(name);
     std::lock_guard<std::mutex> lock(state_->mu);
-    if (state_->serving_since && state_->options.now() < *state_->serving_since +
-                                                             state_->options.replay_window) {
+    if (state_->serving_since &&
+        state_->options.now() < *state_->serving_since + state_->options.replay_window) {
       queue->events.assign(state_->retained.begin(), state_->retained.end());
     }
     state_->queues.push_back(queue);
@@ -163,11 +163,11 @@ class EventHub {
     explicit State(Options o) : options(std::move(o)) {}
     const Options options;
     mutable std::mutex mu;
-    std::condition_variable cv;                  // any queue changed, or closed
-    std::vector<std::shared_ptr<Queue>> queues;  // guarded by mu
-    std::vector<EventPtr> retained;              // guarded by mu; until Serve()
+    std::condition_variable cv;                      // any queue changed, or closed
+    std::vector<std::shared_ptr<Queue>> queues;      // guarded by mu
+    std::vector<EventPtr> retained;                  // guarded by mu; until Serve()
     std::optional<Clock::time_point> serving_since;  // guarded by mu
-    bool closed = false;                         // guarded by mu
+    bool closed = false;                             // guarded by mu
   };
 
   std::shared_ptr<State> state_;

@@ -129,7 +129,8 @@ Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes) {
 }
 
 bool IsAtomicWriteTempName(std::string_view name) {
-  return name.size() > 1 && name.front() == '.' && name.find(kTempInfix, 1) != std::string_view::npos;
+  return name.size() > 1 && name.front() == '.' &&
+         name.find(kTempInfix, 1) != std::string_view::npos;
 }
 
 }  // namespace berth

@@ -25,7 +25,9 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr char kOpaqueXattr[] = "trusted.overlay.opaque";
 
-std::string Q(const char* s) { return QuoteEntry(s); }
+std::string Q(const char* s) {
+  return QuoteEntry(s);
+}
 
 std::string Join(const std::vector<std::string>& comps) {
   std::string out;
@@ -128,8 +130,8 @@ Status EntryWriter::WriteDir(archive_entry* e, const std::vector<std::string>& c
   if (!keep && ::mkdirat(parent.get(), base.c_str(), 0700) != 0) {
     return Errno(name, "mkdir", errno);
   }
-  UniqueFd dir(::openat(parent.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                      O_CLOEXEC));
+  UniqueFd dir(
+      ::openat(parent.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return Errno(name, "open directory", errno);
   BERTH_RETURN_IF_ERROR(Chown(parent.get(), base, e, name));
   BERTH_RETURN_IF_ERROR(SetXattrs(dir.get(), -1, base, e, name));
@@ -141,8 +143,8 @@ Status EntryWriter::WriteFile(archive* a, archive_entry* e, int parent, const st
                               const char* name) {
   bool keep = false;
   BERTH_RETURN_IF_ERROR(ClearTarget(parent, base, false, &keep, name));
-  UniqueFd fd(::openat(parent, base.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(
+      ::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return Errno(name, "create file", errno);
   for (;;) {
     const void* buf = nullptr;
@@ -152,8 +154,8 @@ Status EntryWriter::WriteFile(archive* a, archive_entry* e, int parent, const st
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
-      return InvalidArgument("layer entry " + Q(name) + ": reading data: " +
-                             (msg ? msg : "unknown error"));
+      return InvalidArgument("layer entry " + Q(name) +
+                             ": reading data: " + (msg ? msg : "unknown error"));
     }
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {  // pwrite at the block's offset keeps sparse files sparse
@@ -280,8 +282,7 @@ Status EntryWriter::ClearTarget(int parent, const std::string& base, bool new_is
   return internal::RemoveTreeAt(parent, base, "layer entry " + Q(name) + " (replacing)");
 }
 
-Status EntryWriter::Chown(int parent, const std::string& base, archive_entry* e,
-                          const char* name) {
+Status EntryWriter::Chown(int parent, const std::string& base, archive_entry* e, const char* name) {
   if (rootless_) return OkStatus();
   if (::fchownat(parent, base.c_str(), archive_entry_uid(e), archive_entry_gid(e),
                  AT_SYMLINK_NOFOLLOW) != 0) {

@@ -51,8 +51,7 @@ class EntryWriter {
                      const char* name);
   Status Chown(int parent, const std::string& base, archive_entry* e, const char* name);
   // Xattrs on an open fd, or (fd < 0) on parent/base without following it.
-  Status SetXattrs(int fd, int parent, const std::string& base, archive_entry* e,
-                   const char* name);
+  Status SetXattrs(int fd, int parent, const std::string& base, archive_entry* e, const char* name);
   void Defer(const std::vector<std::string>& comps, archive_entry* e);
 
   int rootfd_;

@@ -16,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace berth::image {
 namespace {
 
@@ -98,8 +97,8 @@ Result<std::string> MountPointOf(const std::string& path) {
     unsigned major = 0, minor = 0;
     if (std::sscanf(devno.c_str(), "%u:%u", &major, &minor) != 2) continue;
     if (makedev(major, minor) != st.st_dev) continue;
-    const bool covers = mnt == "/" || target == mnt ||
-                        (target.starts_with(mnt) && target[mnt.size()] == '/');
+    const bool covers =
+        mnt == "/" || target == mnt || (target.starts_with(mnt) && target[mnt.size()] == '/');
     // The longest covering mount point of this device is the one holding the path
     // (later lines win ties: a later mount hides an earlier one on the same point).
     if (covers && mnt.size() >= best.size()) best = mnt;

@@ -9,9 +9,9 @@
 namespace berth::image {
 
 struct FsUsage {
-  std::string mountpoint;   // mount point of the filesystem holding `dir`
-  uint64_t used_bytes = 0;  // allocated blocks (st_blocks * 512), each inode once
-  uint64_t inodes_used = 0; // distinct inodes, hard links counted once
+  std::string mountpoint;    // mount point of the filesystem holding `dir`
+  uint64_t used_bytes = 0;   // allocated blocks (st_blocks * 512), each inode once
+  uint64_t inodes_used = 0;  // distinct inodes, hard links counted once
   int64_t timestamp_nanos = 0;
 };
 

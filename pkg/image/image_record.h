@@ -43,13 +43,13 @@ struct ImageRecord {
   // Size as containerd's CRI reports it: the compressed layer blobs plus the
   // config blob (what the registry transfers), not the unpacked size.
   uint64_t size = 0;
-  uint64_t unpacked_size = 0;             // sum of the layers' unpacked file sizes
-  std::vector<std::string> chain_ids;     // bottom layer first
-  std::string config_json;                // raw config blob, byte for byte
-  ImageConfig config;                     // parsed from config_json
-  std::string manifest_media_type;        // informational
-  int64_t created_unix_nanos = 0;         // when berth stored the image
-  bool pinned = false;                    // computed at lookup time, never stored
+  uint64_t unpacked_size = 0;          // sum of the layers' unpacked file sizes
+  std::vector<std::string> chain_ids;  // bottom layer first
+  std::string config_json;             // raw config blob, byte for byte
+  ImageConfig config;                  // parsed from config_json
+  std::string manifest_media_type;     // informational
+  int64_t created_unix_nanos = 0;      // when berth stored the image
+  bool pinned = false;                 // computed at lookup time, never stored
 
   // The top layer's chain ID ("" for an image without layers).
   std::string TopChainId() const { return chain_ids.empty() ? "" : chain_ids.back(); }

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <set>
 
 #include "pkg/image/digest.h"
@@ -26,9 +26,9 @@ bool IsHex(std::string_view s) {
 
 // Names reach log lines and file contents: refuse the obviously broken ones.
 Status CheckRefName(const std::string& name) {
-  if (name.empty() || name.size() > 4096 ||
-      std::any_of(name.begin(), name.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+  if (name.empty() || name.size() > 4096 || std::any_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      })) {
     return InvalidArgument("image reference \"" + name.substr(0, 200) + "\" is not valid");
   }
   return OkStatus();
@@ -56,8 +56,7 @@ int64_t NowNanos() {
 ImageStore::ImageStore(std::string images_dir, LayerStore* layers)
     : images_dir_(std::move(images_dir)), layers_(layers) {}
 
-Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root,
-                                                     LayerStore* layers) {
+Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root, LayerStore* layers) {
   if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoError("mkdir " + root, errno);
   }
@@ -162,8 +161,8 @@ void ImageStore::SetInUseCheck(InUseFn in_use) {
 bool ImageStore::IsPinnedLocked(const ImageRecord& r) const {
   auto matches = [&](const std::string& pattern, const std::string& name) {
     if (pattern.ends_with('*')) {
-      return std::string_view(name).starts_with(std::string_view(pattern).substr(
-          0, pattern.size() - 1));
+      return std::string_view(name).starts_with(
+          std::string_view(pattern).substr(0, pattern.size() - 1));
     }
     return name == pattern;
   };
@@ -191,7 +190,8 @@ Result<std::string> ImageStore::ResolveLocked(std::string_view ref) const {
   if (auto it = refs_.find(std::string(ref)); it != refs_.end()) return it->second;
   const bool prefixed = ref.starts_with("sha256:");
   std::string_view hex = prefixed ? ref.substr(7) : ref;
-  if (hex.empty() || hex.size() > 64 || !IsHex(hex) || (!prefixed && hex.size() < kMinIdPrefixLen)) {
+  if (hex.empty() || hex.size() > 64 || !IsHex(hex) ||
+      (!prefixed && hex.size() < kMinIdPrefixLen)) {
     return NotFound("image \"" + std::string(ref.substr(0, 200)) + "\" not found");
   }
   const std::string prefix = "sha256:" + std::string(hex);
@@ -340,8 +340,8 @@ Result<RemoveOutcome> ImageStore::RemoveReference(std::string_view ref) {
     return found.status();
   }
   const std::string name(ref);
-  const bool is_tag = std::find(found->repo_tags.begin(), found->repo_tags.end(), name) !=
-                      found->repo_tags.end();
+  const bool is_tag =
+      std::find(found->repo_tags.begin(), found->repo_tags.end(), name) != found->repo_tags.end();
   if (is_tag && found->repo_tags.size() > 1) {
     auto untagged = Untag(name);
     if (!untagged.ok() && untagged.status().code() != Code::kNotFound) return untagged.status();

@@ -91,12 +91,12 @@ class ImageStore {
 
   const std::string images_dir_;
   LayerStore* const layers_;
-  std::mutex write_mu_;                            // serializes mutations
+  std::mutex write_mu_;  // serializes mutations
   mutable std::shared_mutex mu_;
-  std::map<std::string, ImageRecord> images_;      // GUARDED_BY(mu_), by ID
-  std::map<std::string, std::string> refs_;        // GUARDED_BY(mu_), tag/digest → ID
-  std::vector<std::string> pinned_patterns_;       // GUARDED_BY(mu_)
-  InUseFn in_use_;                                 // GUARDED_BY(mu_)
+  std::map<std::string, ImageRecord> images_;  // GUARDED_BY(mu_), by ID
+  std::map<std::string, std::string> refs_;    // GUARDED_BY(mu_), tag/digest → ID
+  std::vector<std::string> pinned_patterns_;   // GUARDED_BY(mu_)
+  InUseFn in_use_;                             // GUARDED_BY(mu_)
 };
 
 }  // namespace berth::image

@@ -46,9 +46,9 @@ Status MountFromDir(const std::string& cwd, const std::string& target, unsigned 
   BERTH_ASSIGN_OR_RETURN(process::ExitStatus ended, child.Wait());
   if (ended.success()) return OkStatus();
   const int err = ended.exit_code > 0 ? ended.exit_code : EIO;
-  return ErrnoError("mount overlay on " + target + " (" + std::to_string(data.size()) +
-                        " bytes of options)",
-                    err);
+  return ErrnoError(
+      "mount overlay on " + target + " (" + std::to_string(data.size()) + " bytes of options)",
+      err);
 }
 
 }  // namespace
@@ -112,8 +112,8 @@ Result<RootfsMount> LayerStore::MountRootfs(const std::string& top_chain_id,
     data = "lowerdir=" + lower.option + ",upperdir=" + upper + ",workdir=" + work;
   }
   if (data.size() >= kMaxMountData) {
-    return InvalidArgument("overlay options for " + std::to_string(chain.size()) +
-                           " layers are " + std::to_string(data.size()) +
+    return InvalidArgument("overlay options for " + std::to_string(chain.size()) + " layers are " +
+                           std::to_string(data.size()) +
                            " bytes, over the kernel's one-page limit");
   }
   BERTH_RETURN_IF_ERROR(MountFromDir(lower.base_dir, target, readonly ? MS_RDONLY : 0, data));

@@ -48,7 +48,9 @@ std::vector<std::string> ListDir(const std::string& dir) {
   return out;
 }
 
-std::string LinkTarget(const std::string& hex) { return "../" + hex + "/diff"; }
+std::string LinkTarget(const std::string& hex) {
+  return "../" + hex + "/diff";
+}
 
 }  // namespace
 
@@ -99,12 +101,13 @@ Result<std::unique_ptr<LayerStore>> LayerStore::Open(const std::string& root) {
   BERTH_RETURN_IF_ERROR(MakeDir(dir + "/l", 0700));
   BERTH_RETURN_IF_ERROR(MakeDir(store->EmptyDir(), 0755));
   BERTH_ASSIGN_OR_RETURN(auto broken, store->CheckIntegrity());
-  spdlog::info("layer store {}: {} layers, {} set aside", dir, store->List().size(),
-               broken.size());
+  spdlog::info("layer store {}: {} layers, {} set aside", dir, store->List().size(), broken.size());
   return store;
 }
 
-std::string LayerStore::EmptyDir() const { return layers_dir_ + "/empty"; }
+std::string LayerStore::EmptyDir() const {
+  return layers_dir_ + "/empty";
+}
 
 std::string LayerStore::DiffDir(const std::string& chain_id) const {
   return layers_dir_ + "/" + std::string(DigestHex(chain_id)) + "/diff";
@@ -293,9 +296,9 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
   const std::string hex(DigestHex(info.chain_id));
 
   // 3. Metadata, then everything flushed, so the rename publishes a complete layer.
-  nlohmann::json meta = {{"chain_id", info.chain_id},     {"diff_id", info.diff_id},
+  nlohmann::json meta = {{"chain_id", info.chain_id},      {"diff_id", info.diff_id},
                          {"parent", info.parent_chain_id}, {"blob_digest", info.blob_digest},
-                         {"blob_size", info.blob_size},   {"unpacked_bytes", info.unpacked_bytes},
+                         {"blob_size", info.blob_size},    {"unpacked_bytes", info.unpacked_bytes},
                          {"short_id", info.short_id}};
   BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/link", info.short_id));
   BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/parent", info.parent_chain_id));

@@ -130,8 +130,8 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &src, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
     if (!src.stop.ok()) return src.stop;
-    return InvalidArgument("layer blob " + blob_path + " is not a tar stream: " +
-                           ArchiveError(tar.get(), src));
+    return InvalidArgument("layer blob " + blob_path +
+                           " is not a tar stream: " + ArchiveError(tar.get(), src));
   }
 
   // 3. Entries, one by one.

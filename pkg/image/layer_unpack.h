@@ -42,9 +42,9 @@ struct UnpackOptions {
 };
 
 struct UnpackResult {
-  std::string diff_id;          // "sha256:<hex>" of the uncompressed tar
-  uint64_t unpacked_bytes = 0;  // sum of regular file sizes
-  uint64_t entries = 0;         // tar entries processed
+  std::string diff_id;              // "sha256:<hex>" of the uncompressed tar
+  uint64_t unpacked_bytes = 0;      // sum of regular file sizes
+  uint64_t entries = 0;             // tar entries processed
   uint64_t decompressed_bytes = 0;  // the uncompressed tar stream's length
 };
 

@@ -16,7 +16,9 @@ std::string QuoteEntry(std::string_view s) {
 }
 
 namespace {
-std::string Quote(std::string_view s) { return QuoteEntry(s); }
+std::string Quote(std::string_view s) {
+  return QuoteEntry(s);
+}
 }  // namespace
 
 Result<std::vector<std::string>> SplitEntryPath(std::string_view name, bool allow_root) {

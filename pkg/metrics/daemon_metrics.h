@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 

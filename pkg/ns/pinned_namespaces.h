@@ -31,8 +31,7 @@ struct PinnedPaths {
 };
 
 // Where a pod's namespace of `kind` ("net", "ipc", "uts") is pinned.
-std::string PinPath(const std::string& runroot, const std::string& kind,
-                    const std::string& pod_id);
+std::string PinPath(const std::string& runroot, const std::string& kind, const std::string& pod_id);
 
 // Creates and pins the requested namespaces. On failure nothing stays pinned.
 // InvalidArgument for a pod ID that is not [A-Za-z0-9_-]{1,128} or a bad

@@ -121,7 +121,8 @@ Result<CapabilityMask> ParseHeldCapabilities(std::string_view status) {
     return std::nullopt;
   };
   std::optional<CapabilityMask> eff = field("CapEff"), bnd = field("CapBnd");
-  if (!eff || !bnd) return InvalidArgument("process status has no readable CapEff and CapBnd lines");
+  if (!eff || !bnd)
+    return InvalidArgument("process status has no readable CapEff and CapBnd lines");
   return *eff & *bnd;
 }
 
@@ -140,7 +141,9 @@ std::vector<std::string> CapabilityNames(CapabilityMask mask) {
   return out;
 }
 
-std::vector<std::string> AllCapabilities(CapabilityMask held) { return CapabilityNames(held); }
+std::vector<std::string> AllCapabilities(CapabilityMask held) {
+  return CapabilityNames(held);
+}
 
 std::vector<std::string> DefaultCapabilities() {
   std::set<int> nums;

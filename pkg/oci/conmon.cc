@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,7 +45,8 @@ Status ValidateRequest(const ConmonCreateRequest& r) {
   for (char c : r.id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_';
-    if (!ok) return InvalidArgument("container ID " + QuoteForMessage(r.id) + " is not [A-Za-z0-9_-]");
+    if (!ok)
+      return InvalidArgument("container ID " + QuoteForMessage(r.id) + " is not [A-Za-z0-9_-]");
   }
   BERTH_RETURN_IF_ERROR(CheckPath("bundle", r.bundle, true));
   BERTH_RETURN_IF_ERROR(CheckPath("container pid file", r.container_pidfile, true));
@@ -127,14 +128,25 @@ Status WriteCtl(const std::string& bundle, const std::string& msg) {
 
 std::vector<std::string> BuildConmonArgv(const ConmonConfig& config, const OciRuntime& runtime,
                                          const ConmonCreateRequest& req) {
-  std::vector<std::string> a = {config.conmon_path, "--api-version", "1",
-                                "--cid",            req.id,         "--cuuid",
-                                req.id,             "--name",       req.name.empty() ? req.id : req.name,
-                                "--bundle",         req.bundle,
-                                "--container-pidfile", req.container_pidfile,
-                                "--conmon-pidfile", req.conmon_pidfile,
-                                "--log-path",       "k8s-file:" + req.log_path,
-                                "--exit-dir",       req.exit_dir,
+  std::vector<std::string> a = {config.conmon_path,
+                                "--api-version",
+                                "1",
+                                "--cid",
+                                req.id,
+                                "--cuuid",
+                                req.id,
+                                "--name",
+                                req.name.empty() ? req.id : req.name,
+                                "--bundle",
+                                req.bundle,
+                                "--container-pidfile",
+                                req.container_pidfile,
+                                "--conmon-pidfile",
+                                req.conmon_pidfile,
+                                "--log-path",
+                                "k8s-file:" + req.log_path,
+                                "--exit-dir",
+                                req.exit_dir,
                                 "--full-attach"};
   const OciRuntimeConfig& rc = runtime.config();
   if (rc.kind == RuntimeKind::kGvisor) {
@@ -305,8 +317,9 @@ Result<ConmonCreated> ConmonDriver::Create(const OciRuntime& runtime,
   }
   if (eof && line.empty()) {
     cleanup(*conmon_pid);
-    return Internal(what + ": conmon exited without reporting a result (runtime create failed "
-                           "without an error message)");
+    return Internal(what +
+                    ": conmon exited without reporting a result (runtime create failed "
+                    "without an error message)");
   }
   auto pid = ParseSyncMessage(line, runtime.name(), req.id);
   if (!pid.ok()) {
@@ -334,8 +347,8 @@ Status ConmonDriver::ReopenLog(const std::string& bundle, const std::string& log
   for (;;) {
     struct stat st;
     if (stat(log_path.c_str(), &st) == 0) return OkStatus();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return DeadlineExceeded("conmon did not reopen the log " + log_path + " within " +
                               std::to_string(timeout.count()) + " ms");

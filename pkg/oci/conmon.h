@@ -41,15 +41,15 @@ struct ConmonConfig {
 };
 
 struct ConmonCreateRequest {
-  std::string id;    // container ID (--cid, also --cuuid)
-  std::string name;  // for conmon's log lines (--name)
-  std::string bundle;              // holds config.json; ctl/attach are created here
-  std::string container_pidfile;   // runtime writes the container pid here
-  std::string conmon_pidfile;      // conmon writes its own pid here
-  std::string log_path;            // CRI log (k8s-file format)
-  std::string exit_dir;            // conmon writes <exit_dir>/<id>
-  std::string persist_dir;         // conmon writes <persist_dir>/exit
-  std::string socket_dir;          // --socket-dir-path (unused with full attach)
+  std::string id;                 // container ID (--cid, also --cuuid)
+  std::string name;               // for conmon's log lines (--name)
+  std::string bundle;             // holds config.json; ctl/attach are created here
+  std::string container_pidfile;  // runtime writes the container pid here
+  std::string conmon_pidfile;     // conmon writes its own pid here
+  std::string log_path;           // CRI log (k8s-file format)
+  std::string exit_dir;           // conmon writes <exit_dir>/<id>
+  std::string persist_dir;        // conmon writes <persist_dir>/exit
+  std::string socket_dir;         // --socket-dir-path (unused with full attach)
   bool terminal = false;
   bool stdin = false;
   bool stdin_once = false;  // !stdin_once => --leave-stdin-open

@@ -213,7 +213,8 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o, std::vector<std::
   std::vector<std::string> caps_not_held;
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> caps,
                          EffectiveCapabilities(c, o.pod, o.node.held_capabilities, &caps_not_held));
-  for (const std::string& cap : caps_not_held) left_out.push_back(cap + " (berthd does not hold it)");
+  for (const std::string& cap : caps_not_held)
+    left_out.push_back(cap + " (berthd does not hold it)");
   if (o.pod.runtime_kind == RuntimeKind::kGvisor) {
     // runsc refuses to start a container naming a capability its kernel
     // lacks ("unknown capability"), which a privileged or ALL-capabilities
@@ -260,7 +261,8 @@ Result<json> BuildContainerSpec(const ContainerSpecOptions& o, std::vector<std::
   if (!resources.ok()) return resources.status().WithContext(who);
   BERTH_ASSIGN_OR_RETURN(internal::DevicePlan devices, internal::ContainerDevices(c, who));
   (*resources)["devices"] = devices.cgroup_rules;
-  for (std::string& what : FitResourcesToNode(&*resources, o.node)) left_out.push_back(std::move(what));
+  for (std::string& what : FitResourcesToNode(&*resources, o.node))
+    left_out.push_back(std::move(what));
 
   // 4. Mounts (may create host directories: do it after every check).
   BERTH_ASSIGN_OR_RETURN(internal::MountPlan mounts, internal::ContainerMounts(o));

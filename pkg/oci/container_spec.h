@@ -38,7 +38,7 @@ struct ImageDefaults {
   std::vector<std::string> cmd;
   std::vector<std::string> env;  // "KEY=value"
   std::string working_dir;
-  std::string user;              // "", "name", "uid", "uid:gid", "name:group", ...
+  std::string user;                  // "", "name", "uid", "uid:gid", "name:group", ...
   std::vector<std::string> volumes;  // absolute container paths
 };
 
@@ -59,9 +59,10 @@ struct PodContext {
   std::string shm_path;  // "/dev/shm" source: the pod's tmpfs, or the host's
   std::string hostname;  // set in the spec only with the pod's UTS namespace
   CgroupManager cgroup_manager = CgroupManager::kCgroupfs;
-  std::string cgroup_parent;  // the pod's (as SandboxCgroupsPath takes it)
+  std::string cgroup_parent;                   // the pod's (as SandboxCgroupsPath takes it)
   std::map<std::string, std::string> sysctls;  // the pod's, already validated
-  bool privileged = false;  // the pod's privileged flag (a container may be privileged only if the pod is)
+  bool privileged =
+      false;  // the pod's privileged flag (a container may be privileged only if the pod is)
   // Pod-level security context values a container inherits unless it sets its own.
   std::optional<int64_t> run_as_user, run_as_group;
   std::vector<int64_t> supplemental_groups;
@@ -114,9 +115,9 @@ struct ContainerSpecOptions {
 // containers; always within `held`. The ones asked for but not held are
 // appended to *not_held (when given) for a log line. InvalidArgument names an
 // unknown capability.
-Result<std::vector<std::string>> EffectiveCapabilities(const runtime::v1::ContainerConfig& config,
-                                                       const PodContext& pod, CapabilityMask held,
-                                                       std::vector<std::string>* not_held = nullptr);
+Result<std::vector<std::string>> EffectiveCapabilities(
+    const runtime::v1::ContainerConfig& config, const PodContext& pod, CapabilityMask held,
+    std::vector<std::string>* not_held = nullptr);
 
 // Checks the parts of a ContainerConfig that need no image or rootfs
 // (metadata, paths, devices, capabilities, resources, seccomp/apparmor/
@@ -127,7 +128,8 @@ Status ValidateContainerConfig(const runtime::v1::ContainerConfig& config, const
 // Resolves the process user (see the header comment) against `rootfs`.
 // NotFound-style failures ("user \"app\" not found in the image's
 // /etc/passwd") are InvalidArgument, as the kubelet treats them.
-Result<ResolvedUser> ResolveUser(const std::string& rootfs, const runtime::v1::ContainerConfig& config,
+Result<ResolvedUser> ResolveUser(const std::string& rootfs,
+                                 const runtime::v1::ContainerConfig& config,
                                  const ImageDefaults& image, const PodContext& pod);
 
 // Builds config.json. May create directories on the host: a missing mount

@@ -33,7 +33,8 @@ bool IsExitFileName(std::string_view name) {
 }  // namespace
 
 Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id) {
-  if (!IsExitFileName(id)) return InvalidArgument("container ID " + QuoteForMessage(id) + " is not valid");
+  if (!IsExitFileName(id))
+    return InvalidArgument("container ID " + QuoteForMessage(id) + " is not valid");
   std::string path = exit_dir + "/" + id;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -50,8 +51,7 @@ Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id
   char* end = nullptr;
   errno = 0;
   long v = strtol(buf, &end, 10);
-  if (end == buf || errno != 0 || v < INT_MIN || v > INT_MAX ||
-      (*end != '\0' && *end != '\n')) {
+  if (end == buf || errno != 0 || v < INT_MIN || v > INT_MAX || (*end != '\0' && *end != '\n')) {
     return Internal("exit file " + path + " holds no exit code: " + QuoteForMessage(buf));
   }
   ExitInfo info;
@@ -60,7 +60,8 @@ Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id
   if (stat_ok) {
     info.finished = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
   } else {
     info.finished = std::chrono::system_clock::now();
   }
@@ -83,8 +84,8 @@ Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id
   for (;;) {
     auto info = ReadExitFile(exit_dir, id);
     // A file caught between create and write reads as empty: wait for its close.
-    if (info.ok() || (info.status().code() != Code::kNotFound &&
-                      info.status().code() != Code::kInternal)) {
+    if (info.ok() ||
+        (info.status().code() != Code::kNotFound && info.status().code() != Code::kInternal)) {
       return info;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -104,7 +105,9 @@ Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id
 ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)
     : exit_dir_(std::move(exit_dir)), callback_(std::move(callback)) {}
 
-ExitWatcher::~ExitWatcher() { Stop(); }
+ExitWatcher::~ExitWatcher() {
+  Stop();
+}
 
 Status ExitWatcher::Start() {
   if (thread_.joinable()) return FailedPrecondition("exit watcher already started");

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/oci/runtime_cli.h"  // CleanRuntimeError
-#include "pkg/base/quote.h"
 
 namespace berth::oci {
 namespace {
@@ -68,7 +68,9 @@ std::string FindBerthHelper(const char* name, const char* env_var) {
   return "";
 }
 
-std::string FindGvisorShim() { return FindBerthHelper(kGvisorShimName, "BERTH_GVISOR_SHIM"); }
+std::string FindGvisorShim() {
+  return FindBerthHelper(kGvisorShimName, "BERTH_GVISOR_SHIM");
+}
 
 Status StartThroughGvisorShim(const std::string& bundle, std::chrono::milliseconds timeout) {
   const std::string fifo = bundle + "/" + kGvisorStartFifo;
@@ -174,7 +176,8 @@ Result<ShimArgs> ParseShimArgs(const std::vector<std::string>& argv) {
     if (matched || arg.starts_with("-")) continue;
     a.id = arg;
   }
-  if (a.id.empty()) return InvalidArgument(std::string(kGvisorShimName) + " create: no container ID");
+  if (a.id.empty())
+    return InvalidArgument(std::string(kGvisorShimName) + " create: no container ID");
   if (a.bundle.empty() || a.bundle[0] != '/') {
     return InvalidArgument(std::string(kGvisorShimName) + " create " + a.id +
                            ": --bundle must be an absolute path");
@@ -196,7 +199,8 @@ Result<int> ParseRunscWaitOutput(std::string_view text) {
     return Internal("runsc wait printed no exitStatus: " + QuoteForMessage(text, 200));
   }
   long long v = it->get<long long>();
-  if (v < 0 || v > 255) return Internal("runsc wait exit status " + std::to_string(v) + " is not 0-255");
+  if (v < 0 || v > 255)
+    return Internal("runsc wait exit status " + std::to_string(v) + " is not 0-255");
   return static_cast<int>(v);
 }
 

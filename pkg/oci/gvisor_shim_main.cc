@@ -132,7 +132,8 @@ void Report(const ShimArgs& a, const std::string& line) {
   int rc = RunAndWait(RunscArgv(a, log_flag, "start", {a.id}), fds);
   if (rc != 0) {
     std::string why = log.valid() ? RunscLogErrors(ReadAll(log.get())) : "";
-    if (why.empty()) why = rc < 0 ? "could not run " + a.runsc : "exit status " + std::to_string(rc);
+    if (why.empty())
+      why = rc < 0 ? "could not run " + a.runsc : "exit status " + std::to_string(rc);
     Report(a, "error runsc start " + a.id + ": " + why);
     _exit(kGvisorShimAbandoned);
   }

@@ -55,7 +55,8 @@ std::vector<std::string> FitResourcesToNode(json* resources, const NodeProfile& 
 
   if (auto cpu = resources->find("cpu"); cpu != resources->end() && cpu->is_object()) {
     if (!cg.Has("cpu")) {
-      for (const char* k : {"shares", "quota", "period", "burst", "realtimeRuntime", "realtimePeriod", "idle"}) {
+      for (const char* k :
+           {"shares", "quota", "period", "burst", "realtimeRuntime", "realtimePeriod", "idle"}) {
         drop(*cpu, k, no("cpu"));
       }
     }

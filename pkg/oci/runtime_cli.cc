@@ -8,11 +8,11 @@
 #include <optional>
 #include <thread>
 
+#include "pkg/base/cancel_scope.h"
+#include "pkg/base/quote.h"
 #include "pkg/oci/conmon.h"  // ReadPidFile
 #include "pkg/oci/gvisor_port_forward.h"
 #include "pkg/oci/gvisor_shim.h"
-#include "pkg/base/cancel_scope.h"
-#include "pkg/base/quote.h"
 #include "pkg/process/run.h"
 
 namespace berth::oci {
@@ -205,8 +205,8 @@ Result<OciRuntime::Output> OciRuntime::RunHidingNetSysctls(const std::string& ve
       out = ErrnoError(what + ": make / a slave mount", errno);
       return;
     }
-    if (mount("berth-hidden", "/proc/sys/net", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=4k,mode=0555") != 0) {
+    if (mount("berth-hidden", "/proc/sys/net", "tmpfs",
+              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0) {
       out = ErrnoError(what + ": hide /proc/sys/net", errno);
       return;
     }
@@ -269,8 +269,9 @@ Status OciRuntime::Delete(const std::string& id, bool force) const {
 
 Status OciRuntime::Update(const std::string& id, const std::string& resources_json) const {
   if (config_.kind == RuntimeKind::kGvisor) {
-    return Unimplemented("runtime " + name_ + " (gVisor) cannot change the resources of container " +
-                         id + ": runsc has no update command; recreate the container instead");
+    return Unimplemented("runtime " + name_ +
+                         " (gVisor) cannot change the resources of container " + id +
+                         ": runsc has no update command; recreate the container instead");
   }
   return Run("update", id, {"--resources", "-", id}, resources_json).status();
 }
@@ -323,7 +324,9 @@ Status OciRuntime::PrepareInfraRootfs(const std::string& rootfs) const {
   return InstallGvisorPortRelay(rootfs).WithContext(name_ + " pod rootfs");
 }
 
-bool OciRuntime::OwnsPodLoopback() const { return config_.kind == RuntimeKind::kGvisor; }
+bool OciRuntime::OwnsPodLoopback() const {
+  return config_.kind == RuntimeKind::kGvisor;
+}
 
 Result<ScopedFd> OciRuntime::DialPodLoopback(const std::string& sandbox_id, uint16_t port) const {
   if (!OwnsPodLoopback()) {
@@ -338,8 +341,7 @@ Result<ScopedFd> OciRuntime::DialPodLoopback(const std::string& sandbox_id, uint
 }
 
 Result<ExecOutput> OciRuntime::Exec(const std::string& id, const std::string& process_json_path,
-                                    const std::string& pid_file,
-                                    std::chrono::milliseconds timeout,
+                                    const std::string& pid_file, std::chrono::milliseconds timeout,
                                     size_t output_limit) const {
   process::RunOptions run;
   run.argv = ExecArgv(id, process_json_path, pid_file);

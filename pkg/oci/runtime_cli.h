@@ -117,8 +117,8 @@ class OciRuntime {
     std::string out, err;
   };
   // Runs one command; non-zero exit becomes an error "<name> <verb> <id>: <stderr>".
-  Result<Output> Run(const std::string& verb, const std::string& id,
-                     std::vector<std::string> args, std::string stdin_data = "") const;
+  Result<Output> Run(const std::string& verb, const std::string& id, std::vector<std::string> args,
+                     std::string stdin_data = "") const;
   // Run, from a thread whose private mount namespace hides /proc/sys/net
   // (see runtime_cli.cc for why gVisor's start needs it).
   Result<Output> RunHidingNetSysctls(const std::string& verb, const std::string& id,

@@ -63,8 +63,14 @@ Result<RuntimeChoice> Resolve(const RoutingConfig& config, const PodRoutingInput
                                 "); such a pod needs a runc-compatible runtime");
     }
   }
-  return RuntimeChoice{name,     e.path, e.root, e.type, e.kind, e.allowed_annotations,
-                       std::move(trust), std::move(reason)};
+  return RuntimeChoice{name,
+                       e.path,
+                       e.root,
+                       e.type,
+                       e.kind,
+                       e.allowed_annotations,
+                       std::move(trust),
+                       std::move(reason)};
 }
 
 // The trust the pod's own annotations ask for, if any. A value other than
@@ -81,8 +87,7 @@ Result<std::optional<bool>> AnnotatedTrust(const PodRoutingInput& pod, std::stri
       value = false;
     } else {
       return InvalidArgument("annotation " + std::string(key) + " of " + PodLabel(pod) +
-                             " must be \"true\" or \"false\", not " +
-                             QuoteForMessage(it->second));
+                             " must be \"true\" or \"false\", not " + QuoteForMessage(it->second));
     }
     if (trusted && *trusted != value) {
       return InvalidArgument("annotations " + std::string(kCrioTrustedAnnotation) + " and " +
@@ -107,12 +112,12 @@ Result<RuntimeChoice> ChooseRuntime(const RoutingConfig& config, const PodRoutin
   if (!pod.runtime_handler.empty()) {
     if (config.runtimes.find(pod.runtime_handler) == config.runtimes.end()) {
       return InvalidArgument("runtime handler " + QuoteForMessage(pod.runtime_handler) + " of " +
-                             PodLabel(pod) + " is not configured (configured: " +
-                             HandlerList(config) + ")");
+                             PodLabel(pod) +
+                             " is not configured (configured: " + HandlerList(config) + ")");
     }
     // The handler's trust is the trust of the slot it fills in the config.
-    bool untrusted = !config.untrusted_runtime.empty() &&
-                     pod.runtime_handler == config.untrusted_runtime;
+    bool untrusted =
+        !config.untrusted_runtime.empty() && pod.runtime_handler == config.untrusted_runtime;
     return Resolve(config, pod, pod.runtime_handler, untrusted ? "untrusted" : "trusted",
                    "runtime handler " + pod.runtime_handler + " requested by the pod");
   }

@@ -49,7 +49,7 @@ struct RoutingConfig {
   std::map<std::string, RuntimeEntry> runtimes;
   std::string default_runtime;
   std::string trusted_runtime;
-  std::string untrusted_runtime;  // empty = none configured
+  std::string untrusted_runtime;                   // empty = none configured
   std::string default_workload_trust = "trusted";  // or "untrusted"
   bool untrusted_fallback_to_trusted = false;
   // Refuse a pod whose trust annotation asks for the trusted runtime when
@@ -59,7 +59,7 @@ struct RoutingConfig {
 };
 
 struct PodRoutingInput {
-  std::string name;       // for messages
+  std::string name;        // for messages
   std::string namespace_;  // for messages
   std::string runtime_handler;
   bool privileged = false;

@@ -129,8 +129,8 @@ Result<json> BuildSandboxSpec(const SandboxSpecOptions& o) {
   BERTH_ASSIGN_OR_RETURN(std::string cgroups_path,
                          SandboxCgroupsPath(o.cgroup_manager, o.cgroup_parent, o.id));
 
-  BERTH_ASSIGN_OR_RETURN(int oom,
-                         ClampOomScoreAdj(o.oom_score_adj, o.clamp_oom_score_adj, o.own_oom_score_adj));
+  BERTH_ASSIGN_OR_RETURN(
+      int oom, ClampOomScoreAdj(o.oom_score_adj, o.clamp_oom_score_adj, o.own_oom_score_adj));
 
   json caps = json::array();
   json process{
@@ -152,14 +152,13 @@ Result<json> BuildSandboxSpec(const SandboxSpecOptions& o) {
 
   json mounts = json::array();
   mounts.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(Mount("/dev", "tmpfs", "tmpfs",
-                         {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  mounts.push_back(Mount("/dev/pts", "devpts", "devpts",
-                         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-                          "gid=5"}));
+  mounts.push_back(
+      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
+  mounts.push_back(
+      Mount("/dev/pts", "devpts", "devpts",
+            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
   if (!o.shm_path.empty()) {
-    mounts.push_back(
-        Mount("/dev/shm", "bind", o.shm_path, {"rbind", "nosuid", "noexec", "nodev"}));
+    mounts.push_back(Mount("/dev/shm", "bind", o.shm_path, {"rbind", "nosuid", "noexec", "nodev"}));
   } else {
     mounts.push_back(Mount("/dev/shm", "tmpfs", "shm",
                            {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}));

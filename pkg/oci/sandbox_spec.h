@@ -29,7 +29,8 @@ struct SandboxSpecOptions {
   std::string id;      // the sandbox ID (64 hex)
   std::string rootfs;  // absolute path of the prepared infra rootfs
   std::vector<std::string> args = {"/pause"};
-  std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::vector<std::string> env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   // Set only with a pod-owned UTS namespace.
   std::string hostname;
 

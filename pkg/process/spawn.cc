@@ -283,7 +283,9 @@ Result<Child> internal::StartChild(const SpawnOptions& options, const std::funct
   return child;
 }
 
-Result<Child> Spawn(const SpawnOptions& options) { return internal::StartChild(options, nullptr); }
+Result<Child> Spawn(const SpawnOptions& options) {
+  return internal::StartChild(options, nullptr);
+}
 
 Result<Child> ForkRun(const SpawnOptions& options, const std::function<int()>& body) {
   return internal::StartChild(options, &body);

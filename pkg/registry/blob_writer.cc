@@ -44,7 +44,7 @@ Status BlobWriter::Verify() {
 }
 
 Result<std::unique_ptr<FileBlobWriter>> FileBlobWriter::Create(const std::string& dest,
-                                                                const Descriptor& blob) {
+                                                               const Descriptor& blob) {
   std::string tmpl = dest + ".tmp-XXXXXX";
   int fd = mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) return ErrnoError("create temporary file for " + dest, errno);

@@ -1,6 +1,7 @@
 // WWW-Authenticate challenges (RFC 7235) as registries send them:
-//   Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"
-//   Basic realm="Registry Realm"
+//   Bearer
+//   realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull" Basic
+//   realm="Registry Realm"
 #pragma once
 
 #include <map>

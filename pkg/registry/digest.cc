@@ -41,7 +41,9 @@ Sha256Hasher::Sha256Hasher() : ctx_(std::make_unique<Ctx>()) {
   if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) std::abort();
 }
 
-Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(ctx_->md); }
+Sha256Hasher::~Sha256Hasher() {
+  EVP_MD_CTX_free(ctx_->md);
+}
 
 void Sha256Hasher::Update(std::string_view data) {
   if (data.empty()) return;

@@ -222,7 +222,8 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
                                       std::to_string(max_body) + " bytes");
   } else {
     result.failure = Classify(code);
-    result.status = Unavailable(what + (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(code)));
+    result.status =
+        Unavailable(what + (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(code)));
   }
   return result;
 }

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxLayers = 512;          // far above any real image; bounds hostile input
+constexpr size_t kMaxLayers = 512;  // far above any real image; bounds hostile input
 constexpr size_t kMaxIndexEntries = 1024;
 
 Status Bad(std::string_view what, std::string_view why) {
@@ -160,7 +160,8 @@ Result<ImageManifest> ParseImageManifest(std::string_view body, std::string_view
     std::string field = "layers[" + std::to_string(i) + "]";
     BERTH_ASSIGN_OR_RETURN(Descriptor d, ParseDescriptor((*layers)[i], what, field));
     auto compression = LayerCompression(d.media_type);
-    if (!compression.ok()) return compression.status().WithContext("manifest " + std::string(what) + " " + field);
+    if (!compression.ok())
+      return compression.status().WithContext("manifest " + std::string(what) + " " + field);
     m.layers.push_back(std::move(d));
   }
   return m;
@@ -184,8 +185,8 @@ Result<ManifestIndex> ParseManifestIndex(std::string_view body, std::string_view
   if (manifests == j.end() || !manifests->is_array()) return Bad(what, "has no manifests array");
   if (manifests->size() > kMaxIndexEntries) return Bad(what, "has too many entries");
   for (size_t i = 0; i < manifests->size(); ++i) {
-    BERTH_ASSIGN_OR_RETURN(
-        Descriptor d, ParseDescriptor((*manifests)[i], what, "manifests[" + std::to_string(i) + "]"));
+    BERTH_ASSIGN_OR_RETURN(Descriptor d, ParseDescriptor((*manifests)[i], what,
+                                                         "manifests[" + std::to_string(i) + "]"));
     idx.manifests.push_back(std::move(d));
   }
   return idx;
@@ -233,7 +234,8 @@ Result<Descriptor> SelectPlatform(const ManifestIndex& index, const Platform& wa
     const Platform& p = *d.platform;
     if (offered.size() < 400) {
       offered += (offered.empty() ? "" : ", ") + Sanitize(p.os, 20) + "/" +
-                 Sanitize(p.architecture, 20) + (p.variant.empty() ? "" : "/" + Sanitize(p.variant, 20));
+                 Sanitize(p.architecture, 20) +
+                 (p.variant.empty() ? "" : "/" + Sanitize(p.variant, 20));
     }
     int score = PlatformScore(p, want);
     if (score > best_score) {  // strict: the first of equal candidates wins
@@ -242,7 +244,8 @@ Result<Descriptor> SelectPlatform(const ManifestIndex& index, const Platform& wa
     }
   }
   if (best == nullptr) {
-    std::string w = want.os + "/" + want.architecture + (want.variant.empty() ? "" : "/" + want.variant);
+    std::string w =
+        want.os + "/" + want.architecture + (want.variant.empty() ? "" : "/" + want.variant);
     return NotFound("manifest " + std::string(what) + " has no image for platform " + w +
                     " (offers: " + (offered.empty() ? "none" : offered) + ")");
   }

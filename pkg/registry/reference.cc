@@ -10,9 +10,15 @@ namespace {
 constexpr size_t kMaxInputLength = 4096;  // far above any valid reference; bounds the work
 constexpr size_t kMaxTagLength = 128;
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool IsAlnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 Status Invalid(std::string_view ref, std::string_view why) {
   return InvalidArgument("invalid image reference \"" + Sanitize(ref) + "\": " + std::string(why));
@@ -174,8 +180,9 @@ Result<Reference> Parse(std::string_view ref, bool default_tag) {
   while (true) {
     size_t s = p.find('/');
     if (!IsValidPathComponent(p.substr(0, s))) {
-      return Invalid(ref, "invalid repository path component (want lowercase [a-z0-9] joined by "
-                          "'.', '_', '__' or '-')");
+      return Invalid(ref,
+                     "invalid repository path component (want lowercase [a-z0-9] joined by "
+                     "'.', '_', '__' or '-')");
     }
     if (s == std::string_view::npos) break;
     p = p.substr(s + 1);
@@ -189,7 +196,9 @@ Result<Reference> Parse(std::string_view ref, bool default_tag) {
 
 }  // namespace
 
-std::string Reference::Name() const { return domain + "/" + path; }
+std::string Reference::Name() const {
+  return domain + "/" + path;
+}
 
 std::string Reference::String() const {
   std::string s = Name();
@@ -198,15 +207,21 @@ std::string Reference::String() const {
   return s;
 }
 
-std::string Reference::TagString() const { return tag.empty() ? "" : Name() + ":" + tag; }
+std::string Reference::TagString() const {
+  return tag.empty() ? "" : Name() + ":" + tag;
+}
 
 std::string Reference::DigestString() const {
   return digest.empty() ? "" : Name() + "@" + digest;
 }
 
-Result<Reference> ParseReference(std::string_view ref) { return Parse(ref, true); }
+Result<Reference> ParseReference(std::string_view ref) {
+  return Parse(ref, true);
+}
 
-Result<Reference> ParseReferenceNoDefaultTag(std::string_view ref) { return Parse(ref, false); }
+Result<Reference> ParseReferenceNoDefaultTag(std::string_view ref) {
+  return Parse(ref, false);
+}
 
 bool LooksLikeImageId(std::string_view s) {
   if (s.size() != 64) return false;

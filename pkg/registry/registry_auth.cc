@@ -29,11 +29,12 @@ std::vector<Challenge> ParseAll(const std::vector<std::string>& headers) {
 }
 
 std::string TokenKey(const Challenge& ch, const std::string& scope, const AuthConfig& creds) {
-  return ch.Param("realm") + "|" + ch.Param("service") + "|" + scope + "|" +
-         AuthFingerprint(creds);
+  return ch.Param("realm") + "|" + ch.Param("service") + "|" + scope + "|" + AuthFingerprint(creds);
 }
 
-std::string Scope(const std::string& repo) { return "repository:" + repo + ":pull"; }
+std::string Scope(const std::string& repo) {
+  return "repository:" + repo + ":pull";
+}
 
 }  // namespace
 
@@ -73,8 +74,8 @@ Result<Endpoint> RegistryAuth::Ping(const Endpoint& ep, const CancelToken& cance
     req.connect_timeout = settings_.connect_timeout;
     req.user_agent = settings_.user_agent;
     req.cancel = cancel;
-    HttpResult r = PerformWithRetry([&] { return PerformHttp(req, kMaxPingBody); },
-                                    settings_.retry, cancel);
+    HttpResult r =
+        PerformWithRetry([&] { return PerformHttp(req, kMaxPingBody); }, settings_.retry, cancel);
     if (r.failure == HttpFailure::kCancelled) return r.status;
     if (r.failure != HttpFailure::kNone) {
       last = PingFailure(ep, r);

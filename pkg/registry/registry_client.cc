@@ -23,7 +23,8 @@ std::string RegistryErrorDetail(const std::string& body) {
     return "";
   }
   const auto& e = (*errors)[0];
-  std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+  std::string code =
+      e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
   std::string msg =
       e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
   return " (" + Sanitize(code, 60) + (msg.empty() ? "" : ": " + Sanitize(msg, 200)) + ")";
@@ -91,11 +92,11 @@ struct RegistryClient::Impl {
     std::string detail = RegistryErrorDetail(r.response.body);
     std::string prefix = what + " from " + ep.host + ": ";
     if (code == 401) {
-      return FailedPrecondition(prefix + (creds.empty()
-                                              ? "authentication required (no credentials for " +
-                                                    ep.host + ")"
-                                              : "credentials rejected") +
-                                detail);
+      return FailedPrecondition(
+          prefix +
+          (creds.empty() ? "authentication required (no credentials for " + ep.host + ")"
+                         : "credentials rejected") +
+          detail);
     }
     if (code == 403) return FailedPrecondition(prefix + "access denied (HTTP 403)" + detail);
     if (code == 404) return NotFound(prefix + "not found (HTTP 404)" + detail);
@@ -116,7 +117,8 @@ struct RegistryClient::Impl {
                                         const Reference& ref, const std::string& selector,
                                         const std::string& expected_digest,
                                         const RequestOptions& o) {
-    const std::string what = "manifest " + ref.Name() + (selector.starts_with("sha256:") ? "@" : ":") + selector;
+    const std::string what =
+        "manifest " + ref.Name() + (selector.starts_with("sha256:") ? "@" : ":") + selector;
     HttpRequest req;
     req.url = ep.BaseUrl() + "/v2/" + ref.path + "/manifests/" + selector;
     req.headers.push_back("Accept: " + ManifestAcceptHeader());
@@ -129,7 +131,8 @@ struct RegistryClient::Impl {
       return Internal(what + " from " + ep.host + ": content digest " + m.digest +
                       " does not match the requested digest");
     }
-    BERTH_ASSIGN_OR_RETURN(m.kind, ClassifyManifest(r.response.Header("content-type"), m.body, what));
+    BERTH_ASSIGN_OR_RETURN(m.kind,
+                           ClassifyManifest(r.response.Header("content-type"), m.body, what));
     return m;
   }
 
@@ -257,7 +260,8 @@ Result<PullPlan> RegistryClient::ResolveManifest(const Reference& ref,
 
 Status RegistryClient::FetchBlob(const PullPlan& plan, const Descriptor& blob,
                                  const std::string& dest_path, const RequestOptions& options) {
-  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<FileBlobWriter> writer, FileBlobWriter::Create(dest_path, blob));
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<FileBlobWriter> writer,
+                         FileBlobWriter::Create(dest_path, blob));
   BERTH_RETURN_IF_ERROR(impl_->FetchBlobWith(plan, blob, *writer, options));
   return writer->Commit();
 }
@@ -271,7 +275,8 @@ Status RegistryClient::FetchBlobToSink(const PullPlan& plan, const Descriptor& b
 
 Result<std::string> RegistryClient::FetchConfig(const PullPlan& plan,
                                                 const RequestOptions& options) {
-  if (plan.config.size < 0 || static_cast<uint64_t>(plan.config.size) > impl_->options.max_config_bytes) {
+  if (plan.config.size < 0 ||
+      static_cast<uint64_t>(plan.config.size) > impl_->options.max_config_bytes) {
     return ResourceExhausted("config " + plan.config.digest + " of " + plan.ref.String() +
                              " is larger than " + std::to_string(impl_->options.max_config_bytes) +
                              " bytes");

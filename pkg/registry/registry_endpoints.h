@@ -12,8 +12,8 @@
 namespace berth::registry {
 
 struct Endpoint {
-  std::string host;     // "127.0.0.1:5000": what credentials and config are looked up by
-  std::string scheme;   // "https" or "http"
+  std::string host;    // "127.0.0.1:5000": what credentials and config are looked up by
+  std::string scheme;  // "https" or "http"
   // TLS unverified; plain-HTTP fallback if scheme was not explicit. Set by the
   // host's `insecure` config, and for loopback hosts (see IsLoopbackHost).
   bool insecure = false;

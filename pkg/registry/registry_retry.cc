@@ -14,7 +14,9 @@ bool Retryable(const HttpResult& r) {
 
 }  // namespace
 
-bool IsRetryableStatus(long status) { return status == 429 || (status >= 500 && status <= 599); }
+bool IsRetryableStatus(long status) {
+  return status == 429 || (status >= 500 && status <= 599);
+}
 
 HttpResult PerformWithRetry(const std::function<HttpResult()>& attempt, const RetryPolicy& policy,
                             const CancelToken& cancel,

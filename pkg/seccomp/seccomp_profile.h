@@ -44,8 +44,8 @@ Result<nlohmann::json> LoadLocalhostProfile(const std::string& path);
 
 // The linux.seccomp value for a container: nullopt for Unconfined and for
 // privileged containers (which run unfiltered, as the common runtimes do).
-Result<std::optional<nlohmann::json>> ProfileFor(ProfileType type, const std::string& localhost_path,
-                                                 bool privileged,
+Result<std::optional<nlohmann::json>> ProfileFor(ProfileType type,
+                                                 const std::string& localhost_path, bool privileged,
                                                  const std::vector<std::string>& capabilities);
 
 }  // namespace berth::seccomp

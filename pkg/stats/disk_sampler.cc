@@ -13,9 +13,13 @@ DiskUsageSampler::~DiskUsageSampler() {
   Stop();
 }
 
-void DiskUsageSampler::Start() { thread_.Start(); }
+void DiskUsageSampler::Start() {
+  thread_.Start();
+}
 
-void DiskUsageSampler::Stop() { thread_.Stop(); }
+void DiskUsageSampler::Stop() {
+  thread_.Stop();
+}
 
 void DiskUsageSampler::RunRound() {
   std::lock_guard<std::mutex> round(round_mu_);

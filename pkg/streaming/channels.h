@@ -75,7 +75,7 @@ std::optional<TerminalSize> NextTerminalSize(ByteReader& resize, std::string& ca
 
 // How a session ended, for the client's error channel.
 struct ExecOutcome {
-  Status status;                  // not OK: the session failed (message shown)
+  Status status;                 // not OK: the session failed (message shown)
   std::optional<int> exit_code;  // exec: the command's exit code
 };
 

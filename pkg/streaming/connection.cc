@@ -26,7 +26,9 @@ Connection::Connection(asio::io_context& io, TcpStream socket, asio::ssl::contex
   Touch();
 }
 
-void Connection::Touch() { last_activity_ = Clock::now().time_since_epoch().count(); }
+void Connection::Touch() {
+  last_activity_ = Clock::now().time_since_epoch().count();
+}
 
 void Connection::SetIdleTimeout(std::chrono::milliseconds idle) {
   idle_ = std::chrono::duration_cast<Clock::duration>(idle).count();

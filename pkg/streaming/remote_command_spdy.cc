@@ -40,7 +40,7 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
   std::mutex mu;
   std::condition_variable changed;
   std::map<std::string, std::shared_ptr<spdy::Stream>> streams;  // by type; guarded by mu
-  bool session_over = false;                                    // guarded by mu
+  bool session_over = false;                                     // guarded by mu
   Hangup hangup;
   spdy::Session session(std::make_unique<ConnectionTransport>(conn), spdy::Role::kServer);
 

@@ -15,8 +15,8 @@ const char* KindPath(StreamKind kind);
 
 struct StreamRequest {
   StreamKind kind = StreamKind::kExec;
-  std::string container_id;  // exec, attach
-  std::string sandbox_id;    // port-forward
+  std::string container_id;      // exec, attach
+  std::string sandbox_id;        // port-forward
   std::vector<std::string> cmd;  // exec
   bool tty = false;
   bool stdin = false;

@@ -98,11 +98,13 @@ StreamServer::StreamServer(ServerOptions options, Handlers handlers)
       tokens_(options_.tokens),
       acceptor_(io_) {}
 
-StreamServer::~StreamServer() { Stop(); }
+StreamServer::~StreamServer() {
+  Stop();
+}
 
 Status StreamServer::Start() {
-  std::string what = "streaming server on " + options_.address + ":" +
-                     std::to_string(options_.port);
+  std::string what =
+      "streaming server on " + options_.address + ":" + std::to_string(options_.port);
   error_code ec;
   asio::ip::address addr = asio::ip::make_address(options_.address, ec);
   if (ec) return InvalidArgument(what + ": not an IP address");
@@ -112,13 +114,16 @@ Status StreamServer::Start() {
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1);
     tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
-    if (ec) return InvalidArgument(what + ": certificate " + options_.tls_cert_file + ": " + ec.message());
+    if (ec)
+      return InvalidArgument(what + ": certificate " + options_.tls_cert_file + ": " +
+                             ec.message());
     tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) return InvalidArgument(what + ": key " + options_.tls_key_file + ": " + ec.message());
   }
   tcp::endpoint ep(addr, static_cast<uint16_t>(options_.port));
-  if (acceptor_.open(ep.protocol(), ec) || acceptor_.set_option(tcp::acceptor::reuse_address(true), ec) ||
-      acceptor_.bind(ep, ec) || acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
+  if (acceptor_.open(ep.protocol(), ec) ||
+      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec) || acceptor_.bind(ep, ec) ||
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
     return Unavailable(what + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint().port();
@@ -265,13 +270,15 @@ void StreamServer::ServeUpgraded(std::shared_ptr<Connection> conn) {
 
   const bool port_forward = request->kind == StreamKind::kPortForward;
   if (HeaderHasToken(*req, "Upgrade", "SPDY/3.1")) {
-    const auto& supported = port_forward ? SpdyPortForwardProtocols() : SpdyRemoteCommandProtocols();
+    const auto& supported =
+        port_forward ? SpdyPortForwardProtocols() : SpdyRemoteCommandProtocols();
     std::vector<std::string> offered =
         SplitProtocolList(HeaderValues(*req, "X-Stream-Protocol-Version"));
     std::optional<std::string> chosen = Negotiate(offered, supported);
     if (!chosen) {
       std::vector<std::pair<std::string, std::string>> accepted;
-      for (const std::string& p : supported) accepted.emplace_back("X-Accepted-Stream-Protocol-Versions", p);
+      for (const std::string& p : supported)
+        accepted.emplace_back("X-Accepted-Stream-Protocol-Versions", p);
       (void)WriteResponse(*conn, 403, "Forbidden", accepted,
                           "unable to upgrade: no common stream protocol: client offers [" +
                               JoinComma(offered) + "], server accepts [" + JoinComma(supported) +

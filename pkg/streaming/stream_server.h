@@ -34,7 +34,7 @@ class Connection;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  int port = 0;  // 0 = any free port
+  int port = 0;               // 0 = any free port
   std::string tls_cert_file;  // both set: TLS
   std::string tls_key_file;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(4)};  // 0 = none

@@ -53,10 +53,9 @@ Result<std::string> TokenStore::Issue(StreamRequest request) {
   Clock::time_point now = options_.now();
   DropExpiredLocked(now);
   if (entries_.size() >= options_.max_outstanding) {
-    return ResourceExhausted("too many pending stream requests (" +
-                             std::to_string(options_.max_outstanding) +
-                             "); each URL is valid for " +
-                             std::to_string(options_.ttl.count() / 1000) + "s");
+    return ResourceExhausted(
+        "too many pending stream requests (" + std::to_string(options_.max_outstanding) +
+        "); each URL is valid for " + std::to_string(options_.ttl.count() / 1000) + "s");
   }
   entries_.emplace(token, Entry{std::move(request), now + options_.ttl});
   return token;

@@ -137,13 +137,20 @@ std::optional<std::string> Unbase64(std::string_view in) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {
@@ -175,15 +182,15 @@ class WsChannels {
   // One message: its channel and bytes. An error when the client closed.
   Result<std::pair<uint8_t, std::string>> ReadMessage() {
     beast::flat_buffer buf;
-    BERTH_RETURN_IF_ERROR(
-        OnStrand([&](auto done) {
-          ws_.async_read(buf, asio::bind_executor(conn_->strand(),
-                                                  [done](error_code ec, size_t) { done(ec); }));
-        }));
+    BERTH_RETURN_IF_ERROR(OnStrand([&](auto done) {
+      ws_.async_read(
+          buf, asio::bind_executor(conn_->strand(), [done](error_code ec, size_t) { done(ec); }));
+    }));
     std::string msg = beast::buffers_to_string(buf.data());
     if (msg.empty()) return std::make_pair(uint8_t{kStdin}, std::string());
     if (!base64_) return std::make_pair(static_cast<uint8_t>(msg[0]), msg.substr(1));
-    if (msg[0] < '0' || msg[0] > '9') return InvalidArgument("base64 message without a channel digit");
+    if (msg[0] < '0' || msg[0] > '9')
+      return InvalidArgument("base64 message without a channel digit");
     std::optional<std::string> data = Unbase64(std::string_view(msg).substr(1));
     if (!data) return InvalidArgument("bad base64 in a message");
     return std::make_pair(static_cast<uint8_t>(msg[0] - '0'), std::move(*data));
@@ -200,10 +207,9 @@ class WsChannels {
     }
     std::lock_guard lock(write_mu_);
     return OnStrand([&](auto done) {
-      ws_.async_write(asio::buffer(msg), asio::bind_executor(conn_->strand(), [done](error_code ec,
-                                                                                   size_t) {
-                        done(ec);
-                      }));
+      ws_.async_write(
+          asio::buffer(msg),
+          asio::bind_executor(conn_->strand(), [done](error_code ec, size_t) { done(ec); }));
     });
   }
 
@@ -214,8 +220,9 @@ class WsChannels {
     auto done = std::make_shared<std::promise<void>>();
     std::future<void> closed = done->get_future();
     asio::post(conn_->strand(), [this, done] {
-      ws_.async_close(websocket::close_code::normal,
-                      asio::bind_executor(conn_->strand(), [done](error_code) { done->set_value(); }));
+      ws_.async_close(
+          websocket::close_code::normal,
+          asio::bind_executor(conn_->strand(), [done](error_code) { done->set_value(); }));
     });
     if (closed.wait_for(std::chrono::seconds(2)) != std::future_status::ready) conn_->Close();
     closed.wait();
@@ -303,7 +310,8 @@ std::vector<uint16_t> ForwardPorts(const UpgradeRequest& req, const StreamReques
   size_t q = target.find('?');
   for (size_t pos = q; pos != std::string::npos && pos < target.size();) {
     size_t end = target.find('&', pos + 1);
-    std::string_view kv = std::string_view(target).substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+    std::string_view kv = std::string_view(target).substr(
+        pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
     if (kv.substr(0, 6) == "ports=" || kv.substr(0, 5) == "port=") {
       std::string_view list = kv.substr(kv.find('=') + 1);
       for (const std::string& p : SplitProtocolList({list})) {
@@ -343,7 +351,8 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
   for (size_t i = 0; i < ports.size(); ++i) {
     inputs.push_back(std::make_unique<ChannelBuffer>());
     const uint8_t data_ch = static_cast<uint8_t>(2 * i), error_ch = static_cast<uint8_t>(2 * i + 1);
-    const std::string port_prefix = {static_cast<char>(ports[i] & 0xFF), static_cast<char>(ports[i] >> 8)};
+    const std::string port_prefix = {static_cast<char>(ports[i] & 0xFF),
+                                     static_cast<char>(ports[i] >> 8)};
     (void)ws.Write(data_ch, port_prefix);
     (void)ws.Write(error_ch, port_prefix);
     Result<ScopedFd> fd = handlers.dial(request, ports[i]);
@@ -372,7 +381,8 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
     if (!msg.ok()) break;
     auto& [channel, data] = *msg;
     size_t i = channel / 2;
-    if (channel % 2 == 0 && i < inputs.size() && !data.empty()) (void)inputs[i]->Put(std::move(data));
+    if (channel % 2 == 0 && i < inputs.size() && !data.empty())
+      (void)inputs[i]->Put(std::move(data));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     inputs[i]->End(false);

@@ -38,7 +38,9 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_interrupted{false};
 
-void OnSignal(int) { g_interrupted = true; }
+void OnSignal(int) {
+  g_interrupted = true;
+}
 
 void CheckNotInterrupted() {
   if (g_interrupted) throw BenchError{"interrupted"};

@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
   const std::string endpoint = berth::bench::EndpointFromArgs(argc, argv);
   const std::string image = Arg(argc, argv, "--image", "127.0.0.1:5000/berth-test/big:latest");
   const std::string pid = Arg(argc, argv, "--pid", "");
-  auto stub = rt::ImageService::NewStub(
-      grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  auto stub =
+      rt::ImageService::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
 
   {
     grpc::ClientContext ctx;

@@ -59,13 +59,17 @@ struct Daemon {
       execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), nullptr);
       _exit(127);
     }
-    channel = grpc::CreateChannel("unix://" + dir + "/run/berth.sock", grpc::InsecureChannelCredentials());
-    while (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(2))) {
+    channel = grpc::CreateChannel("unix://" + dir + "/run/berth.sock",
+                                  grpc::InsecureChannelCredentials());
+    while (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                      std::chrono::milliseconds(2))) {
       int status;
       if (waitpid(pid, &status, WNOHANG) == pid) Die("berthd exited; see " + log);
-      if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(120)) Die("berthd not serving");
+      if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(120))
+        Die("berthd not serving");
     }
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     runtime = rt::RuntimeService::NewStub(channel);
     image = rt::ImageService::NewStub(channel);
     return ms;
@@ -120,7 +124,8 @@ int main(int argc, char** argv) {
   Daemon d;
   d.binary = Arg(argc, argv, "--berthd", "");
   if (d.binary.empty()) {
-    d.binary = (fs::read_symlink("/proc/self/exe").parent_path() / "../../cmd/berthd/berthd").lexically_normal();
+    d.binary = (fs::read_symlink("/proc/self/exe").parent_path() / "../../cmd/berthd/berthd")
+                   .lexically_normal();
   }
   char tmpl[] = "/tmp/berth-restore-bench-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) Die("mkdtemp failed");
@@ -151,7 +156,8 @@ int main(int argc, char** argv) {
     c->mutable_metadata()->set_namespace_("bench");
     c->mutable_metadata()->set_uid("uid-" + std::to_string(p));
     c->set_log_directory(d.dir + "/logs");
-    c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(rt::NODE);
+    c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+        rt::NODE);
     rt::RunPodSandboxResponse resp;
     Check(d.runtime->RunPodSandbox(Ctx().get(), req, &resp), "RunPodSandbox");
     pod_ids.push_back(resp.pod_sandbox_id());

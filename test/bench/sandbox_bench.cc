@@ -114,7 +114,8 @@ void BenchList(rt::RuntimeService::Stub& stub, int count) {
         rt::RemovePodSandboxResponse resp;
         s = stub.RemovePodSandbox(&ctx, req, &resp);
       }
-      if (!s.ok() && failed++ == 0) std::fprintf(stderr, "pod %d: %s\n", i, s.error_message().c_str());
+      if (!s.ok() && failed++ == 0)
+        std::fprintf(stderr, "pod %d: %s\n", i, s.error_message().c_str());
     }
   };
   auto run_all = [&](bool create) {
@@ -182,7 +183,8 @@ Proc Exec(const std::vector<std::string>& argv, const std::vector<std::string>& 
   }
   close(in[1]);
   char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) p.out.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+    p.out.append(buf, static_cast<size_t>(n));
   close(out[0]);
   if (rc != 0) return p;
   int st = 0;
@@ -206,7 +208,8 @@ bool CniChain(const nlohmann::json& list, const std::string& cmd, const std::str
                    "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni"},
                   conf.dump());
     if (p.code != 0) {
-      std::fprintf(stderr, "CNI %s %s: %s\n", cmd.c_str(), conf["type"].dump().c_str(), p.out.c_str());
+      std::fprintf(stderr, "CNI %s %s: %s\n", cmd.c_str(), conf["type"].dump().c_str(),
+                   p.out.c_str());
       return false;
     }
     if (cmd == "ADD") prev = nlohmann::json::parse(p.out, nullptr, false);
@@ -233,7 +236,8 @@ void BenchByHand(const std::string& conflist_path, const std::string& pause, int
     up.Measure([&] {
       // The same steps as RunPodSandbox: bundle + rootfs, netns, runc, CNI.
       fs::create_directories(bundle + "/rootfs");
-      for (const char* d : {"proc", "dev", "sys", "etc"}) fs::create_directories(bundle + "/rootfs/" + d);
+      for (const char* d : {"proc", "dev", "sys", "etc"})
+        fs::create_directories(bundle + "/rootfs/" + d);
       fs::copy_file(pause, bundle + "/rootfs/pause");
       ok = Exec({"/usr/sbin/runc", "spec", "--bundle", bundle}).code == 0;
       nlohmann::json spec = nlohmann::json::parse(std::ifstream(bundle + "/config.json"));
@@ -245,8 +249,9 @@ void BenchByHand(const std::string& conflist_path, const std::string& pause, int
       }
       std::ofstream(bundle + "/config.json") << spec.dump();
       ok = ok && Exec({"/usr/sbin/ip", "netns", "add", ns}).code == 0;
-      ok = ok && Exec({"/usr/sbin/runc", "--root", root, "create", "--bundle", bundle, id}, {}, "",
-                      false).code == 0;
+      ok = ok &&
+           Exec({"/usr/sbin/runc", "--root", root, "create", "--bundle", bundle, id}, {}, "", false)
+                   .code == 0;
       ok = ok && Exec({"/usr/sbin/runc", "--root", root, "start", id}, {}, "", false).code == 0;
       ok = ok && CniChain(list, "ADD", id, netns);
     });

@@ -82,8 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           "a served layer's chain ID follows from its parent and diff ID");
     char target[256];
     const ssize_t n = readlink((layers + "/l/" + served->short_id).c_str(), target, sizeof target);
-    Check(n > 0 && std::string_view(target, static_cast<size_t>(n)).find(hex) !=
-                       std::string_view::npos,
+    Check(n > 0 &&
+              std::string_view(target, static_cast<size_t>(n)).find(hex) != std::string_view::npos,
           "a served layer's short link names its directory");
   } else {
     struct stat st;

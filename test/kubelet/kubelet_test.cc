@@ -132,8 +132,8 @@ class KubeletTest : public ::testing::Test {
                           {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
                        {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}};
 
-    std::string runtimes = "runtimes: {runc: {path: /usr/sbin/runc, root: " + RuncRoot() +
-                           ", type: oci}}\n";
+    std::string runtimes =
+        "runtimes: {runc: {path: /usr/sbin/runc, root: " + RuncRoot() + ", type: oci}}\n";
     if (UnderGvisor()) {
       ASSERT_EQ(access(kRunsc, X_OK), 0) << kRunsc << " is missing (hack/install-deps.sh)";
       runtimes = "runtimes:\n  runc: {path: /usr/sbin/runc, root: " + RuncRoot() +
@@ -153,8 +153,8 @@ class KubeletTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(d_->Start());
 
     host_paths_ = std::make_unique<KubeletHostPaths>();
-    kubelet_ = std::make_unique<Kubelet>(tmp_.Sub("kubelet"), kNode, *d_,
-                                         "podCIDR: " + PodCidr() + "\n");
+    kubelet_ =
+        std::make_unique<Kubelet>(tmp_.Sub("kubelet"), kNode, *d_, "podCIDR: " + PodCidr() + "\n");
     ASSERT_NO_FATAL_FAILURE(kubelet_->Start());
     Mark("berthd and kubelet up");
   }
@@ -485,51 +485,55 @@ TEST_F(KubeletTest, StaticPodsLiveAndDieLikeOnANode) {
 // kubelet reads the CRI on each request; the poll covers berthd's first
 // disk-usage and runsc samples.
 void KubeletTest::ExpectStatsSummary() {
-  const std::map<std::string, std::vector<std::string>> running = {
-      {"web", {"writer", "server"}}, {"secure", {"locked"}}};
+  const std::map<std::string, std::vector<std::string>> running = {{"web", {"writer", "server"}},
+                                                                   {"secure", {"locked"}}};
   std::string missing, raw;
-  const bool complete = PollUntil(seconds(60), [&] {
-    Pods();  // keeps the crash loop's restart times observed
-    missing.clear();
-    const json summary = kubelet_->StatsSummary(&raw);
-    if (summary.is_null()) {
-      missing = "no Summary: " + raw.substr(0, 400);
-      return false;
-    }
-    for (const auto& [pod, containers] : running) {
-      const json* pod_stats = nullptr;
-      for (const json& p : summary["pods"]) {
-        if (p.value("podRef", json::object()).value("name", "") == FullName(pod)) pod_stats = &p;
-      }
-      if (pod_stats == nullptr) {
-        missing += FullName(pod) + " is not listed; ";
-        continue;
-      }
-      for (const std::string& name : containers) {
-        json c;
-        for (const json& each : pod_stats->value("containers", json::array())) {
-          if (each.value("name", "") == name) c = each;
+  const bool complete = PollUntil(
+      seconds(60),
+      [&] {
+        Pods();  // keeps the crash loop's restart times observed
+        missing.clear();
+        const json summary = kubelet_->StatsSummary(&raw);
+        if (summary.is_null()) {
+          missing = "no Summary: " + raw.substr(0, 400);
+          return false;
         }
-        const std::string where = pod + "/" + name;
-        if (c.is_null()) {
-          missing += where + " is not listed; ";
-          continue;
+        for (const auto& [pod, containers] : running) {
+          const json* pod_stats = nullptr;
+          for (const json& p : summary["pods"]) {
+            if (p.value("podRef", json::object()).value("name", "") == FullName(pod))
+              pod_stats = &p;
+          }
+          if (pod_stats == nullptr) {
+            missing += FullName(pod) + " is not listed; ";
+            continue;
+          }
+          for (const std::string& name : containers) {
+            json c;
+            for (const json& each : pod_stats->value("containers", json::array())) {
+              if (each.value("name", "") == name) c = each;
+            }
+            const std::string where = pod + "/" + name;
+            if (c.is_null()) {
+              missing += where + " is not listed; ";
+              continue;
+            }
+            if (c.value("cpu", json::object()).value("usageCoreNanoSeconds", 0ull) == 0) {
+              missing += where + " has no CPU usageCoreNanoSeconds; ";
+            }
+            if (c.value("memory", json::object()).value("workingSetBytes", 0ull) == 0) {
+              missing += where + " has no memory workingSetBytes; ";
+            }
+            if (!c.value("rootfs", json::object()).contains("usedBytes")) {
+              missing += where + " has no rootfs usedBytes; ";
+            }
+          }
         }
-        if (c.value("cpu", json::object()).value("usageCoreNanoSeconds", 0ull) == 0) {
-          missing += where + " has no CPU usageCoreNanoSeconds; ";
-        }
-        if (c.value("memory", json::object()).value("workingSetBytes", 0ull) == 0) {
-          missing += where + " has no memory workingSetBytes; ";
-        }
-        if (!c.value("rootfs", json::object()).contains("usedBytes")) {
-          missing += where + " has no rootfs usedBytes; ";
-        }
-      }
-    }
-    return missing.empty();
-  }, milliseconds(1000));
-  EXPECT_TRUE(complete) << "/stats/summary after 60 s: " << missing << "\nlast answer: "
-                        << raw.substr(0, 3000);
+        return missing.empty();
+      },
+      milliseconds(1000));
+  EXPECT_TRUE(complete) << "/stats/summary after 60 s: " << missing
+                        << "\nlast answer: " << raw.substr(0, 3000);
   if (complete) Mark("/stats/summary has every container's CPU, memory and rootfs");
 }
 

@@ -2,8 +2,8 @@
 // disagree about the API, berth is wrong.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "test/integration/harness/berthd_fixture.h"
 

@@ -98,9 +98,8 @@ class ContainerConcurrencyTest : public ContainerTest {
                            << BERTH_SOURCE_DIR << "/test/testdata/runtimes/slow-create-runtime"
                            << " \"$@\"\n";
     ASSERT_EQ(chmod(wrapper.c_str(), 0755), 0);
-    d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() +
-                                         "runtimes: {slow: {path: " + wrapper +
-                                         ", root: " + tmp_.Sub("slow-root") + "}}\n");
+    d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() + "runtimes: {slow: {path: " +
+                                         wrapper + ", root: " + tmp_.Sub("slow-root") + "}}\n");
     ASSERT_NO_FATAL_FAILURE(d_->Start());
     rt::PullImageRequest pull;
     pull.mutable_image()->set_image(BusyboxRef());
@@ -112,7 +111,8 @@ class ContainerConcurrencyTest : public ContainerTest {
     if (gate_) gate_->Open();  // a held create would keep its pod from being removed
     ContainerTest::TearDown();
     // Nothing the slow runtime made is left in its root.
-    std::string left = RunCommand({"/usr/sbin/runc", "--root", tmp_.Sub("slow-root"), "list", "-q"}).output;
+    std::string left =
+        RunCommand({"/usr/sbin/runc", "--root", tmp_.Sub("slow-root"), "list", "-q"}).output;
     EXPECT_EQ(left, "") << "containers left in the slow runtime's root";
   }
 
@@ -124,7 +124,8 @@ class ContainerConcurrencyTest : public ContainerTest {
     c->mutable_metadata()->set_namespace_("default");
     c->mutable_metadata()->set_uid("uid-" + name);
     c->set_log_directory(log_dir());
-    c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(rt::NODE);
+    c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+        rt::NODE);
     req.set_runtime_handler(handler);
     rt::RunPodSandboxResponse resp;
     grpc::Status s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
@@ -276,8 +277,8 @@ TEST_F(ContainerConcurrencyTest, TenContainersCreatedAndStartedAtOnceAllRunAndAr
   for (int i = 0; i < kCount; ++i) {
     threads.emplace_back([&, i] {
       go.arrive_and_wait();  // every create is in flight together
-      created[i] = CreateWithin(pod, Config("c" + std::to_string(i), {"/bin/sleep", "3600"}), &ids[i],
-                                std::chrono::seconds(120));
+      created[i] = CreateWithin(pod, Config("c" + std::to_string(i), {"/bin/sleep", "3600"}),
+                                &ids[i], std::chrono::seconds(120));
       if (created[i].ok()) started[i] = Start(ids[i]);
     });
   }
@@ -317,7 +318,8 @@ TEST_F(ContainerConcurrencyTest, TenContainersCreatedAndStartedAtOnceAllRunAndAr
   list.Clear();
   ASSERT_TRUE(d_->runtime().ListContainers(Ctx().get(), {}, &list).ok());
   EXPECT_EQ(list.containers_size(), 0);
-  std::string runc_list = RunCommand({"/usr/sbin/runc", "--root", "/run/berth/runc", "list"}).output;
+  std::string runc_list =
+      RunCommand({"/usr/sbin/runc", "--root", "/run/berth/runc", "list"}).output;
   for (const auto& id : ids) EXPECT_THAT(runc_list, ::testing::Not(HasSubstr(id)));
 }
 

@@ -27,15 +27,17 @@ TEST_F(ContainerTest, CrictlRunsAPodAndAContainerEndToEnd) {
   std::ofstream(pod_json) << nlohmann::json{
       {"metadata", {{"name", "crictl-pod"}, {"namespace", "default"}, {"uid", "crictl-uid"}}},
       {"log_directory", log_dir()},
-      {"linux", {{"security_context", {{"namespace_options", {{"network", 2}}}}}}}}
-                                 .dump();
+      {"linux",
+       {{"security_context",
+         {{"namespace_options",
+           {{"network", 2}}}}}}}}.dump();
   std::ofstream(ctr_json) << nlohmann::json{
       {"metadata", {{"name", "shell"}}},
       {"image", {{"image", BusyboxRef()}}},
       {"command", {"/bin/sh", "-c", "echo ready; exec sleep 1000"}},
       {"log_path", "shell.log"},
-      {"labels", {{"tier", "test"}}}}
-                                 .dump();
+      {"labels",
+       {{"tier", "test"}}}}.dump();
 
   ProcessResult pod = RunCrictl(*d_, {"runp", pod_json});
   ASSERT_EQ(pod.exit_code, 0) << pod.output << "\n" << d_->Log();

@@ -39,7 +39,8 @@ void ContainerTest::TearDown() {
     rt::RemovePodSandboxRequest req;
     req.set_pod_sandbox_id(p.id());
     rt::RemovePodSandboxResponse resp;
-    grpc::Status s = d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+    grpc::Status s =
+        d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
   d_->StopWith(SIGTERM);
@@ -172,7 +173,8 @@ std::string ContainerTest::LogText(const std::string& name, const std::string& s
 void ContainerTest::WaitForLog(const std::string& name, const std::string& text) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (LogOf(name).find(text) == std::string::npos) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "log " << name << " never had " << text;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "log " << name << " never had " << text;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

@@ -21,7 +21,8 @@ using ::testing::MatchesRegex;
 TEST_F(ContainerTest, CreateStartExecStopRemoveRoundTrip) {
   std::string pod = RunPod("life");
   std::string id;
-  grpc::Status s = Create(pod, Config("web", {"/bin/sh", "-c", "echo hello; echo oops >&2; exec sleep 1000"}), &id);
+  grpc::Status s = Create(
+      pod, Config("web", {"/bin/sh", "-c", "echo hello; echo oops >&2; exec sleep 1000"}), &id);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
   ASSERT_EQ(id.size(), 64u);
   rt::ContainerStatus st = Status(id);
@@ -54,8 +55,8 @@ TEST_F(ContainerTest, CreateStartExecStopRemoveRoundTrip) {
   // The CRI log: both streams, full lines, RFC 3339 timestamps.
   EXPECT_EQ(LogText("web", "stdout"), "hello\n");
   EXPECT_EQ(LogText("web", "stderr"), "oops\n");
-  EXPECT_THAT(LogOf("web"),
-              MatchesRegex("([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]+[-+Z][0-9:]* std(out|err) F [a-z]+\n)+"));
+  EXPECT_THAT(LogOf("web"), MatchesRegex("([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\."
+                                         "[0-9]+[-+Z][0-9:]* std(out|err) F [a-z]+\n)+"));
 
   // Stop: the image's stop signal (SIGTERM) ends sleep (not PID 1: the pod's
   // PID namespace is shared by default).
@@ -122,7 +123,8 @@ TEST_F(ContainerTest, StopTimeoutIsHonouredAndStopSignalEndsACooperativeProcess)
   std::string pod = RunPod("stop");
   // Handles SIGTERM: stops at once with its own exit code.
   std::string polite = CreateAndStart(
-      pod, Config("polite", {"/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
+      pod,
+      Config("polite", {"/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"}));
   // Ignores SIGTERM: killed only once the timeout is over.
   std::string stubborn = CreateAndStart(
       pod, Config("stubborn", {"/bin/sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"}));
@@ -148,12 +150,14 @@ TEST_F(ContainerTest, ExecSyncTimeoutKillsTheCommandAndReportsDeadlineExceeded) 
   std::string pod = RunPod("exec");
   std::string id = CreateAndStart(pod, Config("sleeper", {"sleep", "1000"}));
   rt::ExecSyncResponse out;
-  grpc::Status s = Exec(id, {"/bin/sh", "-c", "echo started > /tmp/marker; exec sleep 300"}, 1, &out);
+  grpc::Status s =
+      Exec(id, {"/bin/sh", "-c", "echo started > /tmp/marker; exec sleep 300"}, 1, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << s.error_message();
   // The timed-out command is gone, not even a zombie (whose args are empty,
   // so count by name): only the container's own sleep is left.
   out.Clear();
-  ASSERT_TRUE(Exec(id, {"/bin/sh", "-c", "cat /tmp/marker; ps -o comm | grep -c '^sleep'"}, 10, &out).ok());
+  ASSERT_TRUE(
+      Exec(id, {"/bin/sh", "-c", "cat /tmp/marker; ps -o comm | grep -c '^sleep'"}, 10, &out).ok());
   EXPECT_EQ(out.stdout(), "started\n1\n");
   // Exec in a stopped container is refused.
   ASSERT_TRUE(Stop(id, 0).ok());
@@ -163,8 +167,8 @@ TEST_F(ContainerTest, ExecSyncTimeoutKillsTheCommandAndReportsDeadlineExceeded) 
 
 TEST_F(ContainerTest, MemoryLimitBreachIsReportedAsOOMKilled) {
   std::string pod = RunPod("oom");
-  rt::ContainerConfig c =
-      Config("hog", {"/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"});
+  rt::ContainerConfig c = Config(
+      "hog", {"/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"});
   c.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(32 << 20);
   std::string id = CreateAndStart(pod, c);
   rt::ContainerStatus st = WaitExited(id, std::chrono::seconds(60));
@@ -177,7 +181,8 @@ TEST_F(ContainerTest, UpdateContainerResourcesReachesTheCgroupAndTheStatus) {
   rt::ContainerConfig c = Config("svc", {"sleep", "1000"});
   c.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
   std::string id = CreateAndStart(pod, c);
-  const std::string limit_file = "/sys/fs/cgroup/memory/berth/berth-" + id + "/memory.limit_in_bytes";
+  const std::string limit_file =
+      "/sys/fs/cgroup/memory/berth/berth-" + id + "/memory.limit_in_bytes";
   auto read = [&] {
     std::ifstream in(limit_file);
     long long v = -1;
@@ -302,7 +307,8 @@ TEST_F(ContainerTest, StoppingAndRemovingThePodTakesItsContainers) {
   rt::StopPodSandboxRequest stop;
   stop.set_pod_sandbox_id(pod);
   rt::StopPodSandboxResponse stopped;
-  ASSERT_TRUE(d_->runtime().StopPodSandbox(Ctx(std::chrono::seconds(90)).get(), stop, &stopped).ok());
+  ASSERT_TRUE(
+      d_->runtime().StopPodSandbox(Ctx(std::chrono::seconds(90)).get(), stop, &stopped).ok());
   EXPECT_EQ(Status(running).state(), rt::CONTAINER_EXITED);
   // A new container in a stopped pod is refused.
   grpc::Status s = Create(pod, Config("late", {"true"}), nullptr);
@@ -311,7 +317,8 @@ TEST_F(ContainerTest, StoppingAndRemovingThePodTakesItsContainers) {
   rt::RemovePodSandboxRequest rm;
   rm.set_pod_sandbox_id(pod);
   rt::RemovePodSandboxResponse removed;
-  ASSERT_TRUE(d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(90)).get(), rm, &removed).ok());
+  ASSERT_TRUE(
+      d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(90)).get(), rm, &removed).ok());
   ExpectContainerGone(running);
   ExpectContainerGone(created);
   rt::ListContainersResponse all;

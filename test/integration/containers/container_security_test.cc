@@ -49,11 +49,13 @@ TEST_F(ContainerSecurityTest, UsersAndGroupsResolveAgainstTheImage) {
   std::string pod = RunPod("users");
   auto* none = +[](rt::ContainerConfig&) {};
   EXPECT_EQ(RunScript(pod, "root", "id -u; id -g", none), "0\n0\n");
-  EXPECT_EQ(RunScript(pod, "uid", "id -u; id -g; echo $HOME",
-                      [](rt::ContainerConfig& c) {
-                        c.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1002);
-                      }),
-            "1002\n1002\n/home/app\n");
+  EXPECT_EQ(
+      RunScript(pod, "uid", "id -u; id -g; echo $HOME",
+                [](rt::ContainerConfig& c) {
+                  c.mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(
+                      1002);
+                }),
+      "1002\n1002\n/home/app\n");
   // A named user: its uid, primary group and the groups listing it (staff).
   EXPECT_EQ(RunScript(pod, "named", "id -u; id -G",
                       [](rt::ContainerConfig& c) {
@@ -80,13 +82,15 @@ TEST_F(ContainerSecurityTest, UsersAndGroupsResolveAgainstTheImage) {
 TEST_F(ContainerSecurityTest, ReadOnlyRootfsAndNoNewPrivileges) {
   std::string pod = RunPod("ro");
   int code = 0;
-  RunScript(pod, "rofs", "touch /newfile",
-            [](rt::ContainerConfig& c) {
-              c.mutable_linux()->mutable_security_context()->set_readonly_rootfs(true);
-            },
-            &code);
+  RunScript(
+      pod, "rofs", "touch /newfile",
+      [](rt::ContainerConfig& c) {
+        c.mutable_linux()->mutable_security_context()->set_readonly_rootfs(true);
+      },
+      &code);
   EXPECT_NE(code, 0) << "wrote to a read-only rootfs";
-  EXPECT_EQ(RunScript(pod, "rwfs", "touch /newfile && echo ok", [](rt::ContainerConfig&) {}), "ok\n");
+  EXPECT_EQ(RunScript(pod, "rwfs", "touch /newfile && echo ok", [](rt::ContainerConfig&) {}),
+            "ok\n");
   EXPECT_EQ(RunScript(pod, "nnp", "grep NoNewPrivs /proc/self/status | tr -d '\\t '",
                       [](rt::ContainerConfig& c) {
                         c.mutable_linux()->mutable_security_context()->set_no_new_privs(true);
@@ -100,19 +104,24 @@ TEST_F(ContainerSecurityTest, CapabilitiesAddAndDropShowInProcStatus) {
   // drop ALL + add NET_ADMIN: only bit 12.
   EXPECT_EQ(RunScript(pod, "netadmin", script,
                       [](rt::ContainerConfig& c) {
-                        auto* caps = c.mutable_linux()->mutable_security_context()->mutable_capabilities();
+                        auto* caps =
+                            c.mutable_linux()->mutable_security_context()->mutable_capabilities();
                         caps->add_drop_capabilities("ALL");
                         caps->add_add_capabilities("NET_ADMIN");
                       }),
             "CapEff:0000000000001000\n");
   EXPECT_EQ(RunScript(pod, "nocaps", script,
                       [](rt::ContainerConfig& c) {
-                        c.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_drop_capabilities("ALL");
+                        c.mutable_linux()
+                            ->mutable_security_context()
+                            ->mutable_capabilities()
+                            ->add_drop_capabilities("ALL");
                       }),
             "CapEff:0000000000000000\n");
   std::string id;
   rt::ContainerConfig bad = Config("badcap", {"true"});
-  bad.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities("CAP_FLY");
+  bad.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities(
+      "CAP_FLY");
   grpc::Status s = Create(pod, bad, &id);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("CAP_FLY"));
@@ -140,7 +149,10 @@ TEST_F(ContainerSecurityTest, AllCapabilitiesAndPrivilegedGetWhatBerthdHolds) {
   std::string pod = RunPod("allcaps", nullptr, /*privileged=*/true);
   EXPECT_EQ(RunScript(pod, "addall", script,
                       [](rt::ContainerConfig& c) {
-                        c.mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities("ALL");
+                        c.mutable_linux()
+                            ->mutable_security_context()
+                            ->mutable_capabilities()
+                            ->add_add_capabilities("ALL");
                       }),
             "CapEff:" + held + "\n");
   EXPECT_EQ(RunScript(pod, "privileged", script,
@@ -208,21 +220,23 @@ TEST_F(ContainerSecurityTest, SeccompRuntimeDefaultAndLocalhostProfilesAreEnforc
   std::string pod = RunPod("seccomp");
   int code = -1;
   // RuntimeDefault refuses a new user namespace even to root.
-  std::string out = RunScript(pod, "default", "unshare -U true && echo allowed || echo refused",
-                              [](rt::ContainerConfig& c) {
-                                c.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
-                                    rt::SecurityProfile::RuntimeDefault);
-                              });
+  std::string out = RunScript(
+      pod, "default", "unshare -U true && echo allowed || echo refused",
+      [](rt::ContainerConfig& c) {
+        c.mutable_linux()->mutable_security_context()->mutable_seccomp()->set_profile_type(
+            rt::SecurityProfile::RuntimeDefault);
+      });
   EXPECT_EQ(out, "refused\n");
   out = RunScript(pod, "unconfined", "mkdir /tmp/d && echo made", [](rt::ContainerConfig&) {});
   EXPECT_EQ(out, "made\n");
-  out = RunScript(pod, "local", "mkdir /tmp/d && echo made || echo denied",
-                  [](rt::ContainerConfig& c) {
-                    auto* p = c.mutable_linux()->mutable_security_context()->mutable_seccomp();
-                    p->set_profile_type(rt::SecurityProfile::Localhost);
-                    p->set_localhost_ref(SeccompProfile("deny-mkdir.json"));
-                  },
-                  &code);
+  out = RunScript(
+      pod, "local", "mkdir /tmp/d && echo made || echo denied",
+      [](rt::ContainerConfig& c) {
+        auto* p = c.mutable_linux()->mutable_security_context()->mutable_seccomp();
+        p->set_profile_type(rt::SecurityProfile::Localhost);
+        p->set_localhost_ref(SeccompProfile("deny-mkdir.json"));
+      },
+      &code);
   EXPECT_EQ(out, "denied\n");
   rt::ContainerConfig bad = Config("badprofile", {"true"});
   auto* p = bad.mutable_linux()->mutable_security_context()->mutable_seccomp();
@@ -239,25 +253,26 @@ TEST_F(ContainerSecurityTest, MountsDevicesAndPropagation) {
   fs::create_directories(host);
   std::ofstream(host + "/hello.txt") << "from host\n";
   const std::string missing = tmp_.Sub("created-for-you");
-  std::string out = RunScript(
-      pod, "mnt", "cat /data/hello.txt; touch /ro/x 2>/dev/null || echo ro-refused; ls -d /made; ls -l /dev/mynull | cut -c1",
-      [&](rt::ContainerConfig& c) {
-        auto* m = c.add_mounts();
-        m->set_container_path("/data");
-        m->set_host_path(host);
-        m->set_propagation(rt::PROPAGATION_PRIVATE);
-        auto* ro = c.add_mounts();
-        ro->set_container_path("/ro");
-        ro->set_host_path(host);
-        ro->set_readonly(true);
-        auto* made = c.add_mounts();
-        made->set_container_path("/made");
-        made->set_host_path(missing);
-        auto* dev = c.add_devices();
-        dev->set_host_path("/dev/null");
-        dev->set_container_path("/dev/mynull");
-        dev->set_permissions("rwm");
-      });
+  std::string out = RunScript(pod, "mnt",
+                              "cat /data/hello.txt; touch /ro/x 2>/dev/null || echo ro-refused; ls "
+                              "-d /made; ls -l /dev/mynull | cut -c1",
+                              [&](rt::ContainerConfig& c) {
+                                auto* m = c.add_mounts();
+                                m->set_container_path("/data");
+                                m->set_host_path(host);
+                                m->set_propagation(rt::PROPAGATION_PRIVATE);
+                                auto* ro = c.add_mounts();
+                                ro->set_container_path("/ro");
+                                ro->set_host_path(host);
+                                ro->set_readonly(true);
+                                auto* made = c.add_mounts();
+                                made->set_container_path("/made");
+                                made->set_host_path(missing);
+                                auto* dev = c.add_devices();
+                                dev->set_host_path("/dev/null");
+                                dev->set_container_path("/dev/mynull");
+                                dev->set_permissions("rwm");
+                              });
   EXPECT_EQ(out, "from host\nro-refused\n/made\nc\n");
   EXPECT_TRUE(fs::is_directory(missing)) << "a missing host path is created as a directory";
   // Bidirectional needs a shared host mount; a path on a private mount is refused.
@@ -287,7 +302,8 @@ TEST_F(ContainerSecurityTest, BadInputIsRefusedNamingTheFieldAndLeavesNothing) {
   const std::vector<Case> cases = {
       {"missing sandbox", [](auto& r) { r.set_pod_sandbox_id(std::string(64, 'e')); },
        grpc::StatusCode::NOT_FOUND, "eeee"},
-      {"absent image", [](auto& r) { r.mutable_config()->mutable_image()->set_image("127.0.0.1:1/none:tag"); },
+      {"absent image",
+       [](auto& r) { r.mutable_config()->mutable_image()->set_image("127.0.0.1:1/none:tag"); },
        grpc::StatusCode::NOT_FOUND, "127.0.0.1:1/none:tag"},
       {"relative container path",
        [](auto& r) {
@@ -306,7 +322,11 @@ TEST_F(ContainerSecurityTest, BadInputIsRefusedNamingTheFieldAndLeavesNothing) {
        grpc::StatusCode::INVALID_ARGUMENT, "/etc/hostname"},
       {"unknown capability",
        [](auto& r) {
-         r.mutable_config()->mutable_linux()->mutable_security_context()->mutable_capabilities()->add_add_capabilities("NOPE");
+         r.mutable_config()
+             ->mutable_linux()
+             ->mutable_security_context()
+             ->mutable_capabilities()
+             ->add_add_capabilities("NOPE");
        },
        grpc::StatusCode::INVALID_ARGUMENT, "NOPE"},
       {"absolute log path", [](auto& r) { r.mutable_config()->set_log_path("/var/log/x.log"); },
@@ -314,7 +334,9 @@ TEST_F(ContainerSecurityTest, BadInputIsRefusedNamingTheFieldAndLeavesNothing) {
       {"missing name", [](auto& r) { r.mutable_config()->mutable_metadata()->set_name(""); },
        grpc::StatusCode::INVALID_ARGUMENT, "name"},
       {"privileged in unprivileged pod",
-       [](auto& r) { r.mutable_config()->mutable_linux()->mutable_security_context()->set_privileged(true); },
+       [](auto& r) {
+         r.mutable_config()->mutable_linux()->mutable_security_context()->set_privileged(true);
+       },
        grpc::StatusCode::INVALID_ARGUMENT, "privileged"},
   };
   for (const auto& c : cases) {

@@ -2,12 +2,12 @@
 // as fd 3 with LISTEN_FDS=1 and LISTEN_PID=<its pid>, as systemd hands it over.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -26,8 +26,8 @@ TEST(SocketActivationTest, ServesOnTheInheritedSocket) {
   std::string config = dir.Sub("berth.yaml");
   // `listen` points elsewhere: serving on `sock` proves the inherited fd was used.
   std::ofstream(config) << "root: " << dir.Sub("root") << "\nrunroot: " << dir.Sub("run")
-                        << "\nlisten: " << dir.Sub("unused.sock") << "\nshutdown_file: "
-                        << dir.Sub("root/shutdown") << "\n";
+                        << "\nlisten: " << dir.Sub("unused.sock")
+                        << "\nshutdown_file: " << dir.Sub("root/shutdown") << "\n";
 
   int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un addr{};

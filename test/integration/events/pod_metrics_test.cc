@@ -30,8 +30,8 @@ rt::ListPodSandboxMetricsResponse ListMetrics(BerthdProcess& d) {
 std::optional<uint64_t> ValueOf(const rt::ListPodSandboxMetricsResponse& all,
                                 const std::string& object, const std::string& name,
                                 const std::vector<std::string>& labels) {
-  auto match = [&](const google::protobuf::RepeatedPtrField<rt::Metric>& ms)
-      -> std::optional<uint64_t> {
+  auto match =
+      [&](const google::protobuf::RepeatedPtrField<rt::Metric>& ms) -> std::optional<uint64_t> {
     for (const auto& m : ms) {
       if (m.name() == name &&
           std::vector<std::string>(m.label_values().begin(), m.label_values().end()) == labels) {
@@ -108,8 +108,7 @@ TEST_F(MetricsTest, WhatContainersDoShowsInCadvisorMetrics) {
   EXPECT_GE(cpu(m).value_or(0), 1u);
   EXPECT_GE(working_set(m).value_or(0), 40 * kMiB);
   EXPECT_GE(fs(m).value_or(0), 5 * kMiB);
-  EXPECT_TRUE(
-      ValueOf(m, hog, "container_memory_usage_bytes", {hog, "hog", image}).has_value());
+  EXPECT_TRUE(ValueOf(m, hog, "container_memory_usage_bytes", {hog, "hog", image}).has_value());
   // The pod's own figures: its network (three echo requests of 84 bytes at
   // least) and its processes (berth-pause, the loop, dd and sleep).
   EXPECT_GE(ValueOf(m, pod, "container_network_transmit_bytes_total", {pod, "POD", "", "eth0"})

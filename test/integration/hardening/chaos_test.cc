@@ -58,12 +58,18 @@ enum class State { kReady, kNotReady, kCreated, kRunning, kExited, kGone };
 
 const char* Name(State s) {
   switch (s) {
-    case State::kReady: return "READY";
-    case State::kNotReady: return "NOTREADY";
-    case State::kCreated: return "CREATED";
-    case State::kRunning: return "RUNNING";
-    case State::kExited: return "EXITED";
-    case State::kGone: return "gone";
+    case State::kReady:
+      return "READY";
+    case State::kNotReady:
+      return "NOTREADY";
+    case State::kCreated:
+      return "CREATED";
+    case State::kRunning:
+      return "RUNNING";
+    case State::kExited:
+      return "EXITED";
+    case State::kGone:
+      return "gone";
   }
   return "?";
 }
@@ -74,10 +80,14 @@ State FromCri(rt::PodSandboxState s) {
 
 State FromCri(rt::ContainerState s) {
   switch (s) {
-    case rt::CONTAINER_CREATED: return State::kCreated;
-    case rt::CONTAINER_RUNNING: return State::kRunning;
-    case rt::CONTAINER_EXITED: return State::kExited;
-    default: return State::kGone;  // UNKNOWN: never acceptable below
+    case rt::CONTAINER_CREATED:
+      return State::kCreated;
+    case rt::CONTAINER_RUNNING:
+      return State::kRunning;
+    case rt::CONTAINER_EXITED:
+      return State::kExited;
+    default:
+      return State::kGone;  // UNKNOWN: never acceptable below
   }
 }
 
@@ -184,8 +194,8 @@ void ChaosTest::RunClient(Client& c) {
   };
   fresh_stubs();
   auto note = [&](const std::string& call, const grpc::Status& s) {
-    c.trace.push_back(call + " -> " + (s.ok() ? "OK" : std::to_string(s.error_code()) + " " +
-                                                           s.error_message()));
+    c.trace.push_back(call + " -> " +
+                      (s.ok() ? "OK" : std::to_string(s.error_code()) + " " + s.error_message()));
     if (c.trace.size() > 12) c.trace.erase(c.trace.begin());
   };
   auto learn = [&](const std::string& id) {
@@ -275,10 +285,20 @@ void ChaosTest::RunClient(Client& c) {
   };
 
   // Operations and their weights; one whose object is missing is re-drawn.
-  enum Op { kRunPod, kCreate, kStart, kExec, kStopCtr, kRemoveCtr, kStopPod, kRemovePod, kPull,
-            kList };
+  enum Op {
+    kRunPod,
+    kCreate,
+    kStart,
+    kExec,
+    kStopCtr,
+    kRemoveCtr,
+    kStopPod,
+    kRemovePod,
+    kPull,
+    kList
+  };
   const std::vector<std::pair<Op, int>> weights = {
-      {kRunPod, 3}, {kCreate, 4}, {kStart, 4}, {kExec, 3}, {kStopCtr, 2},
+      {kRunPod, 3},    {kCreate, 4},  {kStart, 4},     {kExec, 3}, {kStopCtr, 2},
       {kRemoveCtr, 3}, {kStopPod, 1}, {kRemovePod, 2}, {kPull, 1}, {kList, 2}};
   int total_weight = 0;
   for (const auto& w : weights) total_weight += w.second;
@@ -319,8 +339,8 @@ void ChaosTest::RunClient(Client& c) {
           learn(resp.pod_sandbox_id());
         } else if (Ambiguous(s)) {
           auto found = find_attempt(attempt, true);
-          if (found.size() > 1) fail(call + " cut off by a kill made " +
-                                     std::to_string(found.size()) + " pods");
+          if (found.size() > 1)
+            fail(call + " cut off by a kill made " + std::to_string(found.size()) + " pods");
           for (auto& p : found) {
             learn(p.id);
             c.pods.push_back(p);
@@ -347,8 +367,8 @@ void ChaosTest::RunClient(Client& c) {
           learn(resp.container_id());
         } else if (Ambiguous(s)) {
           auto found = find_attempt(attempt, false);
-          if (found.size() > 1) fail(call + " cut off by a kill made " +
-                                     std::to_string(found.size()) + " containers");
+          if (found.size() > 1)
+            fail(call + " cut off by a kill made " + std::to_string(found.size()) + " containers");
           for (auto& k : found) {
             learn(k.id);
             // A create cut off before the runtime had the container may be
@@ -368,8 +388,10 @@ void ChaosTest::RunClient(Client& c) {
         rt::StartContainerResponse resp;
         call = "StartContainer " + k->id.substr(0, 12);
         s = c.runtime->StartContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-        if (s.ok()) k->state = State::kRunning;
-        else if (Ambiguous(s)) resync(*k, false, {State::kCreated, State::kRunning}, call);
+        if (s.ok())
+          k->state = State::kRunning;
+        else if (Ambiguous(s))
+          resync(*k, false, {State::kCreated, State::kRunning}, call);
         break;
       }
       case kExec: {
@@ -386,7 +408,8 @@ void ChaosTest::RunClient(Client& c) {
         if (s.ok() && (resp.exit_code() != 0 || resp.stdout() != word + "\n"))
           fail(call + " answered exit " + std::to_string(resp.exit_code()) + " stdout '" +
                resp.stdout() + "'");
-        else if (Ambiguous(s)) resync(*k, false, {State::kRunning}, call);
+        else if (Ambiguous(s))
+          resync(*k, false, {State::kRunning}, call);
         break;
       }
       case kStopCtr: {
@@ -398,8 +421,10 @@ void ChaosTest::RunClient(Client& c) {
         rt::StopContainerResponse resp;
         call = "StopContainer " + k->id.substr(0, 12);
         s = c.runtime->StopContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-        if (s.ok()) k->state = State::kExited;
-        else if (Ambiguous(s)) resync(*k, false, {State::kRunning, State::kExited}, call);
+        if (s.ok())
+          k->state = State::kExited;
+        else if (Ambiguous(s))
+          resync(*k, false, {State::kRunning, State::kExited}, call);
         break;
       }
       case kRemoveCtr: {
@@ -412,8 +437,10 @@ void ChaosTest::RunClient(Client& c) {
         call = "RemoveContainer " + k->id.substr(0, 12);
         State before = k->state;
         s = c.runtime->RemoveContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-        if (s.ok()) k->state = State::kGone;
-        else if (Ambiguous(s)) resync(*k, false, {before, State::kExited, State::kGone}, call);
+        if (s.ok())
+          k->state = State::kGone;
+        else if (Ambiguous(s))
+          resync(*k, false, {before, State::kExited, State::kGone}, call);
         break;
       }
       case kStopPod: {
@@ -502,7 +529,8 @@ TEST_F(ChaosTest, StateMatchesWhatWasAcknowledgedAcrossKillsAndNothingLeaks) {
   std::mt19937_64 schedule(seed_);
   std::vector<uint64_t> kill_at;
   for (uint64_t i = 0; i < kills; ++i)
-    kill_at.push_back(std::uniform_int_distribution<uint64_t>(calls / 10, calls * 9 / 10)(schedule));
+    kill_at.push_back(
+        std::uniform_int_distribution<uint64_t>(calls / 10, calls * 9 / 10)(schedule));
   std::sort(kill_at.begin(), kill_at.end());
 
   std::vector<Client> cs(clients);
@@ -588,7 +616,8 @@ TEST_F(ChaosTest, StateMatchesWhatWasAcknowledgedAcrossKillsAndNothingLeaks) {
   std::string rules = RunCommand({"/usr/sbin/iptables-save"}).output;
   for (const auto& id : seen_ids_)
     EXPECT_EQ(rules.find(id), std::string::npos) << "an iptables rule names " << id;
-  EXPECT_EQ(rules.find(net_.subnet_prefix), std::string::npos) << "an iptables rule names the pod subnet";
+  EXPECT_EQ(rules.find(net_.subnet_prefix), std::string::npos)
+      << "an iptables rule names the pod subnet";
   for (const auto& hierarchy : DirEntries("/sys/fs/cgroup")) {
     std::error_code ec;
     for (fs::recursive_directory_iterator it("/sys/fs/cgroup/" + hierarchy, ec), end;

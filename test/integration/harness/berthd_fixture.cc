@@ -49,7 +49,8 @@ TempDir::~TempDir() {
     fields >> id >> parent >> devs >> root >> target;
     if (target == path_ || target.rfind(path_ + "/", 0) == 0) below.push_back(target);
   }
-  std::sort(below.begin(), below.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::sort(below.begin(), below.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
   for (const auto& target : below) umount2(target.c_str(), MNT_DETACH);
   std::error_code ec;
   fs::remove_all(path_, ec);
@@ -68,8 +69,9 @@ bool WaitPid(pid_t pid, int* status, std::chrono::milliseconds timeout) {
   return waitpid(pid, status, 0) == pid;
 }
 
-int ExitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
+int ExitCodeOf(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -208,17 +210,29 @@ int BerthdProcess::WaitExit(std::chrono::seconds timeout) {
   return ExitCodeOf(status);
 }
 
-std::string BerthdProcess::Log() const { return ReadAll(log_path_); }
+std::string BerthdProcess::Log() const {
+  return ReadAll(log_path_);
+}
 
-runtime::v1::RuntimeService::Stub& BerthdProcess::runtime() { return *runtime_; }
-runtime::v1::ImageService::Stub& BerthdProcess::image() { return *image_; }
+runtime::v1::RuntimeService::Stub& BerthdProcess::runtime() {
+  return *runtime_;
+}
+runtime::v1::ImageService::Stub& BerthdProcess::image() {
+  return *image_;
+}
 
-std::string CrictlPath() { return std::string(BERTH_SOURCE_DIR) + "/../shared/tools/crictl"; }
+std::string CrictlPath() {
+  return std::string(BERTH_SOURCE_DIR) + "/../shared/tools/crictl";
+}
 
 ProcessResult RunCrictl(const BerthdProcess& d, const std::vector<std::string>& args,
                         std::chrono::seconds timeout) {
-  std::vector<std::string> argv = {CrictlPath(), "--runtime-endpoint", d.endpoint(),
-                                   "--image-endpoint", d.endpoint(), "--timeout",
+  std::vector<std::string> argv = {CrictlPath(),
+                                   "--runtime-endpoint",
+                                   d.endpoint(),
+                                   "--image-endpoint",
+                                   d.endpoint(),
+                                   "--timeout",
                                    std::to_string(timeout.count()) + "s"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, timeout + std::chrono::seconds(60));

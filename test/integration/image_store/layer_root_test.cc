@@ -164,9 +164,9 @@ TEST_F(RootLayerTest, MountOfOneHundredTwentyLayers) {
   std::string parent;
   std::vector<std::string> chain;
   for (int i = 0; i < 120; ++i) {
-    auto l = AddLayer({File("layer-" + std::to_string(i), std::to_string(i)),
-                       File("shared", std::to_string(i))},
-                      parent);
+    auto l = AddLayer(
+        {File("layer-" + std::to_string(i), std::to_string(i)), File("shared", std::to_string(i))},
+        parent);
     ASSERT_TRUE(l.ok()) << i << ": " << l.status().ToString();
     parent = l->chain_id;
     chain.push_back(parent);

@@ -20,8 +20,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace rt = runtime::v1;
 
-std::string Basic(const std::string& repo) { return ImageEnv::Get("BASIC_REGISTRY") + "/" + repo; }
-std::string Token(const std::string& repo) { return ImageEnv::Get("TOKEN_REGISTRY") + "/" + repo; }
+std::string Basic(const std::string& repo) {
+  return ImageEnv::Get("BASIC_REGISTRY") + "/" + repo;
+}
+std::string Token(const std::string& repo) {
+  return ImageEnv::Get("TOKEN_REGISTRY") + "/" + repo;
+}
 
 rt::AuthConfig UserPassword(const std::string& user, const std::string& password) {
   rt::AuthConfig a;
@@ -115,15 +119,18 @@ TEST_F(ImageAuthTest, AuthFileMatchesByHostAndRequestAuthWins) {
   // Docker matching: the Basic registry under a URL-shaped key (scheme and
   // path dropped), the token registry by bare host:port; a wrong password
   // under a different port must not be picked.
-  std::ofstream(auth_file)
-      << "{\"auths\": {\n"
-      << "  \"127.0.0.1:1\": {\"auth\": \"" << Base64("testuser:wrong") << "\"},\n"
-      << "  \"http://" << ImageEnv::Get("BASIC_REGISTRY") << "/v2/\": {\"auth\": \""
-      << Base64(ImageEnv::Get("BASIC_USER") + ":" + ImageEnv::Get("BASIC_PASSWORD")) << "\"},\n"
-      << "  \"" << ImageEnv::Get("TOKEN_REGISTRY") << "\": {\"username\": \""
-      << ImageEnv::Get("TOKEN_USER") << "\", \"password\": \"" << ImageEnv::Get("TOKEN_PASSWORD")
-      << "\"}\n"
-      << "}}\n";
+  std::ofstream(auth_file) << "{\"auths\": {\n"
+                           << "  \"127.0.0.1:1\": {\"auth\": \"" << Base64("testuser:wrong")
+                           << "\"},\n"
+                           << "  \"http://" << ImageEnv::Get("BASIC_REGISTRY")
+                           << "/v2/\": {\"auth\": \""
+                           << Base64(ImageEnv::Get("BASIC_USER") + ":" +
+                                     ImageEnv::Get("BASIC_PASSWORD"))
+                           << "\"},\n"
+                           << "  \"" << ImageEnv::Get("TOKEN_REGISTRY") << "\": {\"username\": \""
+                           << ImageEnv::Get("TOKEN_USER") << "\", \"password\": \""
+                           << ImageEnv::Get("TOKEN_PASSWORD") << "\"}\n"
+                           << "}}\n";
   BerthdProcess& d = Start("auth_file: " + auth_file + "\n");
   ASSERT_FALSE(HasFailure());
 
@@ -184,8 +191,8 @@ std::string ProviderConfig(const TempDir& dir, const std::string& mode,
                       << "  - {name: AUTH_KEY, value: \"" << host << "\"}\n"
                       << "  - {name: COUNT_FILE, value: \"" << dir.Sub("count") << "\"}\n"
                       << "  - {name: REQUEST_FILE, value: \"" << dir.Sub("request.json") << "\"}\n";
-  return "credential_providers: {config: " + path + ", bin_dir: " +
-         std::string(BERTH_SOURCE_DIR) + "/test/testdata/credential-providers}\n";
+  return "credential_providers: {config: " + path + ", bin_dir: " + std::string(BERTH_SOURCE_DIR) +
+         "/test/testdata/credential-providers}\n";
 }
 
 TEST_F(ImageAuthTest, CredentialProviderPluginSuppliesCredentialsOnceForTwoPulls) {

@@ -37,7 +37,8 @@ TEST(ImageCrashTest, KilledMidPullLeavesNothingAndThePullSucceedsAfterRestart) {
   while (LayerDirs(d).empty() || BytesUnder(downloads) < 4'000'000) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline)
         << "pull never got mid-way: layers " << LayerDirs(d).size() << ", downloaded "
-        << BytesUnder(downloads) << " bytes\n" << d.Log();
+        << BytesUnder(downloads) << " bytes\n"
+        << d.Log();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling disk, with a deadline
   }
   const uint64_t partial = BytesUnder(downloads);

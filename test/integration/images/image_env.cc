@@ -47,7 +47,8 @@ class Environment : public ::testing::Environment {
   void SetUp() override {
     work_ = std::make_unique<TempDir>("berth-images-it");
     const std::string src = BERTH_SOURCE_DIR;
-    RunOrFail({src + "/hack/test-registry.sh", "start", work_->Sub("registry")}, "test-registry.sh");
+    RunOrFail({src + "/hack/test-registry.sh", "start", work_->Sub("registry")},
+              "test-registry.sh");
     ReadEnvFile(work_->Sub("registry/registry.env"));
     const char* shared_storage = std::getenv("BERTH_TEST_REGISTRY_STORAGE");
     g_values["REGISTRY_STORAGE"] =
@@ -72,7 +73,8 @@ class Environment : public ::testing::Environment {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!std::filesystem::exists(port_file)) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "counting proxy did not start";
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file, with a deadline
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(20));  // polling a file, with a deadline
     }
     std::string port;
     ASSERT_TRUE(std::ifstream(port_file) >> port);
@@ -110,10 +112,17 @@ const std::string& ImageEnv::Get(const std::string& key) {
 
 std::string ImageEnv::RegistriesYaml() {
   return "registries:\n"
-         "  \"gcr.io\": {mirrors: [\"http://" + Get("PROXY") + "\"]}\n"
-         "  \"" + Get("OPEN_REGISTRY") + "\": {insecure: true}\n"
-         "  \"" + Get("BASIC_REGISTRY") + "\": {insecure: true}\n"
-         "  \"" + Get("TOKEN_REGISTRY") + "\": {insecure: true}\n";
+         "  \"gcr.io\": {mirrors: [\"http://" +
+         Get("PROXY") +
+         "\"]}\n"
+         "  \"" +
+         Get("OPEN_REGISTRY") +
+         "\": {insecure: true}\n"
+         "  \"" +
+         Get("BASIC_REGISTRY") +
+         "\": {insecure: true}\n"
+         "  \"" +
+         Get("TOKEN_REGISTRY") + "\": {insecure: true}\n";
 }
 
 int ImageEnv::ProxyCount(const std::string& path) {
@@ -122,20 +131,22 @@ int ImageEnv::ProxyCount(const std::string& path) {
   return j[path].get<int>();
 }
 
-void ImageEnv::StallProxy() { Curl({"-X", "POST", "http://" + Get("PROXY") + "/__stall"}); }
+void ImageEnv::StallProxy() {
+  Curl({"-X", "POST", "http://" + Get("PROXY") + "/__stall"});
+}
 
 void ImageEnv::SetProxyRate(uint64_t bytes_per_second) {
-  Curl({"-X", "POST",
-        "http://" + Get("PROXY") + "/__rate?bps=" + std::to_string(bytes_per_second)});
+  Curl(
+      {"-X", "POST", "http://" + Get("PROXY") + "/__rate?bps=" + std::to_string(bytes_per_second)});
 }
 
 std::map<std::string, std::string> ImageEnv::PushHostileImages(const std::string& escape_dir) {
   TempDir tmp("berth-hostile");
   const std::string env_file = tmp.Sub("hostile.env");
-  ProcessResult r = RunCommand({"/usr/bin/python3",
-                                std::string(BERTH_SOURCE_DIR) +
-                                    "/test/integration/images/push_hostile_images.py",
-                                Get("OPEN_REGISTRY"), escape_dir, env_file});
+  ProcessResult r =
+      RunCommand({"/usr/bin/python3",
+                  std::string(BERTH_SOURCE_DIR) + "/test/integration/images/push_hostile_images.py",
+                  Get("OPEN_REGISTRY"), escape_dir, env_file});
   EXPECT_EQ(r.exit_code, 0) << "push_hostile_images.py failed:\n" << r.output;
   std::map<std::string, std::string> values;
   ReadEnvFile(env_file, values);

@@ -67,7 +67,7 @@ TEST_F(ImageHostileTest, TamperedBlobIsRefusedNamingTheDigest) {
 }
 
 struct EvilCase {
-  std::string name;  // suffix of push_hostile_images.py's IMAGE_EVIL_* / ESCAPE_*
+  std::string name;   // suffix of push_hostile_images.py's IMAGE_EVIL_* / ESCAPE_*
   std::string entry;  // what the error must name: the offending entry
 };
 

@@ -1,7 +1,7 @@
 // The CRI ImageService of a real berthd against real local registries.
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -19,7 +19,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 namespace rt = runtime::v1;
 
-std::string Open(const std::string& repo) { return ImageEnv::Get("OPEN_REGISTRY") + "/" + repo; }
+std::string Open(const std::string& repo) {
+  return ImageEnv::Get("OPEN_REGISTRY") + "/" + repo;
+}
 
 grpc::Status Pull(BerthdProcess& d, const std::string& ref, std::string* image_ref = nullptr,
                   const rt::AuthConfig* auth = nullptr) {
@@ -138,8 +140,8 @@ TEST_F(ImageServiceTest, PullThroughMirrorAndByDigest) {
   BerthdProcess d(Yaml());
   ASSERT_NO_FATAL_FAILURE(d.Start());
   // gcr.io has no route here: only the configured mirror (the proxy) can serve it.
-  const std::string by_digest = "gcr.io/berth-test/multilayer@" +
-                                ImageEnv::Get("IMAGE_MULTILAYER_DIGEST");
+  const std::string by_digest =
+      "gcr.io/berth-test/multilayer@" + ImageEnv::Get("IMAGE_MULTILAYER_DIGEST");
   std::string id;
   grpc::Status s = Pull(d, by_digest, &id);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d.Log();
@@ -279,7 +281,8 @@ TEST_F(ImageServiceTest, ImagesSurviveRestart) {
   ASSERT_NO_FATAL_FAILURE(d.Start());
   rt::ImageStatusResponse after = Status(d, ref, true);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(before, after))
-      << before.DebugString() << "\n---\n" << after.DebugString();
+      << before.DebugString() << "\n---\n"
+      << after.DebugString();
   EXPECT_EQ(List(d).size(), 1u);
 }
 

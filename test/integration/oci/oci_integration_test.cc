@@ -124,9 +124,9 @@ TEST_F(OciIntegration, PinThenUnpinLeavesNoMount) {
   for (const auto* p : {&pins_.net, &pins_.ipc, &pins_.uts}) {
     EXPECT_TRUE(Mounted(*p)) << *p;
   }
-  EXPECT_THAT(RunCmd({"/usr/bin/nsenter", "--net=" + pins_.net, "/sbin/ip", "-o", "link", "show",
-                   "lo"}),
-              HasSubstr("UP"));
+  EXPECT_THAT(
+      RunCmd({"/usr/bin/nsenter", "--net=" + pins_.net, "/sbin/ip", "-o", "link", "show", "lo"}),
+      HasSubstr("UP"));
   EXPECT_EQ(RunCmd({"/usr/bin/nsenter", "--uts=" + pins_.uts, "/bin/hostname"}), "pinned-host\n");
   // Pinning the same pod twice is refused and leaves the first pins alone.
   auto again = ns::PinNamespaces(dir_ + "/run", id_, {true, false, false, ""});
@@ -171,7 +171,8 @@ TEST_F(OciIntegration, InfraRunsThroughConmonAndChosenRuntime) {
   EXPECT_THAT(log, HasSubstr("--root " + dir_ + "/runc create --bundle " + dir_ + "/bundle"));
   EXPECT_THAT(log, HasSubstr("start " + id_));
   // The infra process sits in the pinned network namespace.
-  struct stat pinned {}, joined {};
+  struct stat pinned {
+  }, joined{};
   ASSERT_EQ(stat(pins_.net.c_str(), &pinned), 0);
   ASSERT_EQ(stat(("/proc/" + std::to_string(st->pid) + "/ns/net").c_str(), &joined), 0);
   EXPECT_EQ(pinned.st_ino, joined.st_ino);

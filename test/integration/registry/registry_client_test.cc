@@ -33,7 +33,8 @@ class RegistryClientIT : public ::testing::Test {
     o.initial_backoff = std::chrono::milliseconds(20);
     o.max_backoff = std::chrono::milliseconds(100);
     o.connect_timeout = std::chrono::seconds(5);
-    for (const char* key : {"OPEN_REGISTRY", "BASIC_REGISTRY", "TOKEN_REGISTRY", "FAULT_REGISTRY"}) {
+    for (const char* key :
+         {"OPEN_REGISTRY", "BASIC_REGISTRY", "TOKEN_REGISTRY", "FAULT_REGISTRY"}) {
       o.hosts[RegistryEnv::Get(key)].insecure = true;  // plain HTTP (after the HTTPS attempt fails)
     }
     return o;
@@ -202,7 +203,8 @@ TEST_F(RegistryClientIT, BasicAuth) {
       << wrong.status().message();
   EXPECT_EQ(wrong.status().message().find("wrong-pw"), std::string::npos);
 
-  RequestOptions good = WithCreds(RegistryEnv::Get("BASIC_USER"), RegistryEnv::Get("BASIC_PASSWORD"));
+  RequestOptions good =
+      WithCreds(RegistryEnv::Get("BASIC_USER"), RegistryEnv::Get("BASIC_PASSWORD"));
   auto plan = client.ResolveManifest(ref, good);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   Status s = client.FetchBlob(*plan, plan->layers[0], dir_ + "/l", good);
@@ -221,7 +223,8 @@ TEST_F(RegistryClientIT, BearerTokenAnonymousDeniedThenWithCredentialsAndTokenRe
   EXPECT_NE(wrong.status().message().find("credentials rejected"), std::string::npos)
       << wrong.status().message();
 
-  RequestOptions good = WithCreds(RegistryEnv::Get("TOKEN_USER"), RegistryEnv::Get("TOKEN_PASSWORD"));
+  RequestOptions good =
+      WithCreds(RegistryEnv::Get("TOKEN_USER"), RegistryEnv::Get("TOKEN_PASSWORD"));
   auto plan = client.ResolveManifest(ref, good);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   auto count_user_tokens = [] {

@@ -94,7 +94,9 @@ class Environment : public ::testing::Environment {
 
 }  // namespace
 
-std::map<std::string, std::string>& RegistryEnv::Values() { return g_values; }
+std::map<std::string, std::string>& RegistryEnv::Values() {
+  return g_values;
+}
 
 const std::string& RegistryEnv::Get(const std::string& key) {
   static const std::string kEmpty;

@@ -37,7 +37,9 @@ TEST_F(GvisorTest, ContainerLifecycleRunsInsideThePodsSandboxThroughConmon) {
   // gVisor kernel (same sandbox pid in runsc's state), not a sandbox of its own.
   ProcessResult pod_state = RunCommand({kRunsc, "--root", RunscRoot(), "state", pod});
   ProcessResult ctr_state = RunCommand({kRunsc, "--root", RunscRoot(), "state", id});
-  auto pid_of = [](const std::string& json) { return nlohmann::json::parse(json)["pid"].get<int>(); };
+  auto pid_of = [](const std::string& json) {
+    return nlohmann::json::parse(json)["pid"].get<int>();
+  };
   EXPECT_EQ(pid_of(pod_state.output), pid_of(ctr_state.output));
 
   // conmon writes the container's stdout and stderr to the CRI log.
@@ -105,8 +107,7 @@ TEST_F(GvisorTest, PodPidNamespaceIsTheSandboxsAndOutlivesItsContainers) {
   rt::ContainerConfig own = Config("own", {"/bin/sh", "-c", "exec sleep 1000"});
   own.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
       rt::CONTAINER);
-  EXPECT_THAT(ProcessList(CreateAndStartOk(pod, own)),
-              HasSubstr("\n    1 sleep 1000\n"));
+  EXPECT_THAT(ProcessList(CreateAndStartOk(pod, own)), HasSubstr("\n    1 sleep 1000\n"));
   CleanUpAndExpectNoGvisorLeaks();
 }
 
@@ -235,7 +236,8 @@ TEST_F(GvisorTest, SeccompProfileOfAContainerIsEnforcedInsideTheSandbox) {
     if (deny_mkdir) {
       auto* p = c.mutable_linux()->mutable_security_context()->mutable_seccomp();
       p->set_profile_type(rt::SecurityProfile::Localhost);
-      p->set_localhost_ref(std::string(BERTH_SOURCE_DIR) + "/test/testdata/seccomp/deny-mkdir.json");
+      p->set_localhost_ref(std::string(BERTH_SOURCE_DIR) +
+                           "/test/testdata/seccomp/deny-mkdir.json");
     }
     const std::string id = CreateAndStartOk(pod, c);
     WaitExited(id);

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-TestNetwork MakeNetwork(const std::string& dir, const std::vector<std::string>& extra_plugin_types) {
+TestNetwork MakeNetwork(const std::string& dir,
+                        const std::vector<std::string>& extra_plugin_types) {
   unsigned char r[3];
   if (getrandom(r, sizeof r, 0) != sizeof r) std::abort();
   TestNetwork n;
@@ -27,17 +28,16 @@ TestNetwork MakeNetwork(const std::string& dir, const std::vector<std::string>& 
   n.bridge = name;
   n.subnet_prefix = "10." + std::to_string(200 + r[0] % 50) + "." + std::to_string(r[1]) + ".";
   n.ipam_dir = dir + "/ipam";
-  nlohmann::json plugins = {
-      {{"type", "bridge"},
-       {"bridge", n.bridge},
-       {"isGateway", true},
-       {"ipMasq", false},
-       {"ipam",
-        {{"type", "host-local"},
-         {"dataDir", n.ipam_dir},
-         {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
-         {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
-      {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}};
+  nlohmann::json plugins = {{{"type", "bridge"},
+                             {"bridge", n.bridge},
+                             {"isGateway", true},
+                             {"ipMasq", false},
+                             {"ipam",
+                              {{"type", "host-local"},
+                               {"dataDir", n.ipam_dir},
+                               {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
+                               {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
+                            {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}};
   for (const auto& type : extra_plugin_types) plugins.push_back({{"type", type}});
   n.conflist =
       nlohmann::json{{"cniVersion", "1.0.0"}, {"name", "berth-it"}, {"plugins", plugins}}.dump();
@@ -84,7 +84,9 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-void SandboxFixture::SetUp() { RequireRoot(); }
+void SandboxFixture::SetUp() {
+  RequireRoot();
+}
 
 void SandboxFixture::TearDown() {
   if (d_) {
@@ -104,14 +106,14 @@ void SandboxFixture::StartDaemon(const std::string& extra_yaml,
   for (const auto& p : plugin_dirs) dirs += p + ", ";
   dirs += kCniDir;
   // The whole config, so that the cni block can name plugin dirs too.
-  std::ofstream(d_->config_path()) << "root: " << Root() << "\n"
-                                   << "runroot: " << RunRoot() << "\n"
-                                   << "listen: " << d_->socket_path() << "\n"
-                                   << "shutdown_file: " << Root() << "/berth.shutdown\n"
-                                   << "log_level: debug\n"
-                                   << "cni: {conf_dir: " << d_->dir().Sub("cni")
-                                   << ", plugin_dirs: [" << dirs << "]}\n"
-                                   << extra_yaml << "\n";
+  std::ofstream(d_->config_path())
+      << "root: " << Root() << "\n"
+      << "runroot: " << RunRoot() << "\n"
+      << "listen: " << d_->socket_path() << "\n"
+      << "shutdown_file: " << Root() << "/berth.shutdown\n"
+      << "log_level: debug\n"
+      << "cni: {conf_dir: " << d_->dir().Sub("cni") << ", plugin_dirs: [" << dirs << "]}\n"
+      << extra_yaml << "\n";
   if (network) {
     net_ = *network;
     have_net_ = true;

@@ -56,7 +56,8 @@ class SandboxFixture : public ::testing::Test {
   // Writes berth.yaml (root, runroot, listen, shutdown file, the CNI conf dir
   // and plugin dirs `plugin_dirs` + /usr/lib/cni, then `extra_yaml`) and the
   // test network's conflist, then starts berthd.
-  void StartDaemon(const std::string& extra_yaml = "", const std::vector<std::string>& plugin_dirs = {},
+  void StartDaemon(const std::string& extra_yaml = "",
+                   const std::vector<std::string>& plugin_dirs = {},
                    const TestNetwork* network = nullptr);
 
   grpc::Status Run(const rt::PodSandboxConfig& c, std::string* id, const std::string& handler = "",

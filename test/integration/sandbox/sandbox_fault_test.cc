@@ -113,11 +113,11 @@ TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
   WriteScript(tmp_.Sub("hanging"), "BERTH_TEST_HANG_PIDFILE=" + pidfile + " exec " +
                                        TestdataPath("runtimes/hanging-runtime") + " \"$@\"");
   TestNetwork net = MakeNetwork(tmp_.path());
-  ASSERT_NO_FATAL_FAILURE(StartDaemon(
-      "runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
-          "}, hanging: {path: " + tmp_.Sub("hanging") + ", root: " + tmp_.Sub("hang-root") + "}}\n" +
-          "runtime_create_timeout: 5s\n",
-      {}, &net));
+  ASSERT_NO_FATAL_FAILURE(
+      StartDaemon("runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
+                      "}, hanging: {path: " + tmp_.Sub("hanging") +
+                      ", root: " + tmp_.Sub("hang-root") + "}}\n" + "runtime_create_timeout: 5s\n",
+                  {}, &net));
 
   rt::PodSandboxConfig pod = PodConfig("rthang");
   auto first = std::async(std::launch::async, [&] {
@@ -180,8 +180,8 @@ TEST_F(FaultTest, RetryWhileCreatingIsToldTheStageThenGetsTheSameId) {
     grpc::Status s = Run(pod, &id);
     return std::make_pair(s, id);
   });
-  ASSERT_TRUE(WaitFor([&] { return fs::exists(plugins_ + "/gate.waiting"); },
-                      std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return fs::exists(plugins_ + "/gate.waiting"); }, std::chrono::seconds(30)))
       << d_->Log();
   grpc::Status retry = Run(pod, nullptr, "", std::chrono::seconds(10));
   EXPECT_EQ(retry.error_code(), grpc::StatusCode::ALREADY_EXISTS);

@@ -15,10 +15,10 @@
 namespace berth::testing {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using cni::itest::Background;
 using cni::itest::TcpRead;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kPodPort = 8080;
 constexpr char kListener[] =
@@ -62,12 +62,14 @@ TEST_F(NetworkTest, HostReachesPodListenerAtPodIpAndThroughHostPortOnLoopback) {
   EXPECT_THAT(RunCommand({"/usr/sbin/ip", "-o", "link", "show", "master", net_.bridge}).output,
               HasSubstr("veth"));
   EXPECT_THAT(RunCommand({"/usr/sbin/iptables-save", "-t", "nat"}).output, HasSubstr(id));
-  EXPECT_EQ(RunCommand({"/usr/sbin/sysctl", "-n", "net.ipv4.conf." + net_.bridge + ".route_localnet"})
-                .output,
-            "1\n");
+  EXPECT_EQ(
+      RunCommand({"/usr/sbin/sysctl", "-n", "net.ipv4.conf." + net_.bridge + ".route_localnet"})
+          .output,
+      "1\n");
 
   {
-    Background listener({"/usr/bin/nsenter", "--net=" + netns, "/usr/bin/python3", "-c", kListener});
+    Background listener(
+        {"/usr/bin/nsenter", "--net=" + netns, "/usr/bin/python3", "-c", kListener});
     ASSERT_TRUE(listener.started());
     EXPECT_TRUE(WaitFor([&] { return TcpRead(ip, kPodPort) == "hello from pod\n"; },
                         std::chrono::seconds(20)))
@@ -115,7 +117,8 @@ TEST_F(NetworkTest, TwentyPodsStartedConcurrentlyAreReadyWithDistinctIpsAndRemov
   EXPECT_EQ(List(ready).size(), static_cast<size_t>(kPods));
 
   std::vector<std::future<grpc::Status>> stops, removes;
-  for (const auto& id : ids) stops.push_back(std::async(std::launch::async, [&, id] { return Stop(id); }));
+  for (const auto& id : ids)
+    stops.push_back(std::async(std::launch::async, [&, id] { return Stop(id); }));
   for (auto& f : stops) {
     grpc::Status s = f.get();
     EXPECT_TRUE(s.ok()) << s.error_message();

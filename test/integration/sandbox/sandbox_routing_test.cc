@@ -37,12 +37,11 @@ class RoutingTest : public SandboxFixture {
     std::ofstream(recorder_log_).flush();
     WriteScript(tmp_.Sub("recorder"), "BERTH_TEST_RUNTIME_LOG=" + recorder_log_ + " exec " +
                                           TestdataPath("runtimes/recording-runtime") + " \"$@\"");
-    std::string yaml = std::string("runtimes:\n") +
-                       "  runc: {path: " + kRunc + ", root: " + RuncRoot() + ", type: oci}\n" +
-                       "  recorder: {path: " + tmp_.Sub("recorder") + ", root: " + RecRoot() +
-                       ", type: oci, allowed_annotations: [\"io.berth.test.*\"]}\n" +
-                       "  kata: {path: " + kRunc + ", root: " + tmp_.Sub("kata-root") +
-                       ", type: vm}\n" + "default_runtime: runc\n" + routing;
+    std::string yaml =
+        std::string("runtimes:\n") + "  runc: {path: " + kRunc + ", root: " + RuncRoot() +
+        ", type: oci}\n" + "  recorder: {path: " + tmp_.Sub("recorder") + ", root: " + RecRoot() +
+        ", type: oci, allowed_annotations: [\"io.berth.test.*\"]}\n" + "  kata: {path: " + kRunc +
+        ", root: " + tmp_.Sub("kata-root") + ", type: vm}\n" + "default_runtime: runc\n" + routing;
     ASSERT_NO_FATAL_FAILURE(StartDaemon(yaml));
   }
   std::string RecRoot() const { return tmp_.Sub("rec-root"); }
@@ -55,8 +54,8 @@ class RoutingTest : public SandboxFixture {
     bool in_runc = RunCommand({kRunc, "--root", RuncRoot(), "state", id}).exit_code == 0;
     if (logged && in_rec && !in_runc) return "recorder";
     if (!logged && !in_rec && in_runc) return "runc";
-    return "inconsistent: logged=" + std::to_string(logged) + " rec-root=" +
-           std::to_string(in_rec) + " runc-root=" + std::to_string(in_runc);
+    return "inconsistent: logged=" + std::to_string(logged) +
+           " rec-root=" + std::to_string(in_rec) + " runc-root=" + std::to_string(in_runc);
   }
 
   rt::PodSandboxConfig RowPod(const Row& row, int n) {
@@ -93,28 +92,79 @@ constexpr char kBerth[] = "io.berth.trusted-sandbox";
 constexpr char kContainerd[] = "io.kubernetes.cri.untrusted-workload";
 
 TEST_F(RoutingTest, EveryRuleOfTheTableRunsTheExpectedBinary) {
-  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
-                                    "default_workload_trust: trusted\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                "default_workload_trust: trusted\n"));
   ExpectRows({
-      {"handler names the untrusted slot", "recorder", false, {}, "recorder", "untrusted",
+      {"handler names the untrusted slot",
+       "recorder",
+       false,
+       {},
+       "recorder",
+       "untrusted",
        "runtime handler recorder"},
-      {"handler beats an untrusted annotation", "runc", false, {{kCrio, "false"}}, "runc",
-       "trusted", "runtime handler runc"},
-      {"privileged beats an untrusted annotation", "", true, {{kCrio, "false"}}, "runc",
-       "trusted", "privileged"},
-      {"cri-o annotation false", "", false, {{kCrio, "false"}}, "recorder", "untrusted",
+      {"handler beats an untrusted annotation",
+       "runc",
+       false,
+       {{kCrio, "false"}},
+       "runc",
+       "trusted",
+       "runtime handler runc"},
+      {"privileged beats an untrusted annotation",
+       "",
+       true,
+       {{kCrio, "false"}},
+       "runc",
+       "trusted",
+       "privileged"},
+      {"cri-o annotation false",
+       "",
+       false,
+       {{kCrio, "false"}},
+       "recorder",
+       "untrusted",
        "io.kubernetes.cri-o.TrustedSandbox=false"},
-      {"cri-o annotation true", "", false, {{kCrio, "true"}}, "runc", "trusted",
+      {"cri-o annotation true",
+       "",
+       false,
+       {{kCrio, "true"}},
+       "runc",
+       "trusted",
        "io.kubernetes.cri-o.TrustedSandbox=true"},
-      {"berth annotation false", "", false, {{kBerth, "false"}}, "recorder", "untrusted",
+      {"berth annotation false",
+       "",
+       false,
+       {{kBerth, "false"}},
+       "recorder",
+       "untrusted",
        "io.berth.trusted-sandbox=false"},
-      {"berth annotation true", "", false, {{kBerth, "true"}}, "runc", "trusted",
+      {"berth annotation true",
+       "",
+       false,
+       {{kBerth, "true"}},
+       "runc",
+       "trusted",
        "io.berth.trusted-sandbox=true"},
-      {"containerd untrusted-workload true", "", false, {{kContainerd, "true"}}, "recorder",
-       "untrusted", "io.kubernetes.cri.untrusted-workload=true"},
-      {"containerd untrusted-workload false is no opinion", "", false, {{kContainerd, "false"}},
-       "runc", "trusted", "default_workload_trust=trusted"},
-      {"no annotation: default trust", "", false, {}, "runc", "trusted",
+      {"containerd untrusted-workload true",
+       "",
+       false,
+       {{kContainerd, "true"}},
+       "recorder",
+       "untrusted",
+       "io.kubernetes.cri.untrusted-workload=true"},
+      {"containerd untrusted-workload false is no opinion",
+       "",
+       false,
+       {{kContainerd, "false"}},
+       "runc",
+       "trusted",
+       "default_workload_trust=trusted"},
+      {"no annotation: default trust",
+       "",
+       false,
+       {},
+       "runc",
+       "trusted",
        "default_workload_trust=trusted"},
   });
   EXPECT_THAT(d_->Log(), HasSubstr("runtime recorder (untrusted,"));  // the choice is logged
@@ -137,11 +187,17 @@ TEST_F(RoutingTest, TrustAnnotationWithAnotherValueIsInvalidArgument) {
 }
 
 TEST_F(RoutingTest, DefaultWorkloadTrustUntrustedRoutesUnannotatedPodsToTheUntrustedRuntime) {
-  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
-                                    "default_workload_trust: untrusted\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                "default_workload_trust: untrusted\n"));
   ExpectRows({
       {"no annotation", "", false, {}, "recorder", "untrusted", "default_workload_trust=untrusted"},
-      {"explicitly trusted", "", false, {{kCrio, "true"}}, "runc", "trusted",
+      {"explicitly trusted",
+       "",
+       false,
+       {{kCrio, "true"}},
+       "runc",
+       "trusted",
        "io.kubernetes.cri-o.TrustedSandbox=true"},
       {"privileged", "", true, {}, "runc", "trusted", "privileged"},
   });
@@ -158,15 +214,26 @@ TEST_F(RoutingTest, UntrustedPodWithoutUntrustedRuntimeIsRefusedNamingThePod) {
   EXPECT_THAT(s.error_message(), HasSubstr("untrusted_runtime"));
   EXPECT_TRUE(List().empty());
   // A RuntimeClass handler still works, with the trust of no slot: trusted.
-  ExpectRows({{"handler recorder", "recorder", false, {}, "recorder", "trusted",
+  ExpectRows({{"handler recorder",
+               "recorder",
+               false,
+               {},
+               "recorder",
+               "trusted",
                "runtime handler recorder"}});
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
 TEST_F(RoutingTest, UntrustedFallbackToTrustedRunsTheTrustedRuntime) {
-  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: \"\"\n"
-                                    "untrusted_fallback_to_trusted: true\n"));
-  ExpectRows({{"untrusted falls back", "", false, {{kBerth, "false"}}, "runc", "trusted",
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith("trusted_runtime: runc\nuntrusted_runtime: \"\"\n"
+                "untrusted_fallback_to_trusted: true\n"));
+  ExpectRows({{"untrusted falls back",
+               "",
+               false,
+               {{kBerth, "false"}},
+               "runc",
+               "trusted",
                "fell back to the trusted runtime"}});
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
@@ -195,9 +262,10 @@ TEST_F(RoutingTest, VmRuntimeIsRefusedWhenRoutedTo) {
 // untrusted, a pod's own "trusted" annotation is refused, naming it, and no
 // pod is made; the operator's ways to the trusted runtime still work.
 TEST_F(RoutingTest, ForbidTrustedOptOutRefusesATrustedAnnotation) {
-  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
-                                    "default_workload_trust: untrusted\n"
-                                    "forbid_trusted_opt_out: true\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                "default_workload_trust: untrusted\n"
+                "forbid_trusted_opt_out: true\n"));
   int n = 0;
   for (const char* key : {kCrio, kBerth}) {
     SCOPED_TRACE(key);
@@ -208,11 +276,26 @@ TEST_F(RoutingTest, ForbidTrustedOptOutRefusesATrustedAnnotation) {
     EXPECT_THAT(s.error_message(), HasSubstr("forbid_trusted_opt_out"));
     EXPECT_TRUE(List().empty());
   }
-  ExpectRows({{"no annotation: untrusted", "", false, {}, "recorder", "untrusted",
+  ExpectRows({{"no annotation: untrusted",
+               "",
+               false,
+               {},
+               "recorder",
+               "untrusted",
                "default_workload_trust=untrusted"},
-              {"annotation false", "", false, {{kCrio, "false"}}, "recorder", "untrusted",
+              {"annotation false",
+               "",
+               false,
+               {{kCrio, "false"}},
+               "recorder",
+               "untrusted",
                "TrustedSandbox=false"},
-              {"handler runc", "runc", false, {{kCrio, "true"}}, "runc", "trusted",
+              {"handler runc",
+               "runc",
+               false,
+               {{kCrio, "true"}},
+               "runc",
+               "trusted",
                "runtime handler runc"},
               {"privileged", "", true, {{kCrio, "true"}}, "runc", "trusted", "privileged"}});
   ExpectNoLeaks({RuncRoot(), RecRoot()});
@@ -220,14 +303,30 @@ TEST_F(RoutingTest, ForbidTrustedOptOutRefusesATrustedAnnotation) {
 
 // Without the key (its default, false) the same pod opts out as before.
 TEST_F(RoutingTest, WithoutForbidTrustedOptOutATrustedAnnotationRunsTrusted) {
-  ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
-                                    "default_workload_trust: untrusted\n"
-                                    "forbid_trusted_opt_out: false\n"));
-  ExpectRows({{"cri-o annotation true", "", false, {{kCrio, "true"}}, "runc", "trusted",
+  ASSERT_NO_FATAL_FAILURE(
+      StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
+                "default_workload_trust: untrusted\n"
+                "forbid_trusted_opt_out: false\n"));
+  ExpectRows({{"cri-o annotation true",
+               "",
+               false,
+               {{kCrio, "true"}},
+               "runc",
+               "trusted",
                "io.kubernetes.cri-o.TrustedSandbox=true"},
-              {"berth annotation true", "", false, {{kBerth, "true"}}, "runc", "trusted",
+              {"berth annotation true",
+               "",
+               false,
+               {{kBerth, "true"}},
+               "runc",
+               "trusted",
                "io.berth.trusted-sandbox=true"},
-              {"no annotation", "", false, {}, "recorder", "untrusted",
+              {"no annotation",
+               "",
+               false,
+               {},
+               "recorder",
+               "untrusted",
                "default_workload_trust=untrusted"}});
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
@@ -239,9 +338,10 @@ TEST_F(RoutingTest, BerthAnnotationsReachOnlyRuntimesThatAllowThem) {
   int n = 0;
   for (const std::string handler : {"recorder", "runc"}) {
     SCOPED_TRACE(handler);
-    Row row{"annotated", handler, false,
-            {{"io.berth.test.flag", "on"}, {"io.berth.other", "x"}, {"plain", "y"}},
-            "", "", ""};
+    Row row{"annotated", handler,
+            false,       {{"io.berth.test.flag", "on"}, {"io.berth.other", "x"}, {"plain", "y"}},
+            "",          "",
+            ""};
     std::string id;
     ASSERT_TRUE(Run(RowPod(row, n++), &id, handler).ok()) << d_->Log();
     auto spec = nlohmann::json::parse(Slurp(Root() + "/sandboxes/" + id + "/config.json"));

@@ -3,9 +3,9 @@
 // nothing left behind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/random.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -33,20 +33,19 @@ TestNetwork MakeNetwork(const std::string& dir) {
   TestNetwork n;
   n.bridge = "berthit" + std::to_string(r[0] % 100) + std::to_string(r[1] % 10);
   n.subnet_prefix = "10.199." + std::to_string(r[1]) + ".";
-  n.conflist = nlohmann::json{
-      {"cniVersion", "1.0.0"},
-      {"name", "berth-it"},
-      {"plugins",
-       {{{"type", "bridge"},
-         {"bridge", n.bridge},
-         {"isGateway", true},
-         {"ipMasq", false},
-         {"ipam",
-          {{"type", "host-local"},
-           {"dataDir", dir + "/ipam"},
-           {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
-           {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
-        {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}}
+  n.conflist = nlohmann::json{{"cniVersion", "1.0.0"},
+                              {"name", "berth-it"},
+                              {"plugins",
+                               {{{"type", "bridge"},
+                                 {"bridge", n.bridge},
+                                 {"isGateway", true},
+                                 {"ipMasq", false},
+                                 {"ipam",
+                                  {{"type", "host-local"},
+                                   {"dataDir", dir + "/ipam"},
+                                   {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
+                                   {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
+                                {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}}
                    .dump();
   return n;
 }
@@ -289,15 +288,17 @@ TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
        },
        "net.ipv4.ip_forward"},
       {"host sysctl",
-       [](rt::PodSandboxConfig* c) { (*c->mutable_linux()->mutable_sysctls())["vm.swappiness"] = "1"; },
+       [](rt::PodSandboxConfig* c) {
+         (*c->mutable_linux()->mutable_sysctls())["vm.swappiness"] = "1";
+       },
        "vm.swappiness"},
       {"reserved annotation",
        [](rt::PodSandboxConfig* c) { (*c->mutable_annotations())["io.berth.internal.x"] = "1"; },
        "io.berth.internal.x"},
       {"empty annotation key",
        [](rt::PodSandboxConfig* c) { (*c->mutable_annotations())[""] = "1"; }, "annotations"},
-      {"underscore in name", [](rt::PodSandboxConfig* c) { c->mutable_metadata()->set_name("a_b"); },
-       "metadata.name"},
+      {"underscore in name",
+       [](rt::PodSandboxConfig* c) { c->mutable_metadata()->set_name("a_b"); }, "metadata.name"},
       {"no namespace", [](rt::PodSandboxConfig* c) { c->mutable_metadata()->clear_namespace_(); },
        "metadata.namespace"},
       {"hostname with newline", [](rt::PodSandboxConfig* c) { c->set_hostname("a\nb"); },
@@ -417,8 +418,8 @@ TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
     rt::PodSandboxConfig c = PodConfig("bad");
     bad.mutate(&c);
     grpc::Status s = Run(c, nullptr);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.what << ": "
-                                                                  << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad.what << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(bad.names)) << bad.what;
   }
   EXPECT_TRUE(List().empty());

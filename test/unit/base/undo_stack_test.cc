@@ -33,8 +33,14 @@ TEST(UndoStackTest, RunsUndosInReverseOrderOnScopeExit) {
   std::string trace;
   {
     UndoStack undo("container c1");
-    undo.Push("a", [&] { trace += "a"; return OkStatus(); });
-    undo.Push("b", [&] { trace += "b"; return OkStatus(); });
+    undo.Push("a", [&] {
+      trace += "a";
+      return OkStatus();
+    });
+    undo.Push("b", [&] {
+      trace += "b";
+      return OkStatus();
+    });
   }
   EXPECT_EQ(trace, "ba");
 }
@@ -43,7 +49,10 @@ TEST(UndoStackTest, CommitKeepsTheWork) {
   std::string trace;
   {
     UndoStack undo("container c1");
-    undo.Push("a", [&] { trace += "a"; return OkStatus(); });
+    undo.Push("a", [&] {
+      trace += "a";
+      return OkStatus();
+    });
     undo.Commit();
   }
   EXPECT_EQ(trace, "");
@@ -57,12 +66,18 @@ TEST(UndoStackTest, AFailedUndoIsLoggedAndTheRestStillRun) {
   int failed = 0;
   {
     UndoStack undo("pod sandbox 0123abcd");
-    undo.Push("release name", [&] { trace += "n"; return OkStatus(); });
+    undo.Push("release name", [&] {
+      trace += "n";
+      return OkStatus();
+    });
     undo.Push("CNI DEL", [&] {
       trace += "c";
       return Internal("bridge plugin: no such device");
     });
-    undo.Push("unmount shm", [&] { trace += "u"; return OkStatus(); });
+    undo.Push("unmount shm", [&] {
+      trace += "u";
+      return OkStatus();
+    });
     failed = undo.Rollback();
   }
   EXPECT_EQ(trace, "ucn");

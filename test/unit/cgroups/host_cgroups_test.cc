@@ -19,8 +19,10 @@ using ::testing::ElementsAre;
 // net_cls and perf_event have no hierarchy; v2 sits at .../unified).
 constexpr char kHybrid[] =
     "30 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec shared:9 - tmpfs tmpfs rw,mode=755\n"
-    "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw\n"
-    "32 30 0:28 / /sys/fs/cgroup/systemd rw,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd\n"
+    "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 "
+    "cgroup2 rw\n"
+    "32 30 0:28 / /sys/fs/cgroup/systemd rw,relatime shared:11 - cgroup cgroup "
+    "rw,xattr,name=systemd\n"
     "33 30 0:29 / /sys/fs/cgroup/cpu rw,relatime shared:12 - cgroup cgroup rw,cpu\n"
     "34 30 0:30 / /sys/fs/cgroup/cpuacct rw,relatime shared:13 - cgroup cgroup rw,cpuacct\n"
     "35 30 0:31 / /sys/fs/cgroup/cpuset rw,relatime shared:14 - cgroup cgroup rw,cpuset\n"

@@ -69,8 +69,8 @@ TEST_F(FakeCgroupfs, V1WritesEachControllersFiles) {
                         "/cpu/pod/cpu.cfs_period_us", "/memory/pod/memory.limit_in_bytes"}) {
     Touch(f);
   }
-  Resources r{.cpu_shares = 512, .cpu_quota = 50000, .cpu_period = 100000,
-              .memory_limit_bytes = 64 << 20};
+  Resources r{
+      .cpu_shares = 512, .cpu_quota = 50000, .cpu_period = 100000, .memory_limit_bytes = 64 << 20};
   ASSERT_TRUE(ApplyResources({root_, Version::kV1}, "/pod", r).ok());
   EXPECT_EQ(Read("/cpu/pod/cpu.shares"), "512");
   EXPECT_EQ(Read("/cpu/pod/cpu.cfs_quota_us"), "50000");
@@ -92,8 +92,8 @@ TEST_F(FakeCgroupfs, V2WritesWeightMaxAndMemoryMax) {
   Touch("/pod/cpu.weight");
   Touch("/pod/cpu.max", "max 100000\n");
   Touch("/pod/memory.max");
-  Resources r{.cpu_shares = 1024, .cpu_quota = 20000, .cpu_period = 50000,
-              .memory_limit_bytes = 1 << 30};
+  Resources r{
+      .cpu_shares = 1024, .cpu_quota = 20000, .cpu_period = 50000, .memory_limit_bytes = 1 << 30};
   ASSERT_TRUE(ApplyResources({root_, Version::kV2}, "/pod", r).ok());
   EXPECT_EQ(Read("/pod/cpu.weight"), "39");
   EXPECT_EQ(Read("/pod/cpu.max"), "20000 50000");

@@ -19,8 +19,8 @@ namespace {
 using nlohmann::json;
 using ::testing::Contains;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::InstallFake;
+using ::testing::Not;
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
 
@@ -247,7 +247,8 @@ TEST(RunPluginTest, NoDescriptorLeaksIntoChild) {
     std::string target = line.substr(arrow + 4);
     EXPECT_TRUE(fd <= 2 || target == script ||
                 (target.starts_with("/proc/") && target.ends_with("/fd")))
-        << "leaked fd " << fd << " in\n" << listed->out;
+        << "leaked fd " << fd << " in\n"
+        << listed->out;
   }
   EXPECT_GE(count, 3) << listed->out;
 }

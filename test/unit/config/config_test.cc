@@ -165,9 +165,9 @@ runtimes:
   dir.Write("berth.yaml.d/ignored.txt", "not yaml at all: [");
   Result<Config> c = Load(main, true);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->log_level, "debug");                       // 20 wins over 10
-  EXPECT_EQ(c->cni.conf_dir, "/etc/cni/other");           // merged key by key
-  EXPECT_EQ(c->cni.plugin_dirs.at(0), "/usr/lib/cni");    // untouched sibling kept
+  EXPECT_EQ(c->log_level, "debug");                     // 20 wins over 10
+  EXPECT_EQ(c->cni.conf_dir, "/etc/cni/other");         // merged key by key
+  EXPECT_EQ(c->cni.plugin_dirs.at(0), "/usr/lib/cni");  // untouched sibling kept
   EXPECT_EQ(c->runtimes.at("runc").path, "/usr/sbin/runc");
   EXPECT_EQ(c->runtimes.at("runc").root, "/run/other-runc");
 }
@@ -233,7 +233,8 @@ TEST(ConfigTest, PrintedYamlReadsBackToTheSameConfig) {
 TEST(ConfigLoadTest, TextThatIsNotUtf8IsAnErrorNamingTheFile) {
   TempConfigDir dir;
   const std::string main = dir.Write("berth.yaml", "log_level: info\n");
-  dir.Write("berth.yaml.d/10-bad.yaml", "runtimes: {kata: {path: \"/usr/bin/k\xff\xfe\", root: /r}}\n");
+  dir.Write("berth.yaml.d/10-bad.yaml",
+            "runtimes: {kata: {path: \"/usr/bin/k\xff\xfe\", root: /r}}\n");
   Result<Config> c = Load(main, true);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), Code::kInvalidArgument);

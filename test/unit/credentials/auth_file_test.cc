@@ -10,10 +10,12 @@ namespace {
 using registry::Base64Encode;
 
 const std::string kConfig = R"({"auths": {
-  "https://index.docker.io/v1/": {"auth": ")" + Base64Encode("hubuser:hubpass") + R"("},
+  "https://index.docker.io/v1/": {"auth": ")" +
+                            Base64Encode("hubuser:hubpass") + R"("},
   "registry.example:5000": {"username": "u5000", "password": "p5000"},
   "https://quay.io/v2/": {"identitytoken": "refresh-me"},
-  "http://legacy.example/v1/": {"auth": ")" + Base64Encode("leg:acy") + R"("},
+  "http://legacy.example/v1/": {"auth": ")" +
+                            Base64Encode("leg:acy") + R"("},
   "token.example": {"registrytoken": "bearer-token"},
   "broken.example": {"auth": "!!!"}
 }})";

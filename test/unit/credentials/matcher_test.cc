@@ -20,8 +20,8 @@ TEST(ImageMatcherTest, FollowsKubeletRules) {
       {"registry.io", "registry.io/app", true},
       {"registry.io", "registry.io", true},
       {"*.registry.io", "team.registry.io/app", true},
-      {"*.registry.io", "registry.io/app", false},         // parts count differs
-      {"*.registry.io", "a.b.registry.io/app", false},     // a glob never spans a dot
+      {"*.registry.io", "registry.io/app", false},      // parts count differs
+      {"*.registry.io", "a.b.registry.io/app", false},  // a glob never spans a dot
       {"*.*.registry.io", "a.b.registry.io/app", true},
       {"registry.*", "registry.io/app", true},
       {"k8s.*.io", "k8s.gcr.io/app", true},
@@ -29,8 +29,8 @@ TEST(ImageMatcherTest, FollowsKubeletRules) {
       {"app*.k8s.io", "web.k8s.io/x", false},
       {"*.dkr.ecr.*.amazonaws.com", "123.dkr.ecr.us-east-1.amazonaws.com/repo", true},
       {"registry.io:8080", "registry.io:8080/app", true},
-      {"registry.io:8080", "registry.io/app", false},     // pattern port must be in the image
-      {"registry.io", "registry.io:8080/app", false},     // and ports must be equal
+      {"registry.io:8080", "registry.io/app", false},  // pattern port must be in the image
+      {"registry.io", "registry.io:8080/app", false},  // and ports must be equal
       {"registry.io:8080/path", "registry.io:8080/path/app", true},
       {"registry.io/team", "registry.io/team/app", true},
       {"registry.io/team", "registry.io/teamx/app", true},  // a plain string prefix, as kubelet

@@ -150,7 +150,8 @@ TEST_F(ProviderTest, ZeroDefaultCacheDurationDoesNotCache) {
 }
 
 TEST_F(ProviderTest, ResponseCacheDurationOverridesDefaultAndExpires) {
-  auto now = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  auto now =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   Clock clock = [now] { return *now; };
   ExecCredentialProvider p(Spec({{"CACHE_DURATION", "10s"}}, std::chrono::milliseconds(0)),
                            std::chrono::seconds(20), clock);
@@ -178,9 +179,8 @@ TEST_F(ProviderTest, ConcurrentRequestsForOneImageRunThePluginOnce) {
     });
   }
   // The first caller runs the plugin (blocked on RELEASE_FILE); the rest wait on it.
-  ASSERT_TRUE(Eventually([&] {
-    return Runs() == 1 && p.WaitersFor("a.example.com/app") == kCallers - 1;
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return Runs() == 1 && p.WaitersFor("a.example.com/app") == kCallers - 1; }));
   std::ofstream(release).put('x');
   for (auto& t : threads) t.join();
   EXPECT_EQ(with_creds.load(), kCallers);
@@ -222,14 +222,17 @@ TEST(ProviderResponseTest, Validates) {
   EXPECT_EQ(ok->cache_key_type, CacheKeyType::kRegistry);
   EXPECT_EQ(ok->cache_duration->count(), 300000);
   EXPECT_EQ(ok->auth.at("r.io").username, "u");
-  for (std::string bad : {
-           std::string(R"({"apiVersion":"x","kind":"CredentialProviderResponse","cacheKeyType":"Image"})"),
-           R"({"apiVersion":")" + v1 + R"(","kind":"Other","cacheKeyType":"Image"})",
-           R"({"apiVersion":")" + v1 + R"(","kind":"CredentialProviderResponse","cacheKeyType":"Pod"})",
-           R"({"apiVersion":")" + v1 + R"(","kind":"CredentialProviderResponse"})",
-           R"({"apiVersion":")" + v1 +
-               R"(","kind":"CredentialProviderResponse","cacheKeyType":"Image","cacheDuration":"soon"})",
-       }) {
+  for (
+      std::string bad : {
+          std::string(
+              R"({"apiVersion":"x","kind":"CredentialProviderResponse","cacheKeyType":"Image"})"),
+          R"({"apiVersion":")" + v1 + R"(","kind":"Other","cacheKeyType":"Image"})",
+          R"({"apiVersion":")" + v1 +
+              R"(","kind":"CredentialProviderResponse","cacheKeyType":"Pod"})",
+          R"({"apiVersion":")" + v1 + R"(","kind":"CredentialProviderResponse"})",
+          R"({"apiVersion":")" + v1 +
+              R"(","kind":"CredentialProviderResponse","cacheKeyType":"Image","cacheDuration":"soon"})",
+      }) {
     EXPECT_FALSE(ParseProviderResponse(bad, v1).ok()) << bad;
   }
 }
@@ -305,7 +308,8 @@ providers:
 }
 
 TEST_F(ProviderTest, ResolverLookupOrder) {
-  const std::string config = WriteFile(dir_ + "/providers.yaml", R"(apiVersion: kubelet.config.k8s.io/v1
+  const std::string config =
+      WriteFile(dir_ + "/providers.yaml", R"(apiVersion: kubelet.config.k8s.io/v1
 kind: CredentialProviderConfig
 providers:
 - name: test-credential-provider
@@ -313,10 +317,12 @@ providers:
   defaultCacheDuration: "0s"
   apiVersion: credentialprovider.kubelet.k8s.io/v1
   args: [from-plugin]
-  env: [{name: COUNT_FILE, value: )" + count_file_ + R"(}]
+  env: [{name: COUNT_FILE, value: )" + count_file_ +
+                                              R"(}]
 )");
-  const std::string auth_file = WriteFile(
-      dir_ + "/config.json", R"({"auths":{"file.example.com":{"username":"from-file","password":"x"}}})");
+  const std::string auth_file =
+      WriteFile(dir_ + "/config.json",
+                R"({"auths":{"file.example.com":{"username":"from-file","password":"x"}}})");
   CredentialsOptions o;
   o.auth_file = auth_file;
   o.provider_config = config;

@@ -70,7 +70,6 @@ struct Stream {
   }
 };
 
-
 TEST(EventStreamTest, WritesEventsInOrderAndUnsubscribesWhenTheClientCancels) {
   ContainerEventHub hub(Capacity(16));
   Stream s;

@@ -68,8 +68,8 @@ TEST(CadvisorMetricsTest, DescriptorsCarryCadvisorNamesAndLabelKeys) {
   std::map<std::string, std::vector<std::string>> keys;
   for (const auto& d : CadvisorDescriptors()) {
     EXPECT_FALSE(d.help().empty()) << d.name();
-    EXPECT_TRUE(keys.emplace(d.name(), std::vector<std::string>(d.label_keys().begin(),
-                                                                  d.label_keys().end()))
+    EXPECT_TRUE(keys.emplace(d.name(),
+                             std::vector<std::string>(d.label_keys().begin(), d.label_keys().end()))
                     .second)
         << "duplicate " << d.name();
   }
@@ -128,11 +128,10 @@ TEST(CadvisorMetricsTest, AContainersFiguresKeepTheirUnitsTypesAndTimes) {
   ASSERT_NE(faults, nullptr);
   EXPECT_EQ(faults->value().value(), 60u);
   EXPECT_EQ(faults->metric_type(), rt::COUNTER);
-  EXPECT_EQ(
-      Find(c.metrics(), "container_memory_failures_total", with({"pgmajfault", "container"}))
-          ->value()
-          .value(),
-      6u);
+  EXPECT_EQ(Find(c.metrics(), "container_memory_failures_total", with({"pgmajfault", "container"}))
+                ->value()
+                .value(),
+            6u);
   EXPECT_EQ(Find(c.metrics(), "container_memory_swap", base)->value().value(), 123u);
   const rt::Metric* fs = Find(c.metrics(), "container_fs_usage_bytes", with({"/var/lib/berth"}));
   ASSERT_NE(fs, nullptr);
@@ -155,16 +154,16 @@ TEST(CadvisorMetricsTest, APodsOwnFiguresAreLabelledPodWithItsInterfaces) {
   EXPECT_EQ(rx->value().value(), 1000u);
   EXPECT_EQ(rx->metric_type(), rt::COUNTER);
   EXPECT_EQ(rx->timestamp(), 103);
-  EXPECT_EQ(Find(out.metrics(), "container_network_transmit_errors_total",
-                 {"pod1", "POD", "", "eth0"})
-                ->value()
-                .value(),
-            2u);
-  EXPECT_EQ(Find(out.metrics(), "container_network_transmit_bytes_total",
-                 {"pod1", "POD", "", "eth1"})
-                ->value()
-                .value(),
-            500u);
+  EXPECT_EQ(
+      Find(out.metrics(), "container_network_transmit_errors_total", {"pod1", "POD", "", "eth0"})
+          ->value()
+          .value(),
+      2u);
+  EXPECT_EQ(
+      Find(out.metrics(), "container_network_transmit_bytes_total", {"pod1", "POD", "", "eth1"})
+          ->value()
+          .value(),
+      500u);
   // A container without a known image gets an empty image label.
   EXPECT_NE(Find(out.container_metrics(0).metrics(), "container_memory_rss", {"ctr1", "web", ""}),
             nullptr);

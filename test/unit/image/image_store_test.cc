@@ -41,20 +41,19 @@ class ImageStoreTest : public ::testing::Test {
       parent = l->chain_id;
       diff_ids.push_back(b.diff_id);
     }
-    nlohmann::json config = {
-        {"architecture", "amd64"},
-        {"os", "linux"},
-        {"config",
-         {{"Entrypoint", {"/bin/entry"}},
-          {"Cmd", {cmd}},
-          {"Env", {"PATH=/bin", "A=b"}},
-          {"WorkingDir", "/work"},
-          {"User", "1000:1000"},
-          {"StopSignal", "SIGQUIT"},
-          {"Volumes", {{"/data", nlohmann::json::object()}}},
-          {"ExposedPorts", {{"80/tcp", nlohmann::json::object()}}},
-          {"Labels", {{"k", "v"}}}}},
-        {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
+    nlohmann::json config = {{"architecture", "amd64"},
+                             {"os", "linux"},
+                             {"config",
+                              {{"Entrypoint", {"/bin/entry"}},
+                               {"Cmd", {cmd}},
+                               {"Env", {"PATH=/bin", "A=b"}},
+                               {"WorkingDir", "/work"},
+                               {"User", "1000:1000"},
+                               {"StopSignal", "SIGQUIT"},
+                               {"Volumes", {{"/data", nlohmann::json::object()}}},
+                               {"ExposedPorts", {{"80/tcp", nlohmann::json::object()}}},
+                               {"Labels", {{"k", "v"}}}}},
+                             {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
     auto r = RecordFromConfig(config.dump());
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     r->size = 1234;
@@ -97,10 +96,9 @@ TEST_F(ImageStoreTest, ConfigIsParsed) {
 
 TEST_F(ImageStoreTest, MalformedConfigIsInvalidArgument) {
   EXPECT_EQ(RecordFromConfig("{").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(RecordFromConfig(R"({"rootfs":{"type":"layers","diff_ids":["sha256:zz"]}})")
-                .status()
-                .code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      RecordFromConfig(R"({"rootfs":{"type":"layers","diff_ids":["sha256:zz"]}})").status().code(),
+      Code::kInvalidArgument);
   EXPECT_EQ(RecordFromConfig(R"({"config":{"Cmd":"notalist"},"rootfs":{"type":"layers"}})")
                 .status()
                 .code(),
@@ -164,7 +162,8 @@ TEST_F(ImageStoreTest, AmbiguousPrefixIsAnError) {
 }
 
 TEST_F(ImageStoreTest, TagMovesToNewImageAndOldImageStaysUntagged) {
-  ImageRecord old_img = Add(MakeImage({"a"}, "old"), {"example.com/app:latest", "example.com/app:v1"});
+  ImageRecord old_img =
+      Add(MakeImage({"a"}, "old"), {"example.com/app:latest", "example.com/app:v1"});
   ImageRecord new_img = Add(MakeImage({"a"}, "new"), {"example.com/app:latest"});
   EXPECT_EQ(store_->Find("example.com/app:latest")->id, new_img.id);
   EXPECT_EQ(store_->Find(old_img.id)->repo_tags, std::vector<std::string>{"example.com/app:v1"});

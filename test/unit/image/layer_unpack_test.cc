@@ -126,7 +126,8 @@ TEST_F(LayerUnpackTest, UserXattrsAreKept) {
 }
 
 TEST_F(LayerUnpackTest, LaterEntryReplacesEarlierOne) {
-  auto r = Unpack({File("x", "old"), File("x", "new"), Dir("d"), File("d/f", "1"), File("d", "file")});
+  auto r =
+      Unpack({File("x", "old"), File("x", "new"), Dir("d"), File("d/f", "1"), File("d", "file")});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(ReadAll(dest() + "/x"), "new");
   EXPECT_EQ(ReadAll(dest() + "/d"), "file");
@@ -181,7 +182,9 @@ class TraversalTest : public LayerUnpackTest {
   }
 };
 
-TEST_F(TraversalTest, DotDotComponentIsRefused) { ExpectRefused({File("../x", "evil")}, "../x"); }
+TEST_F(TraversalTest, DotDotComponentIsRefused) {
+  ExpectRefused({File("../x", "evil")}, "../x");
+}
 
 TEST_F(TraversalTest, NestedDotDotIsRefused) {
   ExpectRefused({Dir("a"), File("a/../../outside/x", "evil")}, "a/../../outside/x");
@@ -224,7 +227,9 @@ TEST_F(TraversalTest, HardlinkToMissingTargetIsRefused) {
   ExpectRefused({Hardlink("a", "nothing")}, "a");
 }
 
-TEST_F(TraversalTest, WhiteoutOfDotDotIsRefused) { ExpectRefused({File(".wh...", "")}, ".wh..."); }
+TEST_F(TraversalTest, WhiteoutOfDotDotIsRefused) {
+  ExpectRefused({File(".wh...", "")}, ".wh...");
+}
 
 TEST_F(TraversalTest, PreexistingSymlinkIsNotFollowed) {
   ASSERT_EQ(::symlink(outside().c_str(), (dest() + "/lnk").c_str()), 0);

@@ -43,7 +43,8 @@ std::string BuildTar(const std::vector<TarEntry>& entries) {
     archive_entry_set_gid(e, t.gid);
     archive_entry_set_mtime(e, t.mtime, 0);
     archive_entry_set_perm(e, t.mode);
-    for (const auto& [k, v] : t.xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    for (const auto& [k, v] : t.xattrs)
+      archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     switch (t.type) {
       case TarEntry::kFile:
         archive_entry_set_filetype(e, AE_IFREG);
@@ -86,8 +87,9 @@ std::string Compress(const std::string& data, Compression c) {
   std::string out;
   archive* a = archive_write_new();
   Check(archive_write_set_format_raw(a), a, "raw");
-  Check(c == Compression::kGzip ? archive_write_add_filter_gzip(a) : archive_write_add_filter_zstd(a),
-        a, "filter");
+  Check(
+      c == Compression::kGzip ? archive_write_add_filter_gzip(a) : archive_write_add_filter_zstd(a),
+      a, "filter");
   archive_write_set_bytes_in_last_block(a, 1);
   Check(archive_write_open(a, &out, nullptr, AppendToString, nullptr), a, "open");
   archive_entry* e = archive_entry_new();
@@ -117,7 +119,9 @@ TempDir::TempDir() {
   path_ = tmpl;
 }
 
-TempDir::~TempDir() { (void)internal::RemoveTree(path_); }
+TempDir::~TempDir() {
+  (void)internal::RemoveTree(path_);
+}
 
 bool PathExists(const std::string& path) {
   struct stat st;

@@ -29,8 +29,11 @@ class BlobWriterTest : public ::testing::Test {
 };
 
 Descriptor Desc(const std::string& content) {
-  return Descriptor{"application/octet-stream", Sha256Digest(content),
-                    static_cast<int64_t>(content.size()), {}, std::nullopt};
+  return Descriptor{"application/octet-stream",
+                    Sha256Digest(content),
+                    static_cast<int64_t>(content.size()),
+                    {},
+                    std::nullopt};
 }
 
 TEST_F(BlobWriterTest, CommitsVerifiedContent) {
@@ -86,7 +89,12 @@ TEST_F(BlobWriterTest, RewindStartsOver) {
 
 TEST_F(BlobWriterTest, SinkCannotRewindAfterData) {
   std::string got;
-  SinkBlobWriter w([&](std::string_view d) { got.append(d); return OkStatus(); }, Desc("abc"));
+  SinkBlobWriter w(
+      [&](std::string_view d) {
+        got.append(d);
+        return OkStatus();
+      },
+      Desc("abc"));
   EXPECT_TRUE(w.Rewind().ok());
   ASSERT_TRUE(w.Write("a").ok());
   EXPECT_FALSE(w.Rewind().ok());

@@ -9,27 +9,35 @@
 namespace berth::registry {
 namespace {
 
-std::string D(char c) { return "sha256:" + std::string(64, c); }
+std::string D(char c) {
+  return "sha256:" + std::string(64, c);
+}
 
 std::string ImageManifestJson(const std::string& layer_type = std::string(media::kOciLayerGzip)) {
   return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
-    "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" + D('a') +
+    "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+         D('a') +
          R"(","size":123},
-    "layers":[{"mediaType":")" + layer_type + R"(","digest":")" + D('b') + R"(","size":456}]})";
+    "layers":[{"mediaType":")" +
+         layer_type + R"(","digest":")" + D('b') + R"(","size":456}]})";
 }
 
 std::string IndexJson() {
   return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('1') +
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+         D('1') +
          R"(","size":10,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('2') +
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+         D('2') +
          R"(","size":11,"platform":{"os":"linux","architecture":"amd64"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('3') +
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+         D('3') +
          R"(","size":12,"platform":{"os":"windows","architecture":"amd64"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('4') +
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+         D('4') +
          R"(","size":13,"platform":{"os":"linux","architecture":"arm","variant":"v6"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('5') +
-         R"(","size":14,"platform":{"os":"linux","architecture":"arm","variant":"v7"}}]})";
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+         D('5') + R"(","size":14,"platform":{"os":"linux","architecture":"arm","variant":"v7"}}]})";
 }
 
 TEST(ManifestTest, ClassifiesByContentTypeThenByBody) {
@@ -79,7 +87,8 @@ TEST(ManifestTest, RefusesHostileOrBrokenManifests) {
       replace(D('b'), "sha512:" + std::string(128, 'b')),
       replace("\"size\":456", "\"size\":-1"),
       replace("\"size\":456", "\"size\":\"456\""),
-      replace("application/vnd.oci.image.config.v1+json", "application/vnd.cncf.helm.config.v1+json"),
+      replace("application/vnd.oci.image.config.v1+json",
+              "application/vnd.cncf.helm.config.v1+json"),
       ImageManifestJson("application/x-unknown-layer"),
   };
   for (const std::string& b : bad) {
@@ -89,8 +98,8 @@ TEST(ManifestTest, RefusesHostileOrBrokenManifests) {
 }
 
 TEST(ManifestTest, AcceptsEveryUnpackableLayerType) {
-  for (auto t : {media::kOciLayer, media::kOciLayerGzip, media::kOciLayerZstd,
-                 media::kDockerLayerGzip}) {
+  for (auto t :
+       {media::kOciLayer, media::kOciLayerGzip, media::kOciLayerZstd, media::kDockerLayerGzip}) {
     EXPECT_TRUE(ParseImageManifest(ImageManifestJson(std::string(t)), "m").ok()) << t;
   }
   EXPECT_EQ(*LayerCompression(media::kOciLayerZstd), Compression::kZstd);
@@ -115,9 +124,10 @@ TEST(ManifestTest, SelectsThePlatform) {
 }
 
 TEST(ManifestTest, ArmFallsBackToALowerVariantOnly) {
-  std::string one = R"({"schemaVersion":2,"manifests":[
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + D('6') +
-                    R"(","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v6"}}]})";
+  std::string one =
+      R"({"schemaVersion":2,"manifests":[
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      D('6') + R"(","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v6"}}]})";
   auto idx = ParseManifestIndex(one, "i");
   ASSERT_TRUE(idx.ok());
   EXPECT_TRUE(SelectPlatform(*idx, {"linux", "arm", "v7"}, "i").ok());
@@ -148,7 +158,8 @@ TEST(ManifestTest, HostPlatformIsLinux) {
 
 TEST(ManifestTest, AcceptHeaderListsAllFourTypesButNotSchema1) {
   std::string a = ManifestAcceptHeader();
-  for (auto t : {media::kOciIndex, media::kOciManifest, media::kDockerList, media::kDockerManifest}) {
+  for (auto t :
+       {media::kOciIndex, media::kOciManifest, media::kDockerList, media::kDockerManifest}) {
     EXPECT_NE(a.find(t), std::string::npos) << t;
   }
   EXPECT_EQ(a.find("distribution.manifest.v1"), std::string::npos);

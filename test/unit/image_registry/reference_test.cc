@@ -47,16 +47,16 @@ TEST(ReferenceTest, NormalizesValidReferences) {
 TEST(ReferenceTest, RejectsInvalidReferencesWithInvalidArgumentNamingThem) {
   const std::string cases[] = {
       "",
-      "Busybox",                       // uppercase repository
-      "docker.io/Library/busybox",     // uppercase path component
-      "busybox:",                      // empty tag
-      "busybox:-bad",                  // tag starts with '-'
+      "Busybox",                    // uppercase repository
+      "docker.io/Library/busybox",  // uppercase path component
+      "busybox:",                   // empty tag
+      "busybox:-bad",               // tag starts with '-'
       "busybox:" + std::string(129, 'a'),
-      "busybox@sha256:abc",            // short digest
+      "busybox@sha256:abc",  // short digest
       "busybox@sha256:" + std::string(64, 'G'),
       "busybox@md5:0123456789abcdef0123456789abcdef",
       "busybox@",
-      kHex,                            // an image ID, not a name
+      kHex,  // an image ID, not a name
       "a//b",
       "/busybox",
       "busybox/",
@@ -65,11 +65,11 @@ TEST(ReferenceTest, RejectsInvalidReferencesWithInvalidArgumentNamingThem) {
       "a/.b",
       "a/b..c",
       "a/b___c",
-      "host:port/app",                 // non-numeric port
-      "127.0.0.1:99999/app",           // port past 65535
-      "registry.io:0/app",             // port 0
+      "host:port/app",        // non-numeric port
+      "127.0.0.1:99999/app",  // port past 65535
+      "registry.io:0/app",    // port 0
       "[::1]:70000/app",
-      "ho_st.io/app",                  // '_' in a host label
+      "ho_st.io/app",                     // '_' in a host label
       "gcr.io/" + std::string(250, 'a'),  // name over 255 characters
       "app name",
       "app\n",
@@ -119,8 +119,8 @@ TEST(ReferenceTest, NoDefaultTagVariantLeavesTagEmpty) {
 }
 
 TEST(ReferenceTest, RoundTripsItsOwnString) {
-  for (std::string in : {std::string("busybox"), std::string("quay.io/a/b:c"),
-                         "localhost:5000/x@sha256:" + kHex}) {
+  for (std::string in :
+       {std::string("busybox"), std::string("quay.io/a/b:c"), "localhost:5000/x@sha256:" + kHex}) {
     auto r = ParseReference(in);
     ASSERT_TRUE(r.ok());
     auto again = ParseReference(r->String());

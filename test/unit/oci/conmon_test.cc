@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include <thread>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace berth::oci {
 namespace {
@@ -158,7 +158,8 @@ TEST(ConmonDriver, ReopenLogReturnsOnceTheNewFileExists) {
   ASSERT_GE(r, 0);
   std::thread monitor([&] {
     char buf[16] = {};
-    if (read(r, buf, sizeof(buf) - 1) > 0 && std::string(buf) == "2 0 0\n") std::ofstream(log) << "";
+    if (read(r, buf, sizeof(buf) - 1) > 0 && std::string(buf) == "2 0 0\n")
+      std::ofstream(log) << "";
   });
   Status s = ConmonDriver::ReopenLog(tmpl, log, std::chrono::seconds(20));
   monitor.join();

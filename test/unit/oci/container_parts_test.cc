@@ -142,7 +142,7 @@ NodeProfile HybridNodeWithout(std::initializer_list<const char*> missing, bool s
   NodeProfile n;
   n.probed = true;
   n.cgroups.mode = cgroups::Mode::kHybrid;
-  n.cgroups.controllers = {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer",
+  n.cgroups.controllers = {"blkio",   "cpu",    "cpuacct", "cpuset",   "devices", "freezer",
                            "hugetlb", "memory", "net_cls", "net_prio", "pids"};
   for (const char* m : missing) n.cgroups.controllers.erase(m);
   n.cgroups.swap_accounting = swap;

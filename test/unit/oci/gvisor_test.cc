@@ -5,9 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,8 +95,9 @@ TEST(GvisorRouting, HostNamespacesAreRefusedWithTheReason) {
     auto r = ChooseRuntime(WithGvisor(), p);
     ASSERT_FALSE(r.ok()) << which;
     EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
-    EXPECT_THAT(r.status().message(),
-                HasSubstr(which == 0 ? "host's network namespace" : which == 1 ? "host's PID" : "host's IPC"));
+    EXPECT_THAT(r.status().message(), HasSubstr(which == 0   ? "host's network namespace"
+                                                : which == 1 ? "host's PID"
+                                                             : "host's IPC"));
     EXPECT_THAT(r.status().message(), HasSubstr("(gVisor)"));
     EXPECT_THAT(r.status().message(), HasSubstr("io.kubernetes.cri.untrusted-workload=true"));
   }
@@ -181,19 +182,32 @@ class FakeRunsc : public ::testing::Test {
     std::filesystem::create_directories(bundle_);
     script_ = dir_ + "/runsc";
     // FAKE_START_FAILS / FAKE_EXIT come from files, as the shim passes no env.
-    std::ofstream(script_) << "#!/bin/sh\n"
-                              "echo \"$*\" >> " + dir_ + "/calls\n"
-                              "for a in \"$@\"; do last=\"$a\"; done\n"
-                              "case \" $* \" in\n"
-                              "  *' features '*) echo 'Usage: runsc <flags> <subcommand>' >&2; exit 128;;\n"
-                              "  *' create '*) echo 4242 > " + dir_ + "/created-pid;;\n"
-                              "  *' state '*) echo '{\"id\":\"'$last'\",\"pid\":1,\"status\":\"created\",\"bundle\":\"" + bundle_ + "\"}';;\n"
-                              "  *' start '*) if [ -e " + dir_ + "/start-fails ]; then\n"
-                              "      echo '{\"msg\":\"starting container: boom\",\"level\":\"error\"}' >&3; exit 128; fi\n"
-                              "      echo container-output;;\n"
-                              "  *' wait '*) echo '{\"id\":\"'$last'\",\"exitStatus\":'$(cat " + dir_ + "/exit)'}';;\n"
-                              "esac\n"
-                              "exit 0\n";
+    std::ofstream(script_)
+        << "#!/bin/sh\n"
+           "echo \"$*\" >> " +
+               dir_ +
+               "/calls\n"
+               "for a in \"$@\"; do last=\"$a\"; done\n"
+               "case \" $* \" in\n"
+               "  *' features '*) echo 'Usage: runsc <flags> <subcommand>' >&2; exit 128;;\n"
+               "  *' create '*) echo 4242 > " +
+               dir_ +
+               "/created-pid;;\n"
+               "  *' state '*) echo "
+               "'{\"id\":\"'$last'\",\"pid\":1,\"status\":\"created\",\"bundle\":\"" +
+               bundle_ +
+               "\"}';;\n"
+               "  *' start '*) if [ -e " +
+               dir_ +
+               "/start-fails ]; then\n"
+               "      echo '{\"msg\":\"starting container: boom\",\"level\":\"error\"}' >&3; exit "
+               "128; fi\n"
+               "      echo container-output;;\n"
+               "  *' wait '*) echo '{\"id\":\"'$last'\",\"exitStatus\":'$(cat " +
+               dir_ +
+               "/exit)'}';;\n"
+               "esac\n"
+               "exit 0\n";
     chmod(script_.c_str(), 0755);
     std::ofstream(dir_ + "/exit") << "42";
     std::ofstream(bundle_ + "/config.json")
@@ -346,7 +360,9 @@ TEST(ShimArgs, BadInputIsAClearError) {
 }
 
 TEST(RunscOutput, WaitStatus) {
-  EXPECT_EQ(*ParseRunscWaitOutput(R"({"id":"c1","exitStatus":137})" "\n"), 137);
+  EXPECT_EQ(*ParseRunscWaitOutput(R"({"id":"c1","exitStatus":137})"
+                                  "\n"),
+            137);
   EXPECT_EQ(*ParseRunscWaitOutput(R"({"id":"c1","exitStatus":0})"), 0);
   EXPECT_FALSE(ParseRunscWaitOutput("waiting on container: no").ok());
   EXPECT_FALSE(ParseRunscWaitOutput(R"({"id":"c1"})").ok());

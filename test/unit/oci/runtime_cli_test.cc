@@ -92,19 +92,25 @@ class FakeRuntime : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     script_ = dir_ + "/fake-runtime";
-    std::ofstream(script_) << "#!/bin/sh\n"
-                              "printf '%s\\n' \"$@\" > " + dir_ + "/argv\n"
-                              "for a in \"$@\"; do last=\"$a\"; prev_cmd=\"$cmd\"; cmd=\"$a\"; done\n"
-                              "case \" $* \" in\n"
-                              "  *' state ghost'*|*' kill ghost'*|*' delete --force ghost'*)\n"
-                              "    echo 'time=\"x\" level=error msg=\"container does not exist\"' >&2; exit 1;;\n"
-                              "  *' state '*) echo '{\"id\":\"c1\",\"pid\":7,\"status\":\"running\"}';;\n"
-                              "  *' features'*) echo '{\"mountOptions\":[\"rro\"]}';;\n"
-                              "  *' kill c1 9'*) echo 'time=\"x\" level=error msg=\"permission denied\"' >&2; exit 1;;\n"
-                              "  *' update '*) cat > " + dir_ + "/stdin;;\n"
-                              "  *' start slow'*) exec sleep 30;;\n"
-                              "esac\n"
-                              "exit 0\n";
+    std::ofstream(script_)
+        << "#!/bin/sh\n"
+           "printf '%s\\n' \"$@\" > " +
+               dir_ +
+               "/argv\n"
+               "for a in \"$@\"; do last=\"$a\"; prev_cmd=\"$cmd\"; cmd=\"$a\"; done\n"
+               "case \" $* \" in\n"
+               "  *' state ghost'*|*' kill ghost'*|*' delete --force ghost'*)\n"
+               "    echo 'time=\"x\" level=error msg=\"container does not exist\"' >&2; exit 1;;\n"
+               "  *' state '*) echo '{\"id\":\"c1\",\"pid\":7,\"status\":\"running\"}';;\n"
+               "  *' features'*) echo '{\"mountOptions\":[\"rro\"]}';;\n"
+               "  *' kill c1 9'*) echo 'time=\"x\" level=error msg=\"permission denied\"' >&2; "
+               "exit 1;;\n"
+               "  *' update '*) cat > " +
+               dir_ +
+               "/stdin;;\n"
+               "  *' start slow'*) exec sleep 30;;\n"
+               "esac\n"
+               "exit 0\n";
     chmod(script_.c_str(), 0755);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

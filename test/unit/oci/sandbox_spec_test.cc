@@ -14,8 +14,8 @@
 namespace berth::oci {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const std::string kId(64, 'a');
 

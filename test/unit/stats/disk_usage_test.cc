@@ -150,7 +150,8 @@ TEST_F(DiskUsageTest, DoesNotCrossMounts) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   // Fails loudly rather than skipping: a test that cannot run is not a pass.
-  ASSERT_NE(WEXITSTATUS(status), 77) << "cannot test: no mount namespace for this user (run as root)";
+  ASSERT_NE(WEXITSTATUS(status), 77)
+      << "cannot test: no mount namespace for this user (run as root)";
   EXPECT_EQ(WEXITSTATUS(status), 0)
       << "2: walk failed, 3: a mount point was counted or entered, 4: bytes of a mount counted";
 }

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
@@ -50,14 +50,16 @@ class WebSocketTest : public ::testing::Test {
       if (port == 81) return Unavailable("connect 127.0.0.1:81: connection refused");
       if (port == 82) {  // a server that greets and closes without reading
         int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Internal("socketpair");
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+          return Internal("socketpair");
         (void)!write(sv[1], "bye", 3);
         close(sv[1]);
         return ScopedFd(sv[0]);
       }
       // An echo peer on the other end of a socketpair.
       int sv[2];
-      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Internal("socketpair");
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return Internal("socketpair");
       std::thread([fd = sv[1]] {
         char buf[4096];
         ssize_t n;
@@ -71,8 +73,9 @@ class WebSocketTest : public ::testing::Test {
   }
 
   // Connects to a new URL for `req` and upgrades with `protocols`.
-  std::unique_ptr<websocket::stream<asio::ip::tcp::socket>> Connect(
-      const StreamRequest& req, const std::string& protocols, const std::string& query = "") {
+  std::unique_ptr<websocket::stream<asio::ip::tcp::socket>> Connect(const StreamRequest& req,
+                                                                    const std::string& protocols,
+                                                                    const std::string& query = "") {
     Result<std::string> url = server_->NewUrl(req);
     EXPECT_TRUE(url.ok());
     std::string path = url->substr(url->find('/', 8)) + query;
@@ -123,7 +126,10 @@ TEST_F(WebSocketTest, V5ExecEchoesStdinAndReportsTheExitCodeAfterTheCloseSignal)
   auto ws = Connect(ExecRequest(), "v5.channel.k8s.io, v4.channel.k8s.io");
   EXPECT_EQ(negotiated_, "v5.channel.k8s.io");
   ws->binary(true);
-  ws->write(asio::buffer(std::string("\x00" "3hello", 7)));
+  ws->write(
+      asio::buffer(std::string("\x00"
+                               "3hello",
+                               7)));
   // v5: "no more stdin" is [255, 0].
   ws->write(asio::buffer(std::string("\xff\x00", 2)));
   auto got = ReadAll(*ws);
@@ -229,7 +235,7 @@ TEST_F(WebSocketTest, PortForwardSessionClosesWhenThePodClosesItsOnlyConnection)
   }
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
   EXPECT_EQ(by_channel[0], std::string("\x52\x00", 2) + "bye");  // port 82, then the data
-  EXPECT_EQ(by_channel[1], std::string("\x52\x00", 2));     // no error
+  EXPECT_EQ(by_channel[1], std::string("\x52\x00", 2));          // no error
 }
 
 }  // namespace
