@@ -7,6 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config git
   clang-format  # hack/check-format.sh, run as the unit test clang_format_check
+  systemd  # systemd-analyze verify of config/berthd.{service,socket} (unit test systemd_units_verify)
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
