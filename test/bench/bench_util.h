@@ -41,13 +41,15 @@ inline double Median(std::vector<double> values) {
 
 class Latencies {
  public:
+  // Times one call of `fn`, keeps the sample and returns it (ms).
   template <typename Fn>
-  void Measure(Fn&& fn) {
+  double Measure(Fn&& fn) {
     auto start = std::chrono::steady_clock::now();
     fn();
     samples_.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
+    return samples_.back();
   }
   void Print(const std::string& what) {
     if (samples_.empty()) return;
