@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,9 @@ struct Container {
   // The process user as resolved into config.json (process.user).
   int64_t uid = 0, gid = 0;
   std::vector<int64_t> supplemental_gids;
+  // What the platform set up for it (io.berth.gmsa.*; platform_hooks.h), kept
+  // in config.json so removal and restore undo it.
+  std::map<std::string, std::string> platform_annotations;
 
   // --- changes over the container's life; guarded by the store's lock ---
   runtime::v1::ContainerState state = runtime::v1::CONTAINER_UNKNOWN;

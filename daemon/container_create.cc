@@ -148,6 +148,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   BERTH_RETURN_IF_ERROR(ValidateRequest(req));
   const rt::ContainerConfig& config = req.config();
   const std::string& cname = config.metadata().name();
+  BERTH_RETURN_IF_ERROR(platform_hooks_->Validate(cname, config));
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, sandboxes_.Get(req.pod_sandbox_id()));
   // Held shared until the container exists: StopPodSandbox waits for it.
   std::shared_lock pod_lock(sandbox->containers_mu);
@@ -234,6 +235,15 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
 
   BERTH_CRASH_POINT("container-create/after-rootfs");
 
+  // 4b. The platform's setup (Windows: the gMSA credential spec), recorded in
+  // config.json by step 5 before the runtime is asked for anything.
+  CallStep("4b platform setup");
+  BERTH_ASSIGN_OR_RETURN(PlatformCreateResult platform,
+                         platform_hooks_->OnCreate(c->id, cname, config));
+  containers_.Write([&] { c->platform_annotations = platform.annotations; });
+  undo.Push("undo platform setup",
+            [&] { return platform_hooks_->OnCreateFailed(c->id, c->platform_annotations); });
+
   // 5. Write before you act: config.json with every CRI field as annotations.
   CallStep("5 write config.json");
   stage("writing config.json");
@@ -286,6 +296,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   std::vector<std::string> degraded;
   Result<nlohmann::json> spec_json = oci::BuildContainerSpec(spec, &degraded);
   if (!spec_json.ok()) return spec_json.status().WithContext("container " + cname);
+  ApplyPlatformSetup(platform, &*spec_json);
   if (!degraded.empty()) {
     spdlog::info("container {} ({}): this node cannot honour, left out: {}", c->name, c->id,
                  fmt::join(degraded, "; "));

@@ -1,5 +1,6 @@
 #include "daemon/container_record.h"
 #include "daemon/internal_annotations.h"
+#include "daemon/platform_hooks.h"
 #include "daemon/state_json_fields.h"
 
 #include <google/protobuf/util/json_util.h>
@@ -81,7 +82,7 @@ rt::ContainerState StateFromName(const std::string& s) {
 }  // namespace
 
 std::map<std::string, std::string> ContainerAnnotations(const Container& c) {
-  return {
+  std::map<std::string, std::string> out = {
       {kId, c.id},
       {kConfig, ToJson(c.config)},
       {kName, c.name},
@@ -101,6 +102,8 @@ std::map<std::string, std::string> ContainerAnnotations(const Container& c) {
       {"io.kubernetes.cri.sandbox-id", c.sandbox_id},
       {"io.kubernetes.cri.image-name", c.image_name},
   };
+  out.insert(c.platform_annotations.begin(), c.platform_annotations.end());
+  return out;
 }
 
 Result<std::shared_ptr<Container>> ContainerFromAnnotations(
@@ -127,6 +130,7 @@ Result<std::shared_ptr<Container>> ContainerFromAnnotations(
   BERTH_ASSIGN_OR_RETURN(int64_t signal, NeedNumber(a, kStopSignal));
   c->stop_signal = static_cast<int>(signal);
   c->resources = c->config.linux().resources();
+  c->platform_annotations = PlatformAnnotationsOf(a);
   return c;
 }
 

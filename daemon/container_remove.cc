@@ -34,6 +34,8 @@ Status Server::RemoveContainerLocked(Container& c) {
   // conmon writes the exit file as it leaves: let it, so none is left behind.
   if (conmon.ok() && *conmon > 1) (void)process::WaitProcessGone(*conmon, kConmonExitGrace);
   BERTH_CRASH_POINT("container-remove/after-runtime-delete");
+  // Windows: the gMSA registry value and CCG instance, once the runtime is done with them.
+  BERTH_RETURN_IF_ERROR(platform_hooks_->OnRemoved(c.id, c.platform_annotations));
   // 3. Mounts, then files and the exit file.
   const std::string run_dir = ContainerRunDir(c.id);
   BERTH_RETURN_IF_ERROR(UnmountRecursive(c.bundle_dir));

@@ -36,6 +36,7 @@ Status Server::StartContainer(const rt::StartContainerRequest& req, rt::StartCon
     return s.WithContext("container " + c->name);
   }
   BERTH_CRASH_POINT("container-start/after-start");
+  platform_hooks_->OnStarted(c->id, c->platform_annotations);
   containers_.Write([&] {
     if (c->state == rt::CONTAINER_CREATED) c->state = rt::CONTAINER_RUNNING;
   });

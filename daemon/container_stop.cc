@@ -54,7 +54,8 @@ Status Server::StopContainer(const rt::StopContainerRequest& req, rt::StopContai
     return c.status();
   }
   std::lock_guard<std::mutex> op((*c)->op_mu);
-  return StopContainerLocked(**c, std::chrono::seconds(req.timeout()));
+  BERTH_RETURN_IF_ERROR(StopContainerLocked(**c, std::chrono::seconds(req.timeout())));
+  return platform_hooks_->OnStopped((*c)->id, (*c)->platform_annotations);
 }
 
 std::vector<std::shared_ptr<Container>> Server::ContainersOf(const std::string& sandbox_id) const {
@@ -77,6 +78,8 @@ Status Server::StopContainersOf(const std::string& sandbox_id) {
     workers.emplace_back([&, i] {
       std::lock_guard<std::mutex> op(all[i]->op_mu);
       results[i] = StopContainerLocked(*all[i], std::chrono::seconds(10));
+      if (results[i].ok())
+        results[i] = platform_hooks_->OnStopped(all[i]->id, all[i]->platform_annotations);
     });
   }
   for (auto& w : workers) w.join();

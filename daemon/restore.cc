@@ -198,6 +198,7 @@ void Server::ReleaseContainerLeftovers(const std::string& id,
   LogIfError(UnmountRecursive(ContainerBundleDir(id)), "unmount rootfs of " + id);
   LogIfError(RemoveAll(run_dir), "remove " + run_dir);
   ::unlink((ExitDir() + "/" + id).c_str());
+  LogIfError(platform_hooks_->ReleaseLeftovers(id, annotations), "platform setup of " + id);
 }
 
 void Server::Quarantine(const std::string& kind, const std::string& dir,
@@ -366,6 +367,9 @@ void Server::ReconcileContainer(Container& c) {
   if (containers_.Read([&] { return ContainerStateJson(c); }) != recorded) {
     LogIfError(PersistContainerState(c), "state of container " + c.id);
   }
+  const bool running = containers_.Read([&] { return c.state == rt::CONTAINER_RUNNING; });
+  LogIfError(platform_hooks_->OnRestore(c.id, c.platform_annotations, running),
+             "platform setup of container " + c.id);
   AnnounceContainer(c);
 }
 
@@ -426,6 +430,9 @@ Status Server::Restore() {
                rebooted ? " after a reboot (or first start)" : "");
 
   const auto started = std::chrono::steady_clock::now();
+  // The platform's hooks, before any container is loaded (they release what it holds).
+  BERTH_ASSIGN_OR_RETURN(platform_hooks_, ContainerPlatformHooks::ForThisHost());
+  platform_hooks_->SweepStale();
   BERTH_RETURN_IF_ERROR(Update());
   const double took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

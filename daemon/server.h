@@ -14,6 +14,7 @@
 #include <string>
 
 #include "daemon/container.h"
+#include "daemon/platform_hooks.h"
 #include "daemon/sandbox.h"
 #include "pkg/base/status.h"
 #include "pkg/cni/cni_network.h"
@@ -297,6 +298,8 @@ class Server {
   std::shared_ptr<metrics::DaemonMetrics> metrics_;
   std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint_;
   std::unique_ptr<CallTracker> calls_;  // in-flight calls, slow-call watchdog
+  // The container lifecycle's platform seam (gMSA on Windows); set by Restore().
+  std::unique_ptr<ContainerPlatformHooks> platform_hooks_;
 };
 
 }  // namespace berth::daemon

@@ -71,4 +71,32 @@ int FakeRegistryBackend::set_calls() const {
   return set_calls_;
 }
 
+namespace {
+
+class ForwardingRegistryBackend final : public RegistryBackend {
+ public:
+  explicit ForwardingRegistryBackend(std::shared_ptr<FakeRegistryBackend> registry)
+      : registry_(std::move(registry)) {}
+  std::string_view KeyPath() const override { return registry_->KeyPath(); }
+  Result<bool> SetStringIfAbsent(std::string_view name, std::string_view data) override {
+    return registry_->SetStringIfAbsent(name, data);
+  }
+  Result<bool> DeleteValue(std::string_view name) override { return registry_->DeleteValue(name); }
+  Result<std::vector<std::string>> EnumerateValueNames() override {
+    return registry_->EnumerateValueNames();
+  }
+  Result<std::optional<std::string>> ReadString(std::string_view name) override {
+    return registry_->ReadString(name);
+  }
+
+ private:
+  std::shared_ptr<FakeRegistryBackend> registry_;
+};
+
+}  // namespace
+
+std::unique_ptr<RegistryBackend> ForwardingTo(std::shared_ptr<FakeRegistryBackend> registry) {
+  return std::make_unique<ForwardingRegistryBackend>(std::move(registry));
+}
+
 }  // namespace berth::platform

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,5 +36,9 @@ class FakeRegistryBackend final : public RegistryBackend {
   std::optional<Status> fail_next_delete_;     // guarded by mu_
   int set_calls_ = 0;                          // guarded by mu_
 };
+
+// A backend that forwards to `registry`, so the registry outlives a store
+// (the host's registry across a daemon crash and restart, in tests).
+std::unique_ptr<RegistryBackend> ForwardingTo(std::shared_ptr<FakeRegistryBackend> registry);
 
 }  // namespace berth::platform

@@ -15,26 +15,9 @@ constexpr std::string_view kCid = "abc123";
 // second Daemon over the same state behaves like berthd restarted after a crash.
 struct Daemon {
   Daemon(std::shared_ptr<FakeRegistryBackend> registry, std::shared_ptr<FakeHcsState> hcs)
-      : specs(std::make_unique<SharedBackend>(registry), SystemRandomSource(), audit),
+      : specs(ForwardingTo(std::move(registry)), SystemRandomSource(), audit),
         ccg(std::make_unique<FakeHcsClient>(hcs), audit),
         gmsa(specs, ccg) {}
-
-  // Forwards to a registry that outlives this daemon (the host's registry).
-  struct SharedBackend final : RegistryBackend {
-    explicit SharedBackend(std::shared_ptr<FakeRegistryBackend> r) : r(std::move(r)) {}
-    std::string_view KeyPath() const override { return r->KeyPath(); }
-    Result<bool> SetStringIfAbsent(std::string_view n, std::string_view d) override {
-      return r->SetStringIfAbsent(n, d);
-    }
-    Result<bool> DeleteValue(std::string_view n) override { return r->DeleteValue(n); }
-    Result<std::vector<std::string>> EnumerateValueNames() override {
-      return r->EnumerateValueNames();
-    }
-    Result<std::optional<std::string>> ReadString(std::string_view n) override {
-      return r->ReadString(n);
-    }
-    std::shared_ptr<FakeRegistryBackend> r;
-  };
 
   MemoryAuditLogger audit;
   RegistryCredentialSpecStore specs;

@@ -1,0 +1,438 @@
+// The container lifecycle's platform seam (daemon/platform_hooks.h) over the
+// Windows gMSA logic of pkg/platform, with its fake registry and HCS backends
+// and a fake runtime. Server's handlers need a whole node (images, pods,
+// conmon, runc) to run, so `Node` below calls the seam in the handlers' order
+// (container_create.cc steps 4b-8, container_start.cc, container_stop.cc,
+// container_remove.cc, restore.cc) and keeps config.json's annotations the way
+// container_record.cc writes and reads them.
+#include "daemon/platform_hooks.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "daemon/container_record.h"
+#include "pkg/base/undo_stack.h"
+#include "pkg/platform/fake_hcs_client.h"
+#include "pkg/platform/fake_registry_backend.h"
+
+namespace berth::daemon {
+namespace {
+
+namespace rt = runtime::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The spec's content carries this marker; no audit line or error may.
+constexpr std::string_view kSecretMarker = "contoso-gmsa-account-7731";
+const std::string kSpec = std::string(R"({"CmsPlugins":["ActiveDirectory"],"DomainJoinConfig":)") +
+                          R"({"GmsaAccountName":")" + std::string(kSecretMarker) + R"("}})";
+const std::string kId(64, 'c');
+
+// The runtime: records the spec each create was given; can be told to fail a create.
+struct FakeRuntime {
+  Status Create(const std::string& id, const nlohmann::json& spec) {
+    if (fail_next_create) {
+      fail_next_create = false;
+      return Internal("runtime create of " + id + " failed (injected)");
+    }
+    specs[id] = spec;
+    return OkStatus();
+  }
+  bool fail_next_create = false;
+  std::map<std::string, nlohmann::json> specs;
+};
+
+// What stays on the "host" across daemon lifetimes: the registry, HCS, the
+// runtime, the audit log and each container's config.json annotations.
+struct Host {
+  std::shared_ptr<platform::FakeRegistryBackend> registry =
+      std::make_shared<platform::FakeRegistryBackend>();
+  std::shared_ptr<platform::FakeHcsState> hcs = std::make_shared<platform::FakeHcsState>();
+  std::shared_ptr<platform::MemoryAuditLogger> audit =
+      std::make_shared<platform::MemoryAuditLogger>();
+  FakeRuntime runtime;
+  std::map<std::string, std::map<std::string, std::string>> config_json_annotations;
+
+  int HcsCalls(std::string_view op) const {
+    int n = 0;
+    for (const auto& call : hcs->Calls()) n += call.operation == op;
+    return n;
+  }
+};
+
+// One berthd lifetime over `host`: a crash is this object going away.
+struct Node {
+  Node(Host& host, bool use_ccg) : host(host) {
+    platform::PlatformServices services;
+    services.credential_specs = std::make_unique<platform::RegistryCredentialSpecStore>(
+        platform::ForwardingTo(host.registry), platform::SystemRandomSource(), *host.audit);
+    services.ccg_instances = std::make_unique<platform::HcsCcgInstances>(
+        std::make_unique<platform::FakeHcsClient>(host.hcs), *host.audit);
+    hooks =
+        std::make_unique<ContainerPlatformHooks>(host.audit, std::move(services), true, use_ccg);
+  }
+
+  enum class CrashAt { kNowhere, kAfterPlatformSetup, kAfterConfigJson };
+
+  // CreateContainer from step 4b on; the container, or the error it returned.
+  Result<std::shared_ptr<Container>> Create(const rt::ContainerConfig& config,
+                                            CrashAt crash = CrashAt::kNowhere) {
+    BERTH_RETURN_IF_ERROR(hooks->Validate(config.metadata().name(), config));
+    auto owned = std::make_shared<Container>();
+    Container& c = *owned;
+    c.id = kId;
+    c.name = "k8s_" + config.metadata().name();
+    c.sandbox_id = std::string(64, 'p');
+    c.config = config;
+    UndoStack undo("container " + c.id);
+    // 4b.
+    BERTH_ASSIGN_OR_RETURN(PlatformCreateResult platform,
+                           hooks->OnCreate(c.id, config.metadata().name(), config));
+    c.platform_annotations = platform.annotations;
+    undo.Push("undo platform setup",
+              [&] { return hooks->OnCreateFailed(c.id, c.platform_annotations); });
+    if (crash == CrashAt::kAfterPlatformSetup) {
+      undo.Commit();  // a crash runs no undo
+      return owned;
+    }
+    // 5. config.json.
+    nlohmann::json spec = {{"annotations", ContainerAnnotations(c)}};
+    ApplyPlatformSetup(platform, &spec);
+    host.config_json_annotations[c.id] =
+        spec["annotations"].get<std::map<std::string, std::string>>();
+    if (crash == CrashAt::kAfterConfigJson) {
+      undo.Commit();
+      return owned;
+    }
+    // 7. The runtime.
+    BERTH_RETURN_IF_ERROR(host.runtime.Create(c.id, spec));
+    undo.Commit();
+    return owned;
+  }
+  void Start(const Container& c) { hooks->OnStarted(c.id, c.platform_annotations); }
+  Status Stop(const Container& c) { return hooks->OnStopped(c.id, c.platform_annotations); }
+  Status Remove(const Container& c) {
+    BERTH_RETURN_IF_ERROR(hooks->OnRemoved(c.id, c.platform_annotations));
+    host.config_json_annotations.erase(c.id);
+    return OkStatus();
+  }
+  // Restore: the sweep, then each container as restore.cc finds it: one
+  // still being created is undone, any other is loaded from its annotations.
+  void Restart(bool creation_finished, bool running) {
+    hooks->SweepStale();
+    auto on_disk = host.config_json_annotations.find(kId);
+    const auto* annotations =
+        on_disk == host.config_json_annotations.end() ? nullptr : &on_disk->second;
+    if (!creation_finished) {
+      EXPECT_TRUE(hooks->ReleaseLeftovers(kId, annotations).ok());
+      return;
+    }
+    ASSERT_NE(annotations, nullptr);
+    Result<std::shared_ptr<Container>> loaded = ContainerFromAnnotations(*annotations);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_TRUE(hooks->OnRestore(kId, (*loaded)->platform_annotations, running).ok());
+  }
+
+  Host& host;
+  std::unique_ptr<ContainerPlatformHooks> hooks;
+};
+
+// One audit line per host mutation, in order, each naming its object and the
+// container, never the spec's content.
+void ExpectAudited(const Host& host, const std::vector<std::string>& ops,
+                   const std::string& value) {
+  const std::vector<std::string> lines = host.audit->Lines();
+  ASSERT_EQ(lines.size(), ops.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_THAT(lines[i], HasSubstr("op=\"" + ops[i] + "\""));
+    EXPECT_THAT(lines[i], HasSubstr("value=\"" + value + "\""));
+    EXPECT_THAT(lines[i], HasSubstr("container=\"" + kId + "\""));
+    EXPECT_THAT(lines[i], HasSubstr("outcome=\"ok\""));
+    EXPECT_THAT(lines[i], Not(HasSubstr(kSecretMarker)));
+  }
+}
+
+rt::ContainerConfig GmsaConfig(bool legacy_annotation = false) {
+  rt::ContainerConfig config;
+  config.mutable_metadata()->set_name("web");
+  config.mutable_image()->set_image("mcr.microsoft.com/windows/nanoserver:ltsc2022");
+  if (legacy_annotation) {
+    (*config.mutable_annotations())[std::string(platform::kLegacyGmsaSpecAnnotation)] = kSpec;
+  } else {
+    config.mutable_windows()->mutable_security_context()->set_credential_spec(kSpec);
+  }
+  return config;
+}
+
+class RegistryValueLifecycle : public ::testing::Test {
+ protected:
+  // The one value there is, checked to be a managed name holding the spec.
+  std::string OnlyValue() {
+    auto values = host_.registry->Values();
+    EXPECT_EQ(values.size(), 1u);
+    if (values.size() != 1) return "";
+    EXPECT_TRUE(std::regex_match(values.begin()->first, std::regex("k8s-cred-spec-[0-9a-f]{80}")))
+        << values.begin()->first;
+    EXPECT_EQ(values.begin()->second, kSpec);
+    return values.begin()->first;
+  }
+
+  Host host_;
+  std::unique_ptr<Node> node_ = std::make_unique<Node>(host_, false);
+};
+
+TEST_F(RegistryValueLifecycle, CreateLeavesOneValueAndItsRegistryUriInTheSpecAndConfigJson) {
+  for (bool legacy : {false, true}) {
+    SCOPED_TRACE(legacy ? "legacy annotation" : "windows security context");
+    host_ = Host();
+    node_ = std::make_unique<Node>(host_, false);
+    Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig(legacy));
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    const std::string name = OnlyValue();
+    const nlohmann::json& spec = host_.runtime.specs.at(kId);
+    EXPECT_EQ(spec["windows"]["credentialSpec"], "registry://" + name);
+    EXPECT_FALSE(spec["windows"].contains("ContainerCredentialGuard"));
+    // Recorded in config.json before the runtime ran, and read back from it.
+    EXPECT_EQ(spec["annotations"][std::string(platform::kGmsaValueAnnotation)], name);
+    auto loaded = ContainerFromAnnotations(host_.config_json_annotations.at(kId));
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ((*loaded)->platform_annotations,
+              (PlatformAnnotations{{std::string(platform::kGmsaValueAnnotation), name}}));
+  }
+}
+
+TEST_F(RegistryValueLifecycle, StartRemovesTheValue) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  OnlyValue();
+  node_->Start(**c);
+  EXPECT_TRUE(host_.registry->Values().empty());
+  // Stop and remove find it gone: success, nothing else touched.
+  EXPECT_TRUE(node_->Stop(**c).ok());
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  EXPECT_TRUE(host_.registry->Values().empty());
+}
+
+TEST_F(RegistryValueLifecycle, FailedRuntimeCreateRemovesTheValue) {
+  host_.runtime.fail_next_create = true;
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("injected"));
+  EXPECT_TRUE(host_.registry->Values().empty());
+  EXPECT_EQ(host_.registry->set_calls(), 1);
+}
+
+TEST_F(RegistryValueLifecycle, RemoveOfACreatedContainerRemovesTheValue) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  OnlyValue();
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  EXPECT_TRUE(host_.registry->Values().empty());
+}
+
+TEST_F(RegistryValueLifecycle, CrashAfterTheValueWasWrittenThenRestartRemovesIt) {
+  for (auto crash : {Node::CrashAt::kAfterPlatformSetup, Node::CrashAt::kAfterConfigJson}) {
+    SCOPED_TRACE(crash == Node::CrashAt::kAfterConfigJson ? "after config.json"
+                                                          : "before config.json");
+    host_ = Host();
+    node_ = std::make_unique<Node>(host_, false);
+    ASSERT_TRUE(node_->Create(GmsaConfig(), crash).ok());
+    OnlyValue();
+    node_ = std::make_unique<Node>(host_, false);  // the crash, then berthd again
+    node_->Restart(/*creation_finished=*/false, /*running=*/false);
+    EXPECT_TRUE(host_.registry->Values().empty());
+  }
+}
+
+TEST_F(RegistryValueLifecycle, RestartRemovesTheValueOfACreatedContainer) {
+  ASSERT_TRUE(node_->Create(GmsaConfig()).ok());
+  OnlyValue();
+  node_ = std::make_unique<Node>(host_, false);
+  node_->Restart(/*creation_finished=*/true, /*running=*/false);
+  EXPECT_TRUE(host_.registry->Values().empty());
+}
+
+TEST_F(RegistryValueLifecycle, StartUpSweepLeavesOtherProgramsValues) {
+  host_.registry->Seed("docker-cred-spec", "{}");
+  node_->hooks->SweepStale();
+  EXPECT_EQ(host_.registry->Values().size(), 1u);
+}
+
+TEST_F(RegistryValueLifecycle, AuditLogRecordsEachMutationWithoutTheSpec) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string name = OnlyValue();
+  node_->Start(**c);
+  ExpectAudited(host_, {"create-value", "delete-value"}, name);
+}
+
+TEST_F(RegistryValueLifecycle, BadSpecIsInvalidArgumentNamingTheContainerNotTheSpec) {
+  rt::ContainerConfig config = GmsaConfig();
+  config.mutable_windows()->mutable_security_context()->set_credential_spec(
+      "[\"" + std::string(kSecretMarker) + "\"]");
+  Result<std::shared_ptr<Container>> c = node_->Create(config);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), HasSubstr("\"web\""));
+  EXPECT_THAT(c.status().message(), Not(HasSubstr(kSecretMarker)));
+  EXPECT_TRUE(host_.registry->Values().empty());
+}
+
+// CCG: each path adds the instance once and releases it once.
+class CcgLifecycle : public ::testing::Test {
+ protected:
+  void ExpectAddedAndReleasedOnce() {
+    EXPECT_EQ(host_.HcsCalls("AddInstance"), 1);
+    EXPECT_EQ(host_.HcsCalls("RemoveInstance"), 1);
+    EXPECT_TRUE(host_.hcs->Instances().empty());
+    EXPECT_TRUE(host_.registry->Values().empty());  // CCG uses no registry value
+  }
+
+  Host host_;
+  std::unique_ptr<Node> node_ = std::make_unique<Node>(host_, true);
+};
+
+TEST_F(CcgLifecycle, CreateHandsTheInstanceToTheSpecAndRecordsIt) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(host_.hcs->Instances().count(kId), 1u);
+  const nlohmann::json& spec = host_.runtime.specs.at(kId);
+  EXPECT_TRUE(spec["windows"]["ContainerCredentialGuard"].is_object()) << spec.dump();
+  EXPECT_FALSE(spec["windows"].contains("credentialSpec"));
+  EXPECT_EQ(spec["annotations"][std::string(platform::kGmsaCcgAnnotation)], kId);
+}
+
+TEST_F(CcgLifecycle, StartStopRemove) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  node_->Start(**c);
+  EXPECT_EQ(host_.hcs->Instances().size(), 1u);  // a running container keeps it
+  EXPECT_TRUE(node_->Stop(**c).ok());
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  ExpectAddedAndReleasedOnce();
+}
+
+TEST_F(CcgLifecycle, FailedRuntimeCreate) {
+  host_.runtime.fail_next_create = true;
+  ASSERT_FALSE(node_->Create(GmsaConfig()).ok());
+  ExpectAddedAndReleasedOnce();
+}
+
+TEST_F(CcgLifecycle, RemoveWithoutStart) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  ExpectAddedAndReleasedOnce();
+}
+
+TEST_F(CcgLifecycle, CrashBeforeConfigJsonThenRestart) {
+  // Nothing on disk names the instance: restore releases it by container ID.
+  ASSERT_TRUE(node_->Create(GmsaConfig(), Node::CrashAt::kAfterPlatformSetup).ok());
+  node_ = std::make_unique<Node>(host_, true);
+  node_->Restart(/*creation_finished=*/false, /*running=*/false);
+  ExpectAddedAndReleasedOnce();
+}
+
+TEST_F(CcgLifecycle, CrashAfterCreateThenRestartOfAnExitedContainer) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  node_ = std::make_unique<Node>(host_, true);
+  node_->Restart(/*creation_finished=*/true, /*running=*/false);
+  ExpectAddedAndReleasedOnce();
+  // The later removal finds nothing more to release.
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  EXPECT_EQ(host_.HcsCalls("RemoveInstance"), 1);
+}
+
+TEST_F(CcgLifecycle, RestartKeepsARunningContainersInstance) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  node_->Start(**c);
+  node_ = std::make_unique<Node>(host_, true);
+  node_->Restart(/*creation_finished=*/true, /*running=*/true);
+  EXPECT_EQ(host_.hcs->Instances().size(), 1u);
+  EXPECT_EQ(host_.HcsCalls("RemoveInstance"), 0);
+}
+
+TEST_F(CcgLifecycle, AuditLogRecordsAddAndReleaseWithoutTheSpec) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(node_->Remove(**c).ok());
+  // A CCG instance is named by its container's ID.
+  ExpectAudited(host_, {"ccg-add", "ccg-release"}, kId);
+}
+
+// The Linux platform: gMSA is refused up front, every other hook is a no-op.
+class LinuxPlatform : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<ContainerPlatformHooks>> h = ContainerPlatformHooks::ForThisHost();
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    hooks_ = std::move(*h);
+  }
+  std::unique_ptr<ContainerPlatformHooks> hooks_;
+};
+
+TEST_F(LinuxPlatform, WindowsSecurityContextCredentialSpecIsInvalidArgument) {
+  Status s = hooks_->Validate("web", GmsaConfig());
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("container \"web\""));
+  EXPECT_THAT(s.message(), HasSubstr("windows.security_context.credential_spec"));
+  EXPECT_THAT(s.message(), HasSubstr("only supported on Windows"));
+  EXPECT_THAT(s.message(), Not(HasSubstr(kSecretMarker)));
+  // OnCreate refuses it too, should a caller skip Validate.
+  EXPECT_EQ(hooks_->OnCreate(kId, "web", GmsaConfig()).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(LinuxPlatform, LegacyGmsaAnnotationIsInvalidArgument) {
+  Status s = hooks_->Validate("web", GmsaConfig(/*legacy_annotation=*/true));
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("container \"web\""));
+  EXPECT_THAT(s.message(), HasSubstr(std::string(platform::kLegacyGmsaSpecAnnotation)));
+  EXPECT_THAT(s.message(), Not(HasSubstr(kSecretMarker)));
+}
+
+TEST_F(LinuxPlatform, PresetPlatformAnnotationIsInvalidArgument) {
+  rt::ContainerConfig config;
+  (*config.mutable_annotations())[std::string(platform::kGmsaCcgAnnotation)] = kId;
+  Status s = hooks_->Validate("web", config);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(std::string(platform::kGmsaCcgAnnotation)));
+}
+
+TEST_F(LinuxPlatform, ContainerWithoutGmsaGetsNothingAndEveryHookIsANoOp) {
+  rt::ContainerConfig config;
+  config.mutable_metadata()->set_name("web");
+  (*config.mutable_annotations())[std::string(platform::kLegacyGmsaSpecAnnotation)] = "";
+  EXPECT_TRUE(hooks_->Validate("web", config).ok());
+  Result<PlatformCreateResult> r = hooks_->OnCreate(kId, "web", config);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->annotations.empty());
+  nlohmann::json spec = nlohmann::json::object();
+  ApplyPlatformSetup(*r, &spec);
+  EXPECT_EQ(spec, nlohmann::json::object());
+  hooks_->OnStarted(kId, {});
+  EXPECT_TRUE(hooks_->OnStopped(kId, {}).ok());
+  EXPECT_TRUE(hooks_->OnRemoved(kId, {}).ok());
+  EXPECT_TRUE(hooks_->OnCreateFailed(kId, {}).ok());
+  EXPECT_TRUE(hooks_->OnRestore(kId, {}, false).ok());
+  EXPECT_TRUE(hooks_->ReleaseLeftovers(kId, nullptr).ok());
+}
+
+TEST(PlatformAnnotationsOf, PicksOnlyThePlatformKeys) {
+  std::map<std::string, std::string> all = {
+      {"io.berth.gmsa.ccg-instance", "x"},
+      {"io.berth.gmsa.credential-spec-value", "y"},
+      {"io.berth.gmsb", "no"},
+      {"io.berth.internal.container-id", "no"},
+      {"zz", "no"},
+  };
+  EXPECT_EQ(PlatformAnnotationsOf(all),
+            (PlatformAnnotations{{"io.berth.gmsa.ccg-instance", "x"},
+                                 {"io.berth.gmsa.credential-spec-value", "y"}}));
+}
+
+}  // namespace
+}  // namespace berth::daemon
