@@ -32,6 +32,14 @@ inline double SecondsSince(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// The value at quantile q of `values` by rank (0.9 is the p90; 0.5 the median
+// as below); 0 when empty.
+inline double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(q * static_cast<double>(values.size() - 1))];
+}
+
 // The median of `values` (the lower middle one for an even count; 0 when empty).
 inline double Median(std::vector<double> values) {
   if (values.empty()) return 0;

@@ -15,17 +15,11 @@
 // starts the test registry); --pid to $BERTH_PID (without it the RSS lines are
 // skipped). Every pod the bench makes carries the label io.berth.bench.run=<tag>
 // and is removed at the end, also after a failure or SIGINT/SIGTERM.
-#include <signal.h>
-
-#include <atomic>
-#include <functional>
-#include <mutex>
-#include <optional>
 #include <set>
-#include <thread>
 
 #include "test/bench/bench_util.h"
 #include "test/bench/cri_bench_client.h"
+#include "test/bench/parallel_for.h"
 #include "test/bench/proc_memory.h"
 
 namespace {
@@ -33,58 +27,10 @@ namespace {
 namespace bench = berth::bench;
 namespace rt = runtime::v1;
 using bench::BenchError;
+using bench::CheckNotInterrupted;
 using bench::Latencies;
+using bench::ParallelFor;
 using Clock = std::chrono::steady_clock;
-
-std::atomic<bool> g_interrupted{false};
-
-void OnSignal(int) {
-  g_interrupted = true;
-}
-
-void CheckNotInterrupted() {
-  if (g_interrupted) throw BenchError{"interrupted"};
-}
-
-// conmon processes whose --cid is one of `ids`: how many, and their summed VmRSS.
-std::pair<int, long> ConmonRss(const std::set<std::string>& ids) {
-  int count = 0;
-  long kb = 0;
-  for (const auto& [id, pid] : bench::ConmonPidsByContainer()) {
-    if (!ids.count(id)) continue;
-    long rss = bench::StatusKb(pid, "VmRSS");
-    if (rss >= 0) {
-      ++count;
-      kb += rss;
-    }
-  }
-  return {count, kb};
-}
-
-// Runs fn(i) for i in [0, n) on `threads` threads; the first failure is rethrown.
-void ParallelFor(int n, int threads, const std::function<void(int)>& fn) {
-  std::atomic<int> next{0};
-  std::mutex mu;
-  std::optional<BenchError> first;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (int i = next++; i < n; i = next++) {
-        if (g_interrupted) return;
-        try {
-          fn(i);
-        } catch (const BenchError& e) {
-          std::lock_guard<std::mutex> l(mu);
-          if (!first) first = e;
-          next = n;  // stop handing out work
-        }
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
-  if (first) throw *first;
-  CheckNotInterrupted();
-}
 
 class ContainerBench {
  public:
@@ -99,7 +45,7 @@ class ContainerBench {
     std::printf("%-40s VmRSS=%7ld kB  VmHWM=%7ld kB\n", ("berthd RSS, " + when).c_str(),
                 bench::StatusKb(pid_, "VmRSS"), bench::StatusKb(pid_, "VmHWM"));
     if (conmon_of.empty()) return;
-    auto [count, kb] = ConmonRss(conmon_of);
+    auto [count, kb] = bench::MonitorRss("conmon", "--cid", conmon_of);
     std::printf("%-40s %d processes, VmRSS sum=%ld kB (%.0f kB each; not in berthd's figure)\n",
                 "  conmon of those containers", count, kb, count ? double(kb) / count : 0.0);
   }
@@ -216,10 +162,7 @@ int main(int argc, char** argv) {
 
   auto channel = bench::ConnectedChannel(endpoint);
   if (!channel) return 1;
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  bench::StopOnSignals();
   if (pid.empty()) std::printf("no --pid / $BERTH_PID: berthd RSS lines skipped\n");
 
   int rc = 0;

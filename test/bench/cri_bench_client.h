@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -82,11 +84,23 @@ class BenchClient {
   rt::RuntimeService::Stub& runtime() { return *runtime_; }
   const std::string& tag() const { return tag_; }
 
-  void PullImage() {
+  void PullImage() { PullImage(image_); }
+
+  // Pulls `ref`; returns the image reference the runtime answers.
+  std::string PullImage(const std::string& ref) {
     rt::PullImageRequest req;
-    req.mutable_image()->set_image(image_);
+    req.mutable_image()->set_image(ref);
     rt::PullImageResponse resp;
-    Check(images_->PullImage(Ctx(std::chrono::seconds(300)).get(), req, &resp), "pull " + image_);
+    Check(images_->PullImage(Ctx(std::chrono::seconds(300)).get(), req, &resp), "pull " + ref);
+    return resp.image_ref();
+  }
+
+  // Removes `ref`; the CRI makes removing an absent image a success.
+  void RemoveImage(const std::string& ref) {
+    rt::RemoveImageRequest req;
+    req.mutable_image()->set_image(ref);
+    rt::RemoveImageResponse resp;
+    Check(images_->RemoveImage(Ctx().get(), req, &resp), "RemoveImage " + ref);
   }
 
   // A pod "<tag>-<name>" in namespace "bench", labelled with the run tag.
@@ -108,6 +122,8 @@ class BenchClient {
   std::string RunPod(const rt::RunPodSandboxRequest& req, const std::string& what) {
     rt::RunPodSandboxResponse resp;
     Check(runtime_->RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp), what);
+    std::lock_guard<std::mutex> l(pod_configs_mu_);
+    pod_configs_[resp.pod_sandbox_id()] = req.config();
     return resp.pod_sandbox_id();
   }
 
@@ -117,11 +133,19 @@ class BenchClient {
 
   // StopPodSandbox and RemovePodSandbox; a pod of 100 containers takes its time.
   void RemovePod(const std::string& id) {
-    rt::StopPodSandboxRequest sreq;
-    sreq.set_pod_sandbox_id(id);
-    rt::StopPodSandboxResponse sresp;
-    Check(runtime_->StopPodSandbox(Ctx(std::chrono::seconds(600)).get(), sreq, &sresp),
+    StopPod(id);
+    RemoveStoppedPod(id);
+  }
+
+  void StopPod(const std::string& id) {
+    rt::StopPodSandboxRequest req;
+    req.set_pod_sandbox_id(id);
+    rt::StopPodSandboxResponse resp;
+    Check(runtime_->StopPodSandbox(Ctx(std::chrono::seconds(600)).get(), req, &resp),
           "StopPodSandbox " + id);
+  }
+
+  void RemoveStoppedPod(const std::string& id) {
     rt::RemovePodSandboxRequest req;
     req.set_pod_sandbox_id(id);
     rt::RemovePodSandboxResponse resp;
@@ -129,7 +153,9 @@ class BenchClient {
           "RemovePodSandbox " + id);
   }
 
-  // A container `name` of the bench's image running `cmd`, labelled with the run tag.
+  // A container `name` of the bench's image running `cmd`, labelled with the run
+  // tag, with its pod's config as a kubelet sends it (containerd 1.6 reads the
+  // pod's name and log directory from it and crashes without one).
   rt::CreateContainerRequest ContainerRequest(const std::string& pod, const std::string& name,
                                               const std::vector<std::string>& cmd) const {
     rt::CreateContainerRequest req;
@@ -140,6 +166,10 @@ class BenchClient {
     for (const auto& a : cmd) c->add_command(a);
     if (!log_dir_.empty()) c->set_log_path(name + ".log");
     (*c->mutable_labels())[kRunLabel] = tag_;
+    std::lock_guard<std::mutex> l(pod_configs_mu_);
+    if (auto it = pod_configs_.find(pod); it != pod_configs_.end()) {
+      *req.mutable_sandbox_config() = it->second;
+    }
     return req;
   }
 
@@ -239,6 +269,8 @@ class BenchClient {
   std::unique_ptr<rt::ImageService::Stub> images_;
   const std::string image_, tag_;
   std::string log_dir_;
+  mutable std::mutex pod_configs_mu_;
+  std::map<std::string, rt::PodSandboxConfig> pod_configs_;  // by pod ID; guarded by the mutex
 };
 
 }  // namespace berth::bench

@@ -1,5 +1,5 @@
 // Memory figures from /proc for the benchmarks: a key of a /proc file in kB,
-// and the conmon processes by the container ID they serve.
+// and the monitor processes (conmon, containerd shims) by the ID they serve.
 #pragma once
 
 #include <dirent.h>
@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,24 +39,46 @@ inline std::vector<std::string> ProcessIds() {
   return pids;
 }
 
-// Every conmon process, keyed by the --cid it was started with.
-inline std::map<std::string, std::string> ConmonPidsByContainer() {
+// Every running `program` (its argv[0]'s base name, since /proc/<pid>/comm is
+// cut at 15 characters) keyed by the value after `id_flag` on its command line:
+// conmon's "--cid", containerd-shim-runc-v2's "-id".
+inline std::map<std::string, std::string> MonitorPidsById(const std::string& program,
+                                                          const std::string& id_flag) {
   std::map<std::string, std::string> by_id;
   for (const std::string& pid : ProcessIds()) {
-    std::ifstream comm("/proc/" + pid + "/comm");
-    std::string name;
-    if (!std::getline(comm, name) || name != "conmon") continue;
     std::ifstream cmdline("/proc/" + pid + "/cmdline");
     std::vector<std::string> args;
     for (std::string a; std::getline(cmdline, a, '\0');) args.push_back(a);
-    for (size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--cid") {
+    if (args.empty() || args[0].substr(args[0].rfind('/') + 1) != program) continue;
+    for (size_t i = 1; i + 1 < args.size(); ++i) {
+      if (args[i] == id_flag) {
         by_id[args[i + 1]] = pid;
         break;
       }
     }
   }
   return by_id;
+}
+
+// Every conmon process, keyed by the --cid it was started with.
+inline std::map<std::string, std::string> ConmonPidsByContainer() {
+  return MonitorPidsById("conmon", "--cid");
+}
+
+// The `program` monitors (see MonitorPidsById) serving one of `ids`: how many,
+// and their summed VmRSS in kB.
+inline std::pair<int, long> MonitorRss(const std::string& program, const std::string& id_flag,
+                                       const std::set<std::string>& ids) {
+  int count = 0;
+  long kb = 0;
+  for (const auto& [id, pid] : MonitorPidsById(program, id_flag)) {
+    if (!ids.count(id)) continue;
+    const long rss = StatusKb(pid, "VmRSS");
+    if (rss < 0) continue;  // exited since the listing
+    ++count;
+    kb += rss;
+  }
+  return {count, kb};
 }
 
 }  // namespace berth::bench
