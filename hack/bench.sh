@@ -4,9 +4,25 @@
 # Images come from the local test registry (hack/test-registry.sh, images from
 # hack/build-test-images.sh) unless BERTH_BENCH_REGISTRY names one that has them.
 # BERTH_BENCHES="container_bench sandbox_bench" runs only those; arguments go to every bench.
+#
+#   hack/bench.sh --compare containerd [berth-bench args...]
+# runs berth-bench against the private berthd and against a private containerd
+# (hack/containerd-bench.sh; installs Debian's containerd if missing), one
+# scenario at a time on each so that the machine's load drifts alike for both,
+# and prints each figure side by side with the ratio berth/containerd. Pulls
+# are of hack/bench-images.sh's ~100 MB 4-layer image unless --pull-image says.
+# BERTH_BENCH_SCENARIOS="idle lifecycle pods pull list exec" (the default) picks scenarios.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$BERTH_ROOT"
+
+compare=""
+if [ "${1:-}" = --compare ]; then
+  [ "${2:-}" = containerd ] || { echo "usage: $0 [--compare containerd] [bench args...]" >&2; exit 2; }
+  compare=containerd
+  shift 2
+  BERTH_BENCHES=berth-bench
+fi
 
 bash hack/install-deps.sh
 build=build/bench
@@ -67,6 +83,50 @@ JSON
              "kill $berthd_pid 2>/dev/null; wait $berthd_pid 2>/dev/null")
   export BERTH_ENDPOINT="unix://$tmp/run/berth.sock"
   export BERTH_PID=$berthd_pid  # for the benches' RSS figures
+fi
+
+# compare_side_by_side <berth.tsv> <containerd.tsv>: each figure of berth's run
+# beside containerd's, by key, with the ratio (below 1: berth is faster/smaller).
+compare_side_by_side() {
+  printf '%-60s %10s %10s %7s %s\n' figure berth containerd ratio unit
+  awk -F'\t' 'NR == FNR { other[$1] = $2; next }
+    {
+      ratio = ($1 in other && other[$1] > 0) ? sprintf("%.2f", $2 / other[$1]) : "-"
+      theirs = ($1 in other) ? sprintf("%.2f", other[$1]) : "-"
+      printf "%-60s %10.2f %10s %7s %s\n", $1, $2, theirs, ratio, $3
+    }' "$2" "$1"
+}
+
+if [ -n "$compare" ]; then
+  ctrd=$(mktemp -d /tmp/berth-bench-containerd-XXXXXX)
+  cleanups+=("bash hack/containerd-bench.sh stop '$ctrd'")
+  bench_images=$(bash hack/bench-images.sh "$BERTH_BENCH_REGISTRY" \
+      "$build/cmd/berth-pause/berth-pause" "$build/bench-images")
+  pause_image=$(sed -n 's/^PAUSE_IMAGE=//p' <<<"$bench_images")
+  layered_image=$(sed -n 's/^LAYERED_IMAGE=//p' <<<"$bench_images")
+  bash hack/containerd-bench.sh start "$ctrd" "$BERTH_BENCH_REGISTRY" "$pause_image" >/dev/null
+  containerd_env=$(cat "$ctrd/containerd.env")
+  containerd_endpoint=$(sed -n 's/^CONTAINERD_ENDPOINT=//p' <<<"$containerd_env")
+  containerd_pid=$(sed -n 's/^CONTAINERD_PID=//p' <<<"$containerd_env")
+  results=$(mktemp -d /tmp/berth-bench-results-XXXXXX)
+  cleanups+=("rm -rf '$results'")
+  # bench_on <name> <endpoint> <daemon pid> <monitor> <scenario> [args...]: appends to <name>.tsv
+  bench_on() {
+    local name=$1 endpoint=$2 pid=$3 monitor=$4 scenario=$5
+    shift 5
+    echo "== $scenario: $name ($endpoint)"
+    "$build/test/bench/berth-bench" --endpoint "$endpoint" --pid "$pid" --monitor "$monitor" \
+        --scenarios "$scenario" --results "$results/part" "$@" --pull-image "$layered_image"
+    cat "$results/part" >>"$results/$name.tsv"
+  }
+  for scenario in ${BERTH_BENCH_SCENARIOS:-idle lifecycle pods pull list exec}; do
+    bench_on berth "$BERTH_ENDPOINT" "${BERTH_PID:-}" conmon "$scenario" "$@"
+    bench_on containerd "$containerd_endpoint" "$containerd_pid" containerd-shim-runc-v2 \
+        "$scenario" "$@"
+  done
+  echo "== berth vs containerd $(containerd --version | awk '{print $3}') (ratio = berth/containerd)"
+  compare_side_by_side "$results/berth.tsv" "$results/containerd.tsv"
+  exit 0
 fi
 
 for bench in "$build"/test/bench/*_bench; do
