@@ -68,13 +68,8 @@ YAML
   # A pod network of the bench's own (bridge, subnet and IP store), so it
   # never meets a berthd already running on the node.
   mkdir -p "$tmp/cni"
-  cat >"$tmp/cni/10-bench.conflist" <<JSON
-{"cniVersion": "1.0.0", "name": "berth-bench", "plugins": [
-  {"type": "bridge", "bridge": "berthbench0", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "dataDir": "$tmp/ipam",
-            "ranges": [[{"subnet": "10.251.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-  {"type": "portmap", "capabilities": {"portMappings": true}}]}
-JSON
+  bash hack/bench-conflist.sh berth-bench berthbench0 10.251.0.0/16 "$tmp/ipam" \
+      >"$tmp/cni/10-bench.conflist"
   cleanups+=("ip link del berthbench0 2>/dev/null")
   "$build/cmd/berthd/berthd" --config "$tmp/berth.yaml" &
   berthd_pid=$!

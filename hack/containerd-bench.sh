@@ -45,14 +45,9 @@ install_containerd() {
 
 write_config() {  # registry pause-image
   mkdir -p "$work/cni" "$work/root" "$work/state" "$work/opt" "$work/runc"
-  # Like hack/bench.sh's berth network: bridge + portmap, no masquerade.
-  cat >"$work/cni/10-$network.conflist" <<JSON
-{"cniVersion": "1.0.0", "name": "$network", "plugins": [
-  {"type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "dataDir": "$work/ipam",
-            "ranges": [[{"subnet": "$subnet"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-  {"type": "portmap", "capabilities": {"portMappings": true}}]}
-JSON
+  # The same network as hack/bench.sh gives berth, with a bridge and subnet of its own.
+  bash "$(dirname "$0")/bench-conflist.sh" "$network" "$bridge" "$subnet" "$work/ipam" \
+      >"$work/cni/10-$network.conflist"
   cat >"$work/config.toml" <<TOML
 version = 2
 root = "$work/root"
