@@ -20,14 +20,8 @@ namespace {
 constexpr auto kInfraStopGrace = std::chrono::seconds(10);
 }  // namespace
 
-Status Server::StopSandboxLocked(Sandbox& s) {
-  // 1. Stop the pod's containers (no new ones meanwhile), then the infra process.
-  CallStep("1 stop containers and the infra process");
-  {
-    std::unique_lock no_new_containers(s.containers_mu);
-    BERTH_RETURN_IF_ERROR(StopContainersOf(s.id).WithContext("pod sandbox " + s.id));
-  }
-  BERTH_CRASH_POINT("sandbox-stop/after-containers");
+// The infra process (SIGTERM, then SIGKILL), then the pod network.
+Status Server::StopInfraAndNetwork(Sandbox& s) {
   oci::OciRuntime runtime = RuntimeFor(s);
   Result<oci::ContainerState> st = runtime.State(s.id);
   if (st.ok() && (st->status == "running" || st->status == "paused" || st->status == "created")) {
@@ -58,11 +52,28 @@ Status Server::StopSandboxLocked(Sandbox& s) {
   }
 
   BERTH_CRASH_POINT("sandbox-stop/after-network");
+  return OkStatus();
+}
 
+Status Server::StopSandboxLocked(Sandbox& s) {
+  // 1. Stop the pod's containers (no new ones meanwhile), then the infra process.
+  CallStep("1 stop containers and the infra process");
+  {
+    std::unique_lock no_new_containers(s.containers_mu);
+    BERTH_RETURN_IF_ERROR(StopContainersOf(s.id).WithContext("pod sandbox " + s.id));
+  }
+  BERTH_CRASH_POINT("sandbox-stop/after-containers");
+  // A stop that completed (its record says so: it is written last) leaves
+  // no infra process and no network: RemovePodSandbox after StopPodSandbox,
+  // and the kubelet's repeated stops, skip the runtime and CNI calls.
+  const bool stopped = sandboxes_.Read(
+      [&] { return s.state == rt::SANDBOX_NOTREADY && s.pid == 0 && !s.network_attached; });
+  if (!stopped) BERTH_RETURN_IF_ERROR(StopInfraAndNetwork(s));
   // 3. Release shm and the pinned namespaces.
   CallStep("3 release shm and namespaces");
   if (!s.shm_path.empty()) BERTH_RETURN_IF_ERROR(Unmount(s.shm_path));
   BERTH_RETURN_IF_ERROR(ns::UnpinNamespaces({s.netns_path, s.ipcns_path, s.utsns_path}));
+  if (stopped) return OkStatus();  // recorded already
 
   sandboxes_.Write([&] {
     s.state = rt::SANDBOX_NOTREADY;

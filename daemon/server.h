@@ -185,6 +185,7 @@ class Server {
                                const std::string& root) const;
   // Stops the infra process and releases network, mounts and namespaces.
   Status StopSandboxLocked(Sandbox& sandbox);
+  Status StopInfraAndNetwork(Sandbox& sandbox);
   // Writes state.json of a sandbox (atomically).
   Status PersistSandboxState(const Sandbox& sandbox);
   // Finds the sandbox a RunPodSandbox retry refers to (see sandbox_run.cc).

@@ -5,9 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "test/integration/cni/host_tools.h"
 #include "test/integration/sandbox/sandbox_env.h"
@@ -131,6 +133,36 @@ TEST_F(NetworkTest, TwentyPodsStartedConcurrentlyAreReadyWithDistinctIpsAndRemov
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
   EXPECT_TRUE(List().empty());
+  ExpectNoLeaks({RuncRoot()});
+}
+
+// A completed stop is recorded: a repeated stop (the kubelet repeats them)
+// and the removal after it release nothing twice, so the pod's network is
+// torn down by exactly one CNI DEL.
+class OneDetachTest : public SandboxFixture {};
+
+TEST_F(OneDetachTest, AStoppedPodIsDetachedFromItsNetworkOnce) {
+  // Last in the chain: logs each call, passes the previous result on.
+  const std::string plugins = tmp_.Sub("plugins");
+  std::filesystem::create_directories(plugins);
+  WriteScript(plugins + "/counter",
+              "echo \"$CNI_COMMAND $CNI_CONTAINERID\" >> \"$(dirname \"$0\")/calls.log\"\n"
+              "[ \"$CNI_COMMAND\" = ADD ] || { cat >/dev/null; exit 0; }\n"
+              "exec /usr/bin/python3 -c 'import json,sys; "
+              "print(json.dumps(json.load(sys.stdin)[\"prevResult\"]))'");
+  TestNetwork net = MakeNetwork(tmp_.path(), {"counter"});
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(RuncOnlyYaml(), {plugins}, &net));
+
+  std::string id;
+  ASSERT_TRUE(Run(PodConfig("once"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Stop(id).ok());
+  ASSERT_TRUE(Stop(id).ok());
+  ASSERT_TRUE(Remove(id).ok());
+  const std::string calls = Slurp(plugins + "/calls.log");
+  std::istringstream lines(calls);
+  int dels = 0;
+  for (std::string line; std::getline(lines, line);) dels += line == "DEL " + id;
+  EXPECT_EQ(dels, 1) << "calls:\n" << calls;
   ExpectNoLeaks({RuncRoot()});
 }
 
