@@ -1,12 +1,15 @@
-// RemoveContainer, as numbered steps: stop if running, delete the runtime
-// state, unmount the rootfs, remove the files, then forget names and IDs.
-// An unknown ID is success. The log file stays: it is the kubelet's.
+// RemoveContainer, as numbered steps: stop if running, mark the bundle as
+// being removed, forget names and IDs, answer; the runtime state, the rootfs
+// mount and the files go after the answer (RemovalReaper). An unknown ID is
+// success. The log file stays: it is the kubelet's.
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "daemon/bundle_marker.h"
+#include "daemon/call_context.h"
 #include "daemon/crash_point.h"
+#include "daemon/removal_reaper.h"
 #include "daemon/server.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/mount.h"
@@ -20,37 +23,51 @@ namespace rt = runtime::v1;
 namespace {
 // conmon exits right after its container; this only bounds a stuck one.
 constexpr auto kConmonExitGrace = std::chrono::seconds(10);
+// Bounds RemoveImage's wait for the unmount of removed containers' rootfs.
+constexpr auto kReleaseWait = std::chrono::seconds(30);
 }  // namespace
 
 Status Server::RemoveContainerLocked(Container& c) {
   // 1. Stop (SIGKILL at once: removal is not a graceful stop).
+  CallStep("1 stop the container");
   BERTH_RETURN_IF_ERROR(StopContainerLocked(c, std::chrono::seconds(0)));
   BERTH_CRASH_POINT("container-remove/after-stop");
-  // 2. Runtime state (conmon exits with the container). From the marker on,
-  // a restart finishes the removal (restore.cc).
+  // 2. The durable record that the container is gone: from the marker on, a
+  // restart finishes the removal (restore.cc), so the answer waits for
+  // nothing more.
+  CallStep("2 mark the container as being removed");
   BERTH_RETURN_IF_ERROR(SetMarker(c.bundle_dir, kRemovingMarker));
+  // 3. Names and index entries: a retry now finds nothing, which is success.
+  Result<std::shared_ptr<Container>> gone = containers_.Get(c.id);
+  if (!gone.ok()) return gone.status();
+  containers_.Remove(c.id);
+  containers_.names().Release(c.name);
+  AnnounceContainerRemoved(c);
+  spdlog::info("container {} ({}) removed; its files go in the background", c.name, c.id);
+  // 4. The runtime state, mounts and files, after the answer.
+  reaper_->Enqueue(c.id, {c.image_id}, [this, kept = *gone] { FinishContainerRemoval(*kept); });
+  return OkStatus();
+}
+
+void Server::FinishContainerRemoval(const Container& c) {
+  BERTH_CRASH_POINT("container-remove/reap-before-runtime-delete");
   Result<pid_t> conmon = oci::ReadPidFile(ContainerRunDir(c.id) + "/conmon.pid");
-  BERTH_RETURN_IF_ERROR(RuntimeFor(c).Delete(c.id, true).WithContext("container " + c.name));
+  if (!ReapStepOk(RuntimeFor(c).Delete(c.id, true, c.bundle_dir), "runtime delete", c.id)) return;
   // conmon writes the exit file as it leaves: let it, so none is left behind.
   if (conmon.ok() && *conmon > 1) (void)process::WaitProcessGone(*conmon, kConmonExitGrace);
-  BERTH_CRASH_POINT("container-remove/after-runtime-delete");
+  BERTH_CRASH_POINT("container-remove/reap-after-runtime-delete");
   // Windows: the gMSA registry value and CCG instance, once the runtime is done with them.
-  BERTH_RETURN_IF_ERROR(platform_hooks_->OnRemoved(c.id, c.platform_annotations));
-  // 3. Mounts, then files and the exit file.
-  const std::string run_dir = ContainerRunDir(c.id);
-  BERTH_RETURN_IF_ERROR(UnmountRecursive(c.bundle_dir));
-  BERTH_CRASH_POINT("container-remove/after-unmount");
-  BERTH_RETURN_IF_ERROR(RemoveAll(run_dir));
-  BERTH_ASSIGN_OR_RETURN(std::string trash, MoveToTrash(c.bundle_dir));
-  BERTH_RETURN_IF_ERROR(RemoveAll(trash));
-  unlink((ExitDir() + "/" + c.id).c_str());
-  BERTH_CRASH_POINT("container-remove/after-files");
-  // 4. Names and index entries last: until here a retry still finds it.
-  containers_.names().Release(c.name);
-  containers_.Remove(c.id);
-  AnnounceContainerRemoved(c);
-  spdlog::info("container {} ({}) removed", c.name, c.id);
-  return OkStatus();
+  const Status platform = platform_hooks_->OnRemoved(c.id, c.platform_annotations);
+  if (!ReapStepOk(platform, "release the platform setup", c.id)) return;
+  if (!ReapStepOk(UnmountRecursive(c.bundle_dir), "unmount the rootfs", c.id)) return;
+  BERTH_CRASH_POINT("container-remove/reap-after-unmount");
+  if (!ReapStepOk(RemoveAll(ContainerRunDir(c.id)), "remove the run dir", c.id)) return;
+  ::unlink((ExitDir() + "/" + c.id).c_str());
+  // The bundle goes last, in one rename: until then its marker is the record.
+  Result<std::string> trash = MoveToTrash(c.bundle_dir);
+  if (!ReapStepOk(trash.status(), "move the bundle aside", c.id)) return;
+  BERTH_CRASH_POINT("container-remove/reap-after-trash");
+  (void)ReapStepOk(RemoveAll(*trash), "remove the bundle", c.id);
 }
 
 Status Server::RemoveContainer(const rt::RemoveContainerRequest& req,
@@ -74,6 +91,9 @@ Status Server::RemoveContainersOf(const std::string& sandbox_id) {
 }
 
 bool Server::ImageInUse(const std::string& image_id) const {
+  // A removed container's rootfs mounts the image's layers until the reaper
+  // unmounts it: wait for that rather than refuse.
+  if (!reaper_->WaitReleased(image_id, kReleaseWait)) return true;
   for (const auto& c : containers_.List()) {
     if (c->image_id == image_id) return true;
   }

@@ -14,7 +14,9 @@ namespace berth::daemon {
 inline constexpr int kCrashExitCode = 86;
 
 // Every point, "<operation>/<where>": the single list tests iterate over.
-inline constexpr std::array<std::string_view, 27> kCrashPoints = {
+// A "reap-" point is in the part of a removal that runs after its answer
+// (daemon/removal_reaper.h): the call may have succeeded before the crash.
+inline constexpr std::array<std::string_view, 29> kCrashPoints = {
     "sandbox-run/after-reserve",
     "sandbox-run/after-dirs",
     "sandbox-run/after-pin-namespaces",
@@ -28,7 +30,8 @@ inline constexpr std::array<std::string_view, 27> kCrashPoints = {
     "sandbox-stop/after-network",
     "sandbox-remove/after-stop",
     "sandbox-remove/after-containers",
-    "sandbox-remove/after-runtime-delete",
+    "sandbox-remove/reap-before-runtime-delete",
+    "sandbox-remove/reap-after-runtime-delete",
     "container-create/after-reserve",
     "container-create/after-dirs",
     "container-create/after-rootfs",
@@ -39,9 +42,10 @@ inline constexpr std::array<std::string_view, 27> kCrashPoints = {
     "container-start/after-start",
     "container-stop/after-signal",
     "container-remove/after-stop",
-    "container-remove/after-runtime-delete",
-    "container-remove/after-unmount",
-    "container-remove/after-files",
+    "container-remove/reap-before-runtime-delete",
+    "container-remove/reap-after-runtime-delete",
+    "container-remove/reap-after-unmount",
+    "container-remove/reap-after-trash",
 };
 
 // Dies here when BERTH_CRASH_POINT == point. `point` must be in kCrashPoints

@@ -104,6 +104,8 @@ void Server::Shutdown() {
   if (exit_watcher_) exit_watcher_->Stop();
   if (network_) network_->StopWatching();
   spdlog::debug("shutdown: watchers stopped");
+  // Removals already answered finish now: a clean stop leaves none to restore.
+  reaper_->Drain();
   // Containers keep running (conmon holds them); the marker tells the next
   // start that this one ended cleanly.
   if (Status m = WriteFileAtomic(config_.shutdown_file, std::to_string(time(nullptr)) + "\n", 0644);

@@ -15,6 +15,7 @@
 
 #include "daemon/container.h"
 #include "daemon/platform_hooks.h"
+#include "daemon/removal_reaper.h"
 #include "daemon/sandbox.h"
 #include "pkg/base/status.h"
 #include "pkg/cni/cni_network.h"
@@ -227,6 +228,10 @@ class Server {
   // Removes a container (its op_mu held): stop, runtime state, rootfs, files,
   // names.
   Status RemoveContainerLocked(Container& container);
+  // The rest of a removal, run by reaper_ after the answer: runtime state,
+  // mounts, directories. A failed step leaves the ".removing" marker.
+  void FinishContainerRemoval(const Container& container);
+  void FinishSandboxRemoval(const Sandbox& sandbox);
   // Every container of a pod, for StopPodSandbox / RemovePodSandbox.
   std::vector<std::shared_ptr<Container>> ContainersOf(const std::string& sandbox_id) const;
   Status StopContainersOf(const std::string& sandbox_id);
@@ -301,6 +306,9 @@ class Server {
   std::unique_ptr<CallTracker> calls_;  // in-flight calls, slow-call watchdog
   // The container lifecycle's platform seam (gMSA on Windows); set by Restore().
   std::unique_ptr<ContainerPlatformHooks> platform_hooks_;
+  // Finishes removals after their answer. Last, so destroyed first: its
+  // queued work uses the members above.
+  std::unique_ptr<RemovalReaper> reaper_ = std::make_unique<RemovalReaper>();
 };
 
 }  // namespace berth::daemon

@@ -253,11 +253,15 @@ Status OciRuntime::Kill(const std::string& id, int signal, bool all) const {
   return s;
 }
 
-Status OciRuntime::Delete(const std::string& id, bool force) const {
+Status OciRuntime::Delete(const std::string& id, bool force, const std::string& bundle) const {
   if (config_.kind == RuntimeKind::kGvisor) {
     // A container never started still has its shim waiting (with conmon
     // behind it): it must go with the container.
-    if (Result<ContainerState> st = State(id); st.ok()) AbandonGvisorShim(st->bundle);
+    if (!bundle.empty()) {
+      AbandonGvisorShim(bundle);
+    } else if (Result<ContainerState> st = State(id); st.ok()) {
+      AbandonGvisorShim(st->bundle);
+    }
   }
   std::vector<std::string> args;
   if (force) args.push_back("--force");

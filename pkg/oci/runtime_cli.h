@@ -73,8 +73,9 @@ class OciRuntime {
   // NotFound when the container does not exist.
   Status Kill(const std::string& id, int signal, bool all = false) const;
   // With `force`, a running container is killed first. A container the
-  // runtime does not know counts as deleted (idempotent).
-  Status Delete(const std::string& id, bool force = true) const;
+  // runtime does not know counts as deleted (idempotent). `bundle`, when the
+  // caller knows it, spares gVisor a `state` call to find its shim.
+  Status Delete(const std::string& id, bool force = true, const std::string& bundle = "") const;
   // `resources_json` is an OCI LinuxResources object, passed on stdin.
   // Unimplemented for a runtime that cannot change a container's resources
   // (gVisor).

@@ -749,6 +749,7 @@ void KubeletTest::ExpectEverythingCollected() {
 
   // berthd's side: mounts (the pinned-ns dir itself is a mount by design),
   // pinned namespaces, bundles, run dirs, exit files, CNI cache.
+  EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
   const std::string base = d_->dir().path();
   const std::string runroot = d_->dir().Sub("run"), root = d_->dir().Sub("root");
   std::istringstream mountinfo(Slurp("/proc/self/mountinfo"));

@@ -180,6 +180,7 @@ void ContainerTest::WaitForLog(const std::string& name, const std::string& text)
 }
 
 void ContainerTest::ExpectContainerGone(const std::string& id) {
+  EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
   std::string mounts = RunCommand({"/usr/bin/findmnt", "-rn", "-o", "TARGET"}).output;
   EXPECT_THAT(mounts, ::testing::Not(::testing::HasSubstr(id))) << "a mount is left";
   EXPECT_FALSE(fs::exists(d_->dir().Sub("root/containers/" + id)));

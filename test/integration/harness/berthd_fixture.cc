@@ -153,7 +153,12 @@ void BerthdProcess::Start() {
   int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   pid_ = Spawn(Argv({}), fd, env_);
   close(fd);
-  channel_ = grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials());
+  // A connection of this channel's own: gRPC otherwise shares one per
+  // address across channels, and a berthd killed after its last answer (a
+  // crash point after a removal's answer) leaves that one looking ready.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  channel_ = grpc::CreateCustomChannel(endpoint(), grpc::InsecureChannelCredentials(), args);
   // The channel connecting is the readiness event; berthd dying first is a failure.
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(30);
   for (;;) {
@@ -208,6 +213,32 @@ int BerthdProcess::WaitExit(std::chrono::seconds timeout) {
   }
   pid_ = -1;
   return ExitCodeOf(status);
+}
+
+namespace {
+bool RemovalUnfinished(const std::string& root) {
+  for (const char* kind : {"/containers", "/sandboxes"}) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(root + kind, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.starts_with(".trash-") || std::filesystem::exists(it->path() / ".removing")) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool BerthdProcess::WaitRemovalsFinished(std::chrono::seconds timeout) const {
+  // berthd offers no event for it: look at its directories in short steps.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (RemovalUnfinished(dir_.Sub("root"))) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 std::string BerthdProcess::Log() const {

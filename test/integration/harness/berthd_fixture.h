@@ -66,6 +66,10 @@ class BerthdProcess {
   int StopWith(int sig, std::chrono::seconds timeout = std::chrono::seconds(30));
   // Reads what berthd logged so far.
   std::string Log() const;
+  // Removals finish after their answer (daemon/removal_reaper.h): waits until
+  // no bundle under berthd's root is marked ".removing" or moved aside as
+  // ".trash-*". False on timeout (a removal that failed to finish).
+  bool WaitRemovalsFinished(std::chrono::seconds timeout = std::chrono::seconds(60)) const;
 
   pid_t pid() const { return pid_; }
   const std::string& socket_path() const { return socket_; }

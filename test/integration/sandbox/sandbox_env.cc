@@ -183,6 +183,7 @@ std::vector<std::string> Entries(const std::string& dir) {
 }  // namespace
 
 void SandboxFixture::ExpectNoLeaks(const std::vector<std::string>& runtime_roots) {
+  EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
   const std::string base = d_->dir().path();
   // Mounts: the pinned-ns directory itself is a (shared) mount point by design.
   std::istringstream mountinfo(Slurp("/proc/self/mountinfo"));

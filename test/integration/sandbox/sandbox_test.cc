@@ -114,6 +114,7 @@ class SandboxTest : public ::testing::Test {
   // What a finished pod may leave: nothing under runroot's ns and sandboxes,
   // no IP in host-local's store, no conmon for it.
   void ExpectNoLeaks(const std::string& id) {
+    EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
     std::string mounts = RunCommand({"/usr/bin/findmnt", "-rn", "-o", "TARGET"}).output;
     EXPECT_THAT(mounts, ::testing::Not(HasSubstr(id))) << "a mount of the pod is left";
     EXPECT_FALSE(fs::exists(d_->dir().Sub("run/sandboxes/" + id)));
