@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/image_manager.h"
-#include "pkg/registry/digest.h"
+#include "pkg/base/quote.h"
 #include "pkg/registry/reference.h"
 
 namespace berth::daemon {
@@ -26,18 +26,18 @@ Status ImageManager::RemoveImage(const runtime::v1::RemoveImageRequest& req,
     outcome = images_->RemoveReference(wanted);
   }
   if (!outcome.ok())
-    return outcome.status().WithContext("remove image " + registry::Sanitize(wanted));
+    return outcome.status().WithContext("remove image " + EscapeForMessage(wanted));
 
   switch (*outcome) {
     case image::RemoveOutcome::kAbsent:
-      spdlog::debug("remove image {}: not present", registry::Sanitize(wanted));
+      spdlog::debug("remove image {}: not present", EscapeForMessage(wanted));
       break;
     case image::RemoveOutcome::kUntagged:
       spdlog::info("image reference {} removed (image keeps its other tags)",
-                   registry::Sanitize(wanted));
+                   EscapeForMessage(wanted));
       break;
     case image::RemoveOutcome::kRemoved:
-      spdlog::info("image {} removed", registry::Sanitize(wanted));
+      spdlog::info("image {} removed", EscapeForMessage(wanted));
       break;
   }
   return OkStatus();

@@ -61,19 +61,10 @@ bool IsObjectId(const std::string& s) {
 // crash cut short (the .creating marker's own, when the kill came between its
 // create and rename): nothing of the object was recorded yet.
 bool HoldsNothingYet(const std::string& dir) {
-  std::error_code ec;
-  for (stdfs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!IsAtomicWriteTempName(it->path().filename().string())) return false;
-  }
-  return !ec;
-}
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
-  std::sort(out.begin(), out.end());
-  return out;
+  Result<std::vector<std::string>> names = ListDir(dir);
+  return names.ok() && std::all_of(names->begin(), names->end(), [](const std::string& name) {
+           return IsAtomicWriteTempName(name);
+         });
 }
 
 // The annotations of a bundle's config.json.
@@ -381,7 +372,7 @@ Status Server::Update() {
   // Bundles a removal had moved aside: finish deleting them, and the exit
   // file the removal deletes last (a kill during the slow delete left it).
   for (const std::string& root : {sandbox_root, container_root}) {
-    for (const auto& name : Entries(root)) {
+    for (const auto& name : ListDirOrEmpty(root)) {
       if (name.rfind(kTrashPrefix, 0) != 0) continue;
       LogIfError(UnmountRecursive(root + "/" + name), "unmount " + name);
       LogIfError(RemoveAll(root + "/" + name), "remove " + name);
@@ -390,12 +381,12 @@ Status Server::Update() {
     }
   }
   // Sandboxes first: a container needs its pod.
-  for (const auto& id : Entries(sandbox_root)) {
+  for (const auto& id : ListDirOrEmpty(sandbox_root)) {
     if (id.rfind(kTrashPrefix, 0) == 0) continue;
     if (Result<std::shared_ptr<Sandbox>> s = sandboxes_.Get(id); s.ok() && (*s)->id == id) continue;
     LoadSandbox(id);
   }
-  for (const auto& id : Entries(container_root)) {
+  for (const auto& id : ListDirOrEmpty(container_root)) {
     if (id.rfind(kTrashPrefix, 0) == 0) continue;
     if (Result<std::shared_ptr<Container>> c = containers_.Get(id); c.ok() && (*c)->id == id)
       continue;

@@ -12,9 +12,9 @@ namespace berth {
 // Printable ASCII kept, '"' and '\' escaped with a backslash, every other
 // byte written as \xNN; only the first `max_len` bytes are used, and "..."
 // marks a cut.
-std::string EscapeForMessage(std::string_view s, size_t max_len = 256);
+std::string EscapeForMessage(std::string_view s, size_t max_len = 200);
 
 // EscapeForMessage in double quotes: a\nb"c -> "a\x0ab\"c".
-std::string QuoteForMessage(std::string_view s, size_t max_len = 256);
+std::string QuoteForMessage(std::string_view s, size_t max_len = 200);
 
 }  // namespace berth

@@ -1,13 +1,11 @@
 #include "pkg/cni/result_cache.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
-#include <functional>
 #include <iterator>
 
 #include "pkg/fs/atomic_file.h"
@@ -70,19 +68,6 @@ std::string AttachmentSuffix(const std::string& container_id, const std::string&
   return "-" + container_id + "-" + ifname + ".json";
 }
 
-// The names in `dir` that `keep` accepts; none when it cannot be read.
-std::vector<std::string> NamesIn(const std::string& dir,
-                                 const std::function<bool(std::string_view)>& keep) {
-  std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (struct dirent* ent = readdir(d)) {
-    if (keep(ent->d_name)) names.emplace_back(ent->d_name);
-  }
-  closedir(d);
-  return names;
-}
-
 }  // namespace
 
 std::string ResultCache::PathFor(const std::string& network, const std::string& container_id,
@@ -123,9 +108,8 @@ Result<CacheEntry> ResultCache::Read(const std::string& network, const std::stri
 Result<CacheEntry> ResultCache::FindForContainer(const std::string& container_id,
                                                  const std::string& ifname) const {
   const std::string suffix = AttachmentSuffix(container_id, ifname);
-  for (const auto& name : NamesIn(dir_, [&](std::string_view n) {
-         return n.size() > suffix.size() && n.ends_with(suffix);
-       })) {
+  for (const auto& name : ListDirOrEmpty(dir_)) {
+    if (name.size() <= suffix.size() || !name.ends_with(suffix)) continue;
     auto e = ParseEntry(dir_ + "/" + name);
     if (e.ok() && e->container_id == container_id && e->ifname == ifname) return e;
   }
@@ -139,9 +123,8 @@ Status ResultCache::Remove(const std::string& network, const std::string& contai
   // A write of this attachment's entry that a crash cut short (under any
   // network's name) left its temp file; nobody else will ever remove it.
   const std::string entry = AttachmentSuffix(container_id, ifname);
-  for (const auto& name : NamesIn(dir_, [&](std::string_view n) {
-         return IsAtomicWriteTempName(n) && n.find(entry) != std::string_view::npos;
-       })) {
+  for (const auto& name : ListDirOrEmpty(dir_)) {
+    if (!IsAtomicWriteTempName(name) || name.find(entry) == std::string::npos) continue;
     const std::string tmp = dir_ + "/" + name;
     if (unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + tmp, errno);
   }

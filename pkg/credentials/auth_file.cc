@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/quote.h"
 #include "pkg/fs/atomic_file.h"
-#include "pkg/registry/digest.h"
 
 namespace berth::credentials {
 namespace {
@@ -68,7 +68,7 @@ Result<std::optional<registry::AuthConfig>> LookupDockerConfig(std::string_view 
   }
   if (entry == nullptr) return std::optional<registry::AuthConfig>();
   const std::string where =
-      "auth file " + std::string(source) + " entry \"" + registry::Sanitize(entry_key) + "\"";
+      "auth file " + std::string(source) + " entry " + QuoteForMessage(entry_key);
   if (!entry->is_object()) return InvalidArgument(where + ": not an object");
   registry::AuthConfig c;
   c.username = Field(*entry, "username");

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pkg/base/quote.h"
 #include "pkg/credentials/auth_file.h"
 #include "pkg/credentials/provider_config.h"
-#include "pkg/registry/digest.h"
 
 namespace berth::credentials {
 
@@ -47,7 +47,7 @@ std::optional<registry::AuthConfig> CredentialResolver::Lookup(
     if (!p->Matches(image)) continue;
     if (auto c = p->Provide(image)) {
       spdlog::debug("credentials: provider {} supplied credentials for {}", p->name(),
-                    registry::Sanitize(image));
+                    EscapeForMessage(image));
       return c;
     }
   }

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "pkg/base/quote.h"
 #include "pkg/credentials/exec_plugin.h"
 #include "pkg/credentials/go_duration.h"
 #include "pkg/credentials/image_matcher.h"
-#include "pkg/registry/digest.h"
 
 namespace berth::credentials {
 namespace {
@@ -40,8 +40,8 @@ Result<ProviderResponse> ParseProviderResponse(std::string_view json_text,
     return InvalidArgument("response kind is not CredentialProviderResponse");
   }
   if (str("apiVersion") != api_version) {
-    return InvalidArgument("response apiVersion \"" + registry::Sanitize(str("apiVersion"), 80) +
-                           "\" does not match the request's " + std::string(api_version));
+    return InvalidArgument("response apiVersion " + QuoteForMessage(str("apiVersion"), 80) +
+                           " does not match the request's " + std::string(api_version));
   }
   ProviderResponse r;
   std::string type = str("cacheKeyType");
@@ -132,7 +132,7 @@ std::optional<ProviderResponse> ExecCredentialProvider::RunPlugin(const std::str
   auto out = RunExecPlugin(req);
   if (!out.ok()) {
     spdlog::warn("credentials: provider {} for {}: {}; continuing without its credentials",
-                 spec_.name, registry::Sanitize(image), out.status().message());
+                 spec_.name, EscapeForMessage(image), out.status().message());
     return std::nullopt;
   }
   auto resp = ParseProviderResponse(*out, spec_.api_version);
@@ -140,7 +140,7 @@ std::optional<ProviderResponse> ExecCredentialProvider::RunPlugin(const std::str
     spdlog::warn(
         "credentials: provider {} for {} gave an invalid response: {}; continuing "
         "without its credentials",
-        spec_.name, registry::Sanitize(image), resp.status().message());
+        spec_.name, EscapeForMessage(image), resp.status().message());
     return std::nullopt;
   }
   return std::move(*resp);

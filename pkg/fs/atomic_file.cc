@@ -102,9 +102,11 @@ Status WriteFileAtomic(std::string_view path_view, std::string_view content, mod
   return OkStatus();
 }
 
-Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes) {
+Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes,
+                             FinalSymlink final_symlink) {
   const std::string path(path_view);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const int nofollow = final_symlink == FinalSymlink::kRefuse ? O_NOFOLLOW : 0;
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | nofollow));
   if (!fd) {
     int err = errno;
     if (err == ENOENT) return NotFound("read " + path + ": no such file");

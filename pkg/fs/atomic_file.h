@@ -28,10 +28,16 @@ Status WriteFileAtomic(std::string_view path, std::string_view content, mode_t m
 // what a crash between its create and its rename leaves behind.
 bool IsAtomicWriteTempName(std::string_view name);
 
+// Whether ReadFile follows a symlink that is the file itself (links in the
+// directories above it are followed either way).
+enum class FinalSymlink { kFollow, kRefuse };
+
 // The whole content of `path`. A file larger than `max_bytes` is
 // ResourceExhausted (for files whose size a hostile party may control); a
-// missing file is NotFound.
+// missing file is NotFound; with FinalSymlink::kRefuse a symlink is an error
+// (ELOOP) naming the path.
 Result<std::string> ReadFile(std::string_view path,
-                             size_t max_bytes = std::numeric_limits<size_t>::max());
+                             size_t max_bytes = std::numeric_limits<size_t>::max(),
+                             FinalSymlink final_symlink = FinalSymlink::kFollow);
 
 }  // namespace berth

@@ -1,13 +1,15 @@
 #include "pkg/fs/dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <string>
 
-#include "pkg/fs/remove_tree.h"
 #include "pkg/fs/scoped_fd.h"
 
 namespace berth {
@@ -32,7 +34,44 @@ Status MkdirAll(std::string_view path_view, mode_t mode) {
   return OkStatus();
 }
 
-Status RemoveAll(std::string_view path_view) {
+Result<std::vector<std::string>> ListDir(std::string_view dir_view) {
+  const std::string dir(dir_view);
+  // opendir opens with O_CLOEXEC: a child spawned meanwhile inherits nothing.
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (d == nullptr) {
+    const int err = errno;
+    if (err == ENOENT) return NotFound("list directory " + dir + ": no such directory");
+    return ErrnoError("list directory " + dir, err);
+  }
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;  // readdir signals an error only through errno
+    const struct dirent* e = ::readdir(d.get());
+    if (e == nullptr) {
+      if (errno != 0) return ErrnoError("list directory " + dir + ": readdir", errno);
+      break;
+    }
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> ListDirOrEmpty(std::string_view dir) {
+  Result<std::vector<std::string>> names = ListDir(dir);
+  return names.ok() ? std::move(*names) : std::vector<std::string>();
+}
+
+Status FsyncDir(std::string_view dir_view) {
+  const std::string dir(dir_view);
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return ErrnoError("open directory " + dir + " for fsync", errno);
+  if (::fsync(fd.get()) != 0) return ErrnoError("fsync directory " + dir, errno);
+  return OkStatus();
+}
+
+Status RemoveAll(std::string_view path_view, const RemoveTreeOptions& options) {
   std::string path(path_view);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty()) return InvalidArgument("remove: empty path");
@@ -50,7 +89,7 @@ Status RemoveAll(std::string_view path_view) {
     if (errno == ENOENT) return OkStatus();
     return ErrnoError("remove " + path + ": open parent " + parent, errno);
   }
-  return RemoveTreeAt(parent_fd.get(), base, path);
+  return RemoveTreeAt(parent_fd.get(), base, path, options);
 }
 
 }  // namespace berth

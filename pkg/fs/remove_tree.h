@@ -21,6 +21,11 @@ struct RemoveTreeOptions {
   bool make_writable = false;
 };
 
+// For trees berth unpacked itself from image layers: their 0555 directories
+// are made writable to be emptied, and they hold no mounts to stop at.
+inline constexpr RemoveTreeOptions kUnpackedTreeRemoval{.stay_on_mount = false,
+                                                        .make_writable = true};
+
 // Removes `name` inside the directory `dirfd` (AT_FDCWD for the working
 // directory) and, when it is a directory, everything below it. Symlinks are
 // removed, never followed. A missing `name` is success. `display` names it in

@@ -12,14 +12,13 @@
 #include <cstring>
 #include <string_view>
 
-#include "pkg/image/fs_util.h"
+#include "pkg/fs/remove_tree.h"
+#include "pkg/fs/scoped_fd.h"
 #include "pkg/image/safe_path.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
 namespace {
-
-using internal::UniqueFd;
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
@@ -68,7 +67,7 @@ Status EntryWriter::Write(archive* a, archive_entry* e) {
   BERTH_ASSIGN_OR_RETURN(auto comps, SplitEntryPath(name, /*allow_root=*/is_dir));
   if (is_dir) return WriteDir(e, comps, name);
 
-  BERTH_ASSIGN_OR_RETURN(UniqueFd parent,
+  BERTH_ASSIGN_OR_RETURN(ScopedFd parent,
                          OpenDirBeneath(rootfd_, comps, comps.size() - 1, /*create=*/true, name));
   const std::string& base = comps.back();
   if (std::string_view(base).starts_with(kWhiteoutPrefix)) {
@@ -122,7 +121,7 @@ Status EntryWriter::WriteDir(archive_entry* e, const std::vector<std::string>& c
   if (std::string_view(base).starts_with(kWhiteoutPrefix)) {
     return InvalidArgument("layer entry " + Q(name) + " is a directory with a whiteout name");
   }
-  BERTH_ASSIGN_OR_RETURN(UniqueFd parent,
+  BERTH_ASSIGN_OR_RETURN(ScopedFd parent,
                          OpenDirBeneath(rootfd_, comps, comps.size() - 1, true, name));
   bool keep = false;
   BERTH_RETURN_IF_ERROR(ClearTarget(parent.get(), base, true, &keep, name));
@@ -130,7 +129,7 @@ Status EntryWriter::WriteDir(archive_entry* e, const std::vector<std::string>& c
   if (!keep && ::mkdirat(parent.get(), base.c_str(), 0700) != 0) {
     return Errno(name, "mkdir", errno);
   }
-  UniqueFd dir(
+  ScopedFd dir(
       ::openat(parent.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return Errno(name, "open directory", errno);
   BERTH_RETURN_IF_ERROR(Chown(parent.get(), base, e, name));
@@ -143,7 +142,7 @@ Status EntryWriter::WriteFile(archive* a, archive_entry* e, int parent, const st
                               const char* name) {
   bool keep = false;
   BERTH_RETURN_IF_ERROR(ClearTarget(parent, base, false, &keep, name));
-  UniqueFd fd(
+  ScopedFd fd(
       ::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return Errno(name, "create file", errno);
   for (;;) {
@@ -195,7 +194,7 @@ Status EntryWriter::WriteHardlink(archive_entry* e, int parent, const std::strin
   if (std::string_view(tcomps->back()).starts_with(kWhiteoutPrefix)) {
     return InvalidArgument("layer hard link " + Q(name) + " targets a whiteout " + Q(target));
   }
-  BERTH_ASSIGN_OR_RETURN(UniqueFd tparent,
+  BERTH_ASSIGN_OR_RETURN(ScopedFd tparent,
                          OpenDirBeneath(rootfd_, *tcomps, tcomps->size() - 1, false, name));
   struct stat st;
   if (::fstatat(tparent.get(), tcomps->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -279,7 +278,8 @@ Status EntryWriter::ClearTarget(int parent, const std::string& base, bool new_is
     *keep = true;
     return OkStatus();
   }
-  return internal::RemoveTreeAt(parent, base, "layer entry " + Q(name) + " (replacing)");
+  return RemoveTreeAt(parent, base, "layer entry " + Q(name) + " (replacing)",
+                      kUnpackedTreeRemoval);
 }
 
 Status EntryWriter::Chown(int parent, const std::string& base, archive_entry* e, const char* name) {

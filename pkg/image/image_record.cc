@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "nlohmann/json.hpp"
-#include "pkg/image/digest.h"
+#include "pkg/base/digest.h"
+#include "pkg/image/chain_id.h"
 #include "pkg/image/record_json.h"
 
 namespace berth::image {

@@ -1,6 +1,5 @@
 #include "pkg/image/image_store.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +9,9 @@
 #include <cstring>
 #include <set>
 
-#include "pkg/image/digest.h"
-#include "pkg/image/fs_util.h"
+#include "pkg/base/digest.h"
+#include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -57,13 +57,8 @@ ImageStore::ImageStore(std::string images_dir, LayerStore* layers)
     : images_dir_(std::move(images_dir)), layers_(layers) {}
 
 Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root, LayerStore* layers) {
-  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoError("mkdir " + root, errno);
-  }
   std::unique_ptr<ImageStore> store(new ImageStore(root + "/images", layers));
-  if (::mkdir(store->images_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoError("mkdir " + store->images_dir_, errno);
-  }
+  BERTH_RETURN_IF_ERROR(MkdirAll(store->images_dir_, 0700));
   BERTH_RETURN_IF_ERROR(store->Load());
   // Layers of a pull killed before its image was recorded, or of a removal cut short.
   store->ReleaseLayers(layers->List());
@@ -71,12 +66,7 @@ Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root, La
 }
 
 Status ImageStore::Load() {
-  DIR* d = ::opendir(images_dir_.c_str());
-  if (d == nullptr) return ErrnoError("open image directory " + images_dir_, errno);
-  std::vector<std::string> names;
-  while (struct dirent* de = ::readdir(d)) names.emplace_back(de->d_name);
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
+  BERTH_ASSIGN_OR_RETURN(const std::vector<std::string> names, ListDir(images_dir_));
 
   auto set_aside = [&](const std::string& name, const Status& why) {
     spdlog::error("image store: record {} is unusable, moved to corrupt/: {}", name,
@@ -96,7 +86,7 @@ Status ImageStore::Load() {
       continue;
     }
     if (!name.ends_with(".json")) continue;
-    auto text = internal::ReadSmallFile(images_dir_ + "/" + name, kMaxRecordBytes);
+    auto text = ReadFile(images_dir_ + "/" + name, kMaxRecordBytes, FinalSymlink::kRefuse);
     if (!text.ok()) {
       set_aside(name, text.status());
       continue;
@@ -144,8 +134,8 @@ void ImageStore::UnindexLocked(const ImageRecord& record) {
 }
 
 Status ImageStore::Persist(const ImageRecord& record) {
-  return internal::WriteFileAtomic(images_dir_ + "/" + std::string(DigestHex(record.id)) + ".json",
-                                   RecordToJson(record), 0600);
+  return WriteFileAtomic(images_dir_ + "/" + std::string(DigestHex(record.id)) + ".json",
+                         RecordToJson(record), 0600);
 }
 
 void ImageStore::SetPinnedPatterns(std::vector<std::string> patterns) {
@@ -324,7 +314,7 @@ Status ImageStore::Remove(std::string_view id_view) {
     if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
       return ErrnoError("remove image record " + file, errno);
     }
-    BERTH_RETURN_IF_ERROR(internal::FsyncDir(images_dir_));
+    BERTH_RETURN_IF_ERROR(FsyncDir(images_dir_));
     std::unique_lock lock(mu_);
     UnindexLocked(images_.at(id));
   }

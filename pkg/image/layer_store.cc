@@ -1,18 +1,23 @@
 #include "pkg/image/layer_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "nlohmann/json.hpp"
-#include "pkg/image/digest.h"
-#include "pkg/image/fs_util.h"
+#include "pkg/base/digest.h"
+#include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
+#include "pkg/fs/scoped_fd.h"
+#include "pkg/image/chain_id.h"
 #include "pkg/image/layer_unpack.h"
 #include "pkg/image/record_json.h"
 #include "spdlog/spdlog.h"
@@ -31,20 +36,22 @@ bool IsShortId(std::string_view s) {
   return true;
 }
 
-Status MakeDir(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return OkStatus();
-  return ErrnoError("mkdir " + path, errno);
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (struct dirent* de = ::readdir(d)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") out.emplace_back(n);
+// `n` random characters from [a-z0-9] (or [A-Z0-9] when `upper`), from
+// getrandom: names of temp directories and short layer IDs.
+std::string RandomName(size_t n, bool upper = false) {
+  static constexpr char kLower[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kUpper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  const char* alphabet = upper ? kUpper : kLower;
+  std::vector<unsigned char> bytes(n);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::getrandom(bytes.data() + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) std::abort();  // no entropy source at all: nothing sane to do
+    got += static_cast<size_t>(r);
   }
-  ::closedir(d);
+  std::string out;
+  for (unsigned char b : bytes) out.push_back(alphabet[b % 36]);
   return out;
 }
 
@@ -91,15 +98,15 @@ LayerStore::LayerStore(std::string layers_dir)
 LayerStore::~LayerStore() = default;
 
 Result<std::unique_ptr<LayerStore>> LayerStore::Open(const std::string& root) {
-  BERTH_RETURN_IF_ERROR(MakeDir(root, 0700));
+  BERTH_RETURN_IF_ERROR(MkdirAll(root, 0700));
   std::unique_ptr<LayerStore> store(new LayerStore(root + "/layers"));
   const std::string& dir = store->layers_dir_;
-  BERTH_RETURN_IF_ERROR(MakeDir(dir, 0700));
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir, 0700));
   // Leftovers of unpacks and removals cut short by a crash.
-  BERTH_RETURN_IF_ERROR(internal::RemoveTree(dir + "/tmp"));
-  BERTH_RETURN_IF_ERROR(MakeDir(dir + "/tmp", 0700));
-  BERTH_RETURN_IF_ERROR(MakeDir(dir + "/l", 0700));
-  BERTH_RETURN_IF_ERROR(MakeDir(store->EmptyDir(), 0755));
+  BERTH_RETURN_IF_ERROR(RemoveAll(dir + "/tmp", kUnpackedTreeRemoval));
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir + "/tmp", 0700));
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir + "/l", 0700));
+  BERTH_RETURN_IF_ERROR(MkdirAll(store->EmptyDir(), 0755));
   BERTH_ASSIGN_OR_RETURN(auto broken, store->CheckIntegrity());
   spdlog::info("layer store {}: {} layers, {} set aside", dir, store->List().size(), broken.size());
   return store;
@@ -116,7 +123,7 @@ std::string LayerStore::DiffDir(const std::string& chain_id) const {
 Result<LayerInfo> LayerStore::LoadLayer(const std::string& hex) {
   const std::string dir = layers_dir_ + "/" + hex;
   BERTH_ASSIGN_OR_RETURN(std::string text,
-                         internal::ReadSmallFile(dir + "/meta.json", kMaxMetaBytes));
+                         ReadFile(dir + "/meta.json", kMaxMetaBytes, FinalSymlink::kRefuse));
   LayerInfo info;
   try {
     auto j = nlohmann::json::parse(text);
@@ -158,7 +165,7 @@ Result<LayerInfo> LayerStore::LoadLayer(const std::string& hex) {
 Result<std::vector<std::string>> LayerStore::CheckIntegrity() {
   std::map<std::string, LayerInfo> good;
   std::vector<std::string> broken;
-  for (const auto& name : ListDir(layers_dir_)) {
+  for (const auto& name : ListDirOrEmpty(layers_dir_)) {
     if (!IsSha256Hex(name)) continue;  // l/, tmp/, empty/
     auto info = LoadLayer(name);
     if (info.ok()) {
@@ -166,18 +173,18 @@ Result<std::vector<std::string>> LayerStore::CheckIntegrity() {
       continue;
     }
     spdlog::warn("layer store: setting aside layer {}: {}", name, info.status().ToString());
-    const std::string aside = layers_dir_ + "/tmp/broken-" + name + "-" + internal::RandomName(8);
+    const std::string aside = layers_dir_ + "/tmp/broken-" + name + "-" + RandomName(8);
     if (::rename((layers_dir_ + "/" + name).c_str(), aside.c_str()) != 0) {
       return ErrnoError("set aside layer " + name, errno);
     }
-    BERTH_RETURN_IF_ERROR(internal::RemoveTree(aside));
+    BERTH_RETURN_IF_ERROR(RemoveAll(aside, kUnpackedTreeRemoval));
     broken.push_back("sha256:" + name);
   }
   std::lock_guard lock(mu_);
   for (const auto& b : broken) layers_.erase(b);
   for (auto& [id, info] : good) layers_[id] = std::move(info);
   // Short links whose layer is gone (a crash during removal).
-  for (const auto& name : ListDir(layers_dir_ + "/l")) {
+  for (const auto& name : ListDirOrEmpty(layers_dir_ + "/l")) {
     bool used = false;
     for (const auto& [id, info] : layers_) used = used || info.short_id == name;
     if (!used) ::unlink((layers_dir_ + "/l/" + name).c_str());
@@ -263,19 +270,19 @@ Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob, const CancelToken& c
 Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::string& known_chain,
                                          const CancelToken& cancel) {
   // 1. A private temp directory; any failure removes it whole.
-  const std::string tmp = layers_dir_ + "/tmp/" + internal::RandomName(16);
-  BERTH_RETURN_IF_ERROR(MakeDir(tmp, 0700));
+  const std::string tmp = layers_dir_ + "/tmp/" + RandomName(16);
+  BERTH_RETURN_IF_ERROR(MkdirAll(tmp, 0700));
   bool keep_tmp = false;
   struct Cleanup {
     const std::string& path;
     bool& keep;
     ~Cleanup() {
       if (keep) return;
-      Status s = internal::RemoveTree(path);
+      Status s = RemoveAll(path, kUnpackedTreeRemoval);
       if (!s.ok()) spdlog::warn("layer store: cleanup of {}: {}", path, s.ToString());
     }
   } cleanup{tmp, keep_tmp};
-  BERTH_RETURN_IF_ERROR(MakeDir(tmp + "/diff", 0755));
+  BERTH_RETURN_IF_ERROR(MkdirAll(tmp + "/diff", 0755));
 
   // 2. Unpack (bounded, cancellable) and verify.
   UnpackOptions opts;
@@ -292,7 +299,7 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
   info.blob_digest = blob.digest;
   info.blob_size = blob.size;
   info.unpacked_bytes = unpacked->unpacked_bytes;
-  info.short_id = internal::RandomName(kShortIdLen, /*upper=*/true);
+  info.short_id = RandomName(kShortIdLen, /*upper=*/true);
   const std::string hex(DigestHex(info.chain_id));
 
   // 3. Metadata, then everything flushed, so the rename publishes a complete layer.
@@ -300,11 +307,11 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
                          {"parent", info.parent_chain_id}, {"blob_digest", info.blob_digest},
                          {"blob_size", info.blob_size},    {"unpacked_bytes", info.unpacked_bytes},
                          {"short_id", info.short_id}};
-  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/link", info.short_id));
-  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/parent", info.parent_chain_id));
-  BERTH_RETURN_IF_ERROR(internal::WriteFileAtomic(tmp + "/meta.json", meta.dump()));
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(tmp + "/link", info.short_id));
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(tmp + "/parent", info.parent_chain_id));
+  BERTH_RETURN_IF_ERROR(WriteFileAtomic(tmp + "/meta.json", meta.dump()));
   {
-    internal::UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ScopedFd fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid() || ::syncfs(fd.get()) != 0) return ErrnoError("sync layer " + tmp, errno);
   }
 
@@ -322,7 +329,7 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
     // The layer is complete; Open() recreates the link from the `link` file.
     spdlog::warn("layer {}: short link {}: {}", info.chain_id, link, std::strerror(errno));
   }
-  if (Status s = internal::FsyncDir(layers_dir_); !s.ok()) spdlog::warn("{}", s.ToString());
+  if (Status s = FsyncDir(layers_dir_); !s.ok()) spdlog::warn("{}", s.ToString());
   layers_[info.chain_id] = info;
   spdlog::info("layer {} unpacked ({} bytes, diff ID {})", info.chain_id, info.unpacked_bytes,
                info.diff_id);
@@ -369,7 +376,7 @@ Result<std::string> LayerStore::Detach(const std::string& chain_id) {
     return std::string();
   }
   const std::string hex(DigestHex(chain_id));
-  const std::string dest = layers_dir_ + "/tmp/rm-" + hex + "-" + internal::RandomName(8);
+  const std::string dest = layers_dir_ + "/tmp/rm-" + hex + "-" + RandomName(8);
   if (::rename((layers_dir_ + "/" + hex).c_str(), dest.c_str()) != 0) {
     return ErrnoError("detach layer " + chain_id, errno);
   }
@@ -380,7 +387,7 @@ Result<std::string> LayerStore::Detach(const std::string& chain_id) {
 
 Status LayerStore::DeleteDetached(const std::string& path) {
   if (path.empty()) return OkStatus();
-  return internal::RemoveTree(path);
+  return RemoveAll(path, kUnpackedTreeRemoval);
 }
 
 }  // namespace berth::image

@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-#include "pkg/image/digest.h"
+#include "pkg/base/digest.h"
+#include "pkg/fs/scoped_fd.h"
 #include "pkg/image/entry_writer.h"
-#include "pkg/image/fs_util.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -30,7 +30,7 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 struct Decompressed {
   archive* raw = nullptr;
   const UnpackOptions* options = nullptr;
-  Sha256 hash;
+  Sha256Hasher hash;
   std::vector<char> buf = std::vector<char>(kBlockSize);
   std::string error;
   Status stop;  // why the stream was cut short on purpose (bound, cancel)
@@ -63,7 +63,7 @@ la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
     s->error = s->stop.message();
     return ARCHIVE_FATAL;
   }
-  s->hash.Update(s->buf.data(), static_cast<size_t>(n));
+  s->hash.Update(std::string_view(s->buf.data(), static_cast<size_t>(n)));
   return n;
 }
 
@@ -102,8 +102,7 @@ Status CheckLayerMediaType(std::string_view mt) {
 
 Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string& dest_dir,
                                  const UnpackOptions& options) {
-  internal::UniqueFd root(
-      ::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  ScopedFd root(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("open layer directory " + dest_dir, errno);
 
   // 1. The outer reader only decompresses: gzip or zstd detected from the
@@ -163,7 +162,7 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
       return InvalidArgument("layer blob " + blob_path + ": " + src.error);
     }
   }
-  result.diff_id = src.hash.Digest();
+  result.diff_id = src.hash.Finish();
   if (!options.expected_diff_id.empty() && result.diff_id != options.expected_diff_id) {
     return InvalidArgument("layer blob " + blob_path + " unpacks to diff ID " + result.diff_id +
                            " but the image config says " + options.expected_diff_id);

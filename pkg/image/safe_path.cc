@@ -44,10 +44,10 @@ Result<std::vector<std::string>> SplitEntryPath(std::string_view name, bool allo
   return comps;
 }
 
-Result<internal::UniqueFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps,
-                                          size_t count, bool create, std::string_view entry) {
+Result<ScopedFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps, size_t count,
+                                bool create, std::string_view entry) {
   constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-  internal::UniqueFd cur(::openat(rootfd, ".", kFlags));
+  ScopedFd cur(::openat(rootfd, ".", kFlags));
   if (!cur.valid()) return ErrnoError("open layer root", errno);
   for (size_t i = 0; i < count; ++i) {
     const char* c = comps[i].c_str();

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "pkg/base/status.h"
-#include "pkg/image/fs_util.h"
+#include "pkg/fs/scoped_fd.h"
 
 namespace berth::image {
 
@@ -28,7 +28,7 @@ Result<std::vector<std::string>> SplitEntryPath(std::string_view name, bool allo
 // `rootfd`. With `create`, missing directories are made (mode 0755). A
 // component that is a symlink or not a directory is InvalidArgument naming
 // `entry`. count == 0 reopens the root itself.
-Result<internal::UniqueFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps,
-                                          size_t count, bool create, std::string_view entry);
+Result<ScopedFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps, size_t count,
+                                bool create, std::string_view entry);
 
 }  // namespace berth::image

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
 
 namespace berth::registry {
 namespace {

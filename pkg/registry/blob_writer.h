@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "pkg/base/digest.h"
 #include "pkg/base/status.h"
 #include "pkg/fs/scoped_fd.h"
-#include "pkg/registry/digest.h"
 #include "pkg/registry/manifest.h"
 
 namespace berth::registry {

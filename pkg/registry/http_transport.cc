@@ -6,7 +6,7 @@
 #include <memory>
 #include <mutex>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/quote.h"
 
 namespace berth::registry {
 namespace {
@@ -209,7 +209,7 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
   }
   if (code == CURLE_OK) return result;
 
-  std::string what = request.method + " " + Sanitize(request.url, 300) + ": ";
+  std::string what = request.method + " " + EscapeForMessage(request.url, 300) + ": ";
   if (st.cancelled) {
     result.failure = HttpFailure::kCancelled;
     result.status = Cancelled(what + "cancelled");

@@ -2,7 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
+#include "pkg/base/quote.h"
 
 namespace berth::registry {
 namespace {
@@ -130,7 +131,7 @@ Result<ManifestKind> ClassifyManifest(std::string_view content_type, std::string
     if (j.contains("manifests")) return ManifestKind::kIndex;
     if (j.contains("config") && j.contains("layers")) return ManifestKind::kImage;
   }
-  return Bad(what, "unsupported manifest media type \"" + Sanitize(mt.empty() ? ct : mt) + "\"");
+  return Bad(what, "unsupported manifest media type " + QuoteForMessage(mt.empty() ? ct : mt));
 }
 
 Result<ImageManifest> ParseImageManifest(std::string_view body, std::string_view what) {
@@ -144,14 +145,14 @@ Result<ImageManifest> ParseImageManifest(std::string_view body, std::string_view
   m.media_type = StringField(j, "mediaType");
   if (!m.media_type.empty() && m.media_type != media::kOciManifest &&
       m.media_type != media::kDockerManifest) {
-    return Bad(what, "mediaType \"" + Sanitize(m.media_type) + "\" is not an image manifest");
+    return Bad(what, "mediaType " + QuoteForMessage(m.media_type) + " is not an image manifest");
   }
   auto config = j.find("config");
   if (config == j.end()) return Bad(what, "has no config");
   BERTH_ASSIGN_OR_RETURN(m.config, ParseDescriptor(*config, what, "config"));
   if (m.config.media_type != media::kOciConfig && m.config.media_type != media::kDockerConfig) {
-    return Bad(what, "config media type \"" + Sanitize(m.config.media_type) +
-                         "\" is not an image config (an artifact, not a container image?)");
+    return Bad(what, "config media type " + QuoteForMessage(m.config.media_type) +
+                         " is not an image config (an artifact, not a container image?)");
   }
   auto layers = j.find("layers");
   if (layers == j.end() || !layers->is_array()) return Bad(what, "has no layers array");
@@ -179,7 +180,7 @@ Result<ManifestIndex> ParseManifestIndex(std::string_view body, std::string_view
   // whatever the Content-Type said.
   if (!idx.media_type.empty() && idx.media_type != media::kOciIndex &&
       idx.media_type != media::kDockerList) {
-    return Bad(what, "mediaType \"" + Sanitize(idx.media_type) + "\" is not an index");
+    return Bad(what, "mediaType " + QuoteForMessage(idx.media_type) + " is not an index");
   }
   auto manifests = j.find("manifests");
   if (manifests == j.end() || !manifests->is_array()) return Bad(what, "has no manifests array");
@@ -199,7 +200,7 @@ Result<Compression> LayerCompression(std::string_view media_type) {
     return Compression::kGzip;
   }
   if (media_type == media::kOciLayerZstd) return Compression::kZstd;
-  return InvalidArgument("unsupported layer media type \"" + Sanitize(media_type) + "\"");
+  return InvalidArgument("unsupported layer media type " + QuoteForMessage(media_type));
 }
 
 Platform HostPlatform() {
@@ -233,9 +234,9 @@ Result<Descriptor> SelectPlatform(const ManifestIndex& index, const Platform& wa
     if (!d.platform) continue;
     const Platform& p = *d.platform;
     if (offered.size() < 400) {
-      offered += (offered.empty() ? "" : ", ") + Sanitize(p.os, 20) + "/" +
-                 Sanitize(p.architecture, 20) +
-                 (p.variant.empty() ? "" : "/" + Sanitize(p.variant, 20));
+      offered += (offered.empty() ? "" : ", ") + EscapeForMessage(p.os, 20) + "/" +
+                 EscapeForMessage(p.architecture, 20) +
+                 (p.variant.empty() ? "" : "/" + EscapeForMessage(p.variant, 20));
     }
     int score = PlatformScore(p, want);
     if (score > best_score) {  // strict: the first of equal candidates wins

@@ -2,7 +2,8 @@
 
 #include <cctype>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
+#include "pkg/base/quote.h"
 
 namespace berth::registry {
 namespace {
@@ -21,7 +22,8 @@ bool IsDigit(char c) {
 }
 
 Status Invalid(std::string_view ref, std::string_view why) {
-  return InvalidArgument("invalid image reference \"" + Sanitize(ref) + "\": " + std::string(why));
+  return InvalidArgument("invalid image reference " + QuoteForMessage(ref) + ": " +
+                         std::string(why));
 }
 
 // One path component: [a-z0-9]+ joined by single separators '.', '_', "__" or runs of '-'.
@@ -126,7 +128,7 @@ Result<Reference> Parse(std::string_view ref, bool default_tag) {
   // 1. "@digest" suffix.
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     std::string_view digest = rest.substr(at + 1);
-    if (!IsValidDigest(digest)) {
+    if (!IsSha256Digest(digest)) {
       if (digest.find(':') != std::string_view::npos && !digest.starts_with(kSha256Prefix)) {
         return Invalid(ref, "unsupported digest algorithm (only sha256 is accepted)");
       }

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/quote.h"
 
 namespace berth::registry {
 namespace {
@@ -142,7 +142,7 @@ Result<std::string> RegistryAuth::AuthorizationHeader(const Endpoint& ep, const 
 
 Status CheckTokenRealm(const Endpoint& ep, std::string_view realm, const AuthConfig& creds) {
   if (creds.empty() || !realm.starts_with("http://") || ep.insecure) return OkStatus();
-  return FailedPrecondition("token server " + Sanitize(realm) + " for registry " + ep.host +
+  return FailedPrecondition("token server " + EscapeForMessage(realm) + " for registry " + ep.host +
                             " is plain HTTP: credentials are not sent in clear (mark the "
                             "registry insecure in berth's config to allow it)");
 }
@@ -153,8 +153,8 @@ Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge
                                              std::chrono::seconds* lifetime) {
   const std::string realm = ch.Param("realm");
   if (!realm.starts_with("https://") && !realm.starts_with("http://")) {
-    return Unavailable("registry " + ep.host + " sent a Bearer challenge with an invalid realm \"" +
-                       Sanitize(realm) + "\"");
+    return Unavailable("registry " + ep.host + " sent a Bearer challenge with an invalid realm " +
+                       QuoteForMessage(realm));
   }
   BERTH_RETURN_IF_ERROR(CheckTokenRealm(ep, realm, creds));
   const std::string service = ch.Param("service");
@@ -182,7 +182,7 @@ Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge
   HttpResult r =
       PerformWithRetry([&] { return PerformHttp(req, kMaxTokenBody); }, settings_.retry, cancel);
   if (r.failure == HttpFailure::kCancelled) return r.status;
-  const std::string where = "token server " + Sanitize(realm) + " for registry " + ep.host;
+  const std::string where = "token server " + EscapeForMessage(realm) + " for registry " + ep.host;
   if (r.failure != HttpFailure::kNone) return Unavailable(where + ": " + r.status.message());
   long code = r.response.status;
   if (code == 401 || code == 403) {
@@ -212,8 +212,8 @@ Result<std::string> RegistryAuth::FetchToken(const Endpoint& ep, const Challenge
     int64_t s = it->get<int64_t>();
     if (s > 60) *lifetime = std::chrono::seconds(std::min<int64_t>(s, 24 * 3600));
   }
-  spdlog::debug("registry: got a token for {} from {} (valid {}s)", ep.host, Sanitize(realm),
-                lifetime->count());
+  spdlog::debug("registry: got a token for {} from {} (valid {}s)", ep.host,
+                EscapeForMessage(realm), lifetime->count());
   return token;
 }
 

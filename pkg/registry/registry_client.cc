@@ -4,8 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/digest.h"
+#include "pkg/base/quote.h"
 #include "pkg/registry/blob_writer.h"
-#include "pkg/registry/digest.h"
 #include "pkg/registry/registry_auth.h"
 #include "pkg/registry/registry_endpoints.h"
 
@@ -27,7 +28,8 @@ std::string RegistryErrorDetail(const std::string& body) {
       e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
   std::string msg =
       e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
-  return " (" + Sanitize(code, 60) + (msg.empty() ? "" : ": " + Sanitize(msg, 200)) + ")";
+  return " (" + EscapeForMessage(code, 60) +
+         (msg.empty() ? "" : ": " + EscapeForMessage(msg, 200)) + ")";
 }
 
 bool SameEndpoint(const Endpoint& a, const Endpoint& b) {
@@ -189,7 +191,8 @@ struct RegistryClient::Impl {
 
   Status FetchBlobWith(const PullPlan& plan, const Descriptor& blob, BlobWriter& writer,
                        const RequestOptions& o) {
-    const std::string what = "blob " + Sanitize(blob.digest, 80) + " of " + plan.ref.String();
+    const std::string what =
+        "blob " + EscapeForMessage(blob.digest, 80) + " of " + plan.ref.String();
     BERTH_RETURN_IF_ERROR(ValidateDigest(blob.digest, what));
     if (blob.size < 0) return InvalidArgument(what + ": negative size");
     std::vector<std::string> errors;

@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/quote.h"
 
 namespace berth::registry {
 namespace {
@@ -68,7 +68,7 @@ bool IsLoopbackHost(std::string_view host_port) {
 }
 
 std::string InsecureRegistryHint(std::string_view host) {
-  const std::string h = Sanitize(host);
+  const std::string h = EscapeForMessage(host);
   return "if " + h + " speaks plain HTTP or uses a certificate this node does not trust, " +
          "mark it insecure in berth's config (e.g. a drop-in in /etc/berth/berth.yaml.d/): " +
          "registries: {\"" + h + "\": {insecure: true}}";
@@ -92,7 +92,7 @@ Result<Endpoint> ParseMirror(std::string_view mirror, const RegistryHostConfigs&
     ep.explicit_scheme = true;
     rest.remove_prefix(7);
   } else if (rest.find("://") != std::string_view::npos) {
-    return InvalidArgument("mirror \"" + Sanitize(mirror) + "\": scheme must be http or https");
+    return InvalidArgument("mirror " + QuoteForMessage(mirror) + ": scheme must be http or https");
   } else {
     ep.scheme = "https";
   }
@@ -100,11 +100,11 @@ Result<Endpoint> ParseMirror(std::string_view mirror, const RegistryHostConfigs&
   std::string_view host = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (!path.empty() && path != "/" && path != "/v2" && path != "/v2/") {
-    return InvalidArgument("mirror \"" + Sanitize(mirror) +
-                           "\": a path is not supported, give scheme://host[:port]");
+    return InvalidArgument("mirror " + QuoteForMessage(mirror) +
+                           ": a path is not supported, give scheme://host[:port]");
   }
   if (!ValidHostPort(host)) {
-    return InvalidArgument("mirror \"" + Sanitize(mirror) + "\": invalid host");
+    return InvalidArgument("mirror " + QuoteForMessage(mirror) + ": invalid host");
   }
   ep.host = std::string(host);
   if (const RegistryHostConfig* cfg = FindHost(hosts, ep.host)) ep.insecure = cfg->insecure;
@@ -119,7 +119,7 @@ std::vector<Endpoint> EndpointsFor(std::string_view domain, const RegistryHostCo
     for (const std::string& m : cfg->mirrors) {
       auto ep = ParseMirror(m, hosts);
       if (!ep.ok()) {
-        spdlog::warn("registry: ignoring mirror of {}: {}", Sanitize(domain),
+        spdlog::warn("registry: ignoring mirror of {}: {}", EscapeForMessage(domain),
                      ep.status().message());
         continue;
       }

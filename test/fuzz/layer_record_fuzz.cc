@@ -23,7 +23,7 @@
 #include <string>
 
 #include "pkg/fs/temp_dir.h"
-#include "pkg/image/digest.h"
+#include "pkg/image/chain_id.h"
 #include "pkg/image/layer_store.h"
 #include "test/fuzz/fuzz_support.h"
 

@@ -23,8 +23,8 @@
 #include <map>
 #include <string>
 
+#include "pkg/base/digest.h"
 #include "pkg/fs/dir.h"
-#include "pkg/image/digest.h"
 #include "pkg/image/layer_unpack.h"
 #include "test/fuzz/fuzz_support.h"
 
@@ -117,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "the blob itself is untouched");
   Check(::lstat(kRoot.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "the root is still a directory");
   if (unpacked.ok() && !LooksCompressed(blob)) {
-    Check(unpacked->diff_id == berth::image::Sha256Digest(blob),
+    Check(unpacked->diff_id == berth::Sha256Digest(blob),
           "an uncompressed layer's diff ID is the sha256 of its bytes");
   }
 

@@ -18,19 +18,21 @@
 #include <cstdint>
 #include <string>
 
+#include "pkg/base/digest.h"
 #include "pkg/image/image_record.h"
-#include "pkg/registry/digest.h"
 #include "pkg/registry/manifest.h"
 #include "test/fuzz/fuzz_support.h"
 
 namespace {
 
+using berth::IsSha256Digest;
+using berth::Sha256Digest;
 using berth::fuzz::Check;
 namespace registry = berth::registry;
 namespace image = berth::image;
 
 void CheckDescriptor(const registry::Descriptor& d) {
-  Check(registry::IsValidDigest(d.digest), "a descriptor's digest is valid");
+  Check(IsSha256Digest(d.digest), "a descriptor's digest is valid");
   Check(d.size >= 0, "a descriptor's size is not negative");
 }
 
@@ -69,12 +71,12 @@ void CheckConfig(std::string_view body) {
   Check(config.ok() == record.ok(), "a config blob makes a record exactly when it parses");
   if (!config.ok()) return;
   for (const std::string& d : config->diff_ids) {
-    Check(registry::IsValidDigest(d), "a diff ID is a valid digest");
+    Check(IsSha256Digest(d), "a diff ID is a valid digest");
   }
   Check(std::is_sorted(config->volumes.begin(), config->volumes.end()) &&
             std::is_sorted(config->exposed_ports.begin(), config->exposed_ports.end()),
         "volumes and exposed ports are sorted");
-  Check(record->id == registry::Sha256Digest(body), "a record's ID is its config's digest");
+  Check(record->id == Sha256Digest(body), "a record's ID is its config's digest");
   Check(record->chain_ids.size() == config->diff_ids.size(), "one chain ID per layer");
   Check(record->config_json == body, "a record keeps the config byte for byte");
   auto stored = image::RecordFromJson(image::RecordToJson(*record));

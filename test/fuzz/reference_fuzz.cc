@@ -14,12 +14,13 @@
 #include <cstdint>
 #include <string>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
 #include "pkg/registry/reference.h"
 #include "test/fuzz/fuzz_support.h"
 
 namespace {
 
+using berth::IsSha256Digest;
 using berth::fuzz::Check;
 using namespace berth::registry;
 
@@ -47,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(!ref->domain.empty() && !ref->path.empty(), "a reference has a domain and a path");
   Check(ref->Name().size() <= kMaxNameLength, "a repository name is within docker's limit");
-  Check(ref->digest.empty() || IsValidDigest(ref->digest), "a digest is a valid sha256 digest");
+  Check(ref->digest.empty() || IsSha256Digest(ref->digest), "a digest is a valid sha256 digest");
   Check(!ref->tag.empty() || !ref->digest.empty(), "a reference has a tag or a digest");
 
   auto again = ParseReference(ref->String());

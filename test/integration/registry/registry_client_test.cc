@@ -8,7 +8,6 @@
 #include <fstream>
 #include <thread>
 
-#include "pkg/registry/digest.h"
 #include "pkg/registry/reference.h"
 #include "test/integration/registry/registry_env.h"
 

@@ -1,16 +1,15 @@
 #include "pkg/fs/atomic_file.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pkg/fs/dir.h"
 #include "pkg/fs/temp_dir.h"
 
 namespace berth {
@@ -18,19 +17,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 class AtomicFileTest : public ::testing::Test {
  protected:
@@ -52,7 +38,7 @@ TEST_F(AtomicFileTest, WriteReplacesContentAndLeavesNoTempFiles) {
   ASSERT_TRUE(WriteFileAtomic(Path("state"), std::string(100000, 'x')).ok());
   ASSERT_TRUE(WriteFileAtomic(Path("state"), "short").ok());
   EXPECT_EQ(*ReadFile(Path("state")), "short");
-  EXPECT_THAT(ListDir(dir_->path()), ElementsAre("state"));
+  EXPECT_THAT(ListDirOrEmpty(dir_->path()), ElementsAre("state"));
 }
 
 TEST_F(AtomicFileTest, WriteEmptyContent) {
@@ -84,7 +70,7 @@ TEST_F(AtomicFileTest, MissingDirectoryFailsNamingPathAndLeavesNothing) {
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(path));
   EXPECT_THAT(s.message(), HasSubstr("No such file or directory"));
-  EXPECT_TRUE(ListDir(dir_->path()).empty());
+  EXPECT_TRUE(ListDirOrEmpty(dir_->path()).empty());
 }
 
 TEST_F(AtomicFileTest, FailedRenameRemovesTempFileAndKeepsTarget) {
@@ -95,7 +81,7 @@ TEST_F(AtomicFileTest, FailedRenameRemovesTempFileAndKeepsTarget) {
   Status s = WriteFileAtomic(Path("target"), "x");
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(Path("target")));
-  EXPECT_THAT(ListDir(dir_->path()), ElementsAre("target"));
+  EXPECT_THAT(ListDirOrEmpty(dir_->path()), ElementsAre("target"));
   EXPECT_EQ(*ReadFile(Path("target/inside")), "keep");
 }
 
@@ -107,7 +93,7 @@ TEST_F(AtomicFileTest, PathNotNamingAFileIsInvalidArgument) {
 TEST_F(AtomicFileTest, LongFileNameStillWorks) {
   const std::string name(250, 'n');  // near NAME_MAX: the temp name must be shortened
   ASSERT_TRUE(WriteFileAtomic(Path(name), "x").ok());
-  EXPECT_THAT(ListDir(dir_->path()), ElementsAre(name));
+  EXPECT_THAT(ListDirOrEmpty(dir_->path()), ElementsAre(name));
 }
 
 TEST_F(AtomicFileTest, ReadMissingFileIsNotFoundNamingPath) {
@@ -120,6 +106,16 @@ TEST_F(AtomicFileTest, ReadOverLimitIsResourceExhausted) {
   ASSERT_TRUE(WriteFileAtomic(Path("big"), std::string(1000, 'b')).ok());
   EXPECT_EQ(ReadFile(Path("big"), 999).status().code(), Code::kResourceExhausted);
   EXPECT_EQ(ReadFile(Path("big"), 1000)->size(), 1000u);
+}
+
+TEST_F(AtomicFileTest, ReadRefusingAFinalSymlinkFailsNamingPath) {
+  ASSERT_TRUE(WriteFileAtomic(Path("real"), "data").ok());
+  ASSERT_EQ(::symlink(Path("real").c_str(), Path("link").c_str()), 0);
+  EXPECT_EQ(*ReadFile(Path("link")), "data");  // followed by default
+  Result<std::string> refused = ReadFile(Path("link"), 1024, FinalSymlink::kRefuse);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr(Path("link")));
+  EXPECT_EQ(*ReadFile(Path("real"), 1024, FinalSymlink::kRefuse), "data");
 }
 
 TEST(AtomicWriteTempNameTest, TellsTempFilesFromTheFilesTheyBecome) {

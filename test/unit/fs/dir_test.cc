@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "pkg/fs/atomic_file.h"
 #include "test/unit/fs/test_util.h"
@@ -15,7 +16,9 @@
 namespace berth {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using testing_util::Exists;
 
 class DirTest : public testing_util::TempDirTest {};
@@ -88,6 +91,36 @@ TEST_F(DirTest, RemoveAllRejectsRootAndEmpty) {
   EXPECT_EQ(RemoveAll("///").code(), Code::kInvalidArgument);
   EXPECT_EQ(RemoveAll("").code(), Code::kInvalidArgument);
   EXPECT_EQ(RemoveAll(Path("x/..")).code(), Code::kInvalidArgument);
+}
+
+TEST_F(DirTest, ListDirGivesSortedNamesWithoutDotEntries) {
+  for (const char* name : {"b", "a", ".hidden", "c"}) {
+    ASSERT_TRUE(WriteFileAtomic(Path(name), "x").ok());
+  }
+  ASSERT_TRUE(MkdirAll(Path("sub/deeper")).ok());
+  Result<std::vector<std::string>> names = ListDir(dir_->path());
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  EXPECT_THAT(*names, ElementsAre(".hidden", "a", "b", "c", "sub"));
+  EXPECT_THAT(ListDirOrEmpty(Path("sub")), ElementsAre("deeper"));
+}
+
+TEST_F(DirTest, ListDirOfMissingOrNonDirectoryFailsNamingIt) {
+  Result<std::vector<std::string>> missing = ListDir(Path("missing"));
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr(Path("missing")));
+  ASSERT_TRUE(WriteFileAtomic(Path("file"), "x").ok());
+  Result<std::vector<std::string>> file = ListDir(Path("file"));
+  EXPECT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(), HasSubstr(Path("file")));
+  EXPECT_THAT(ListDirOrEmpty(Path("missing")), IsEmpty());
+  EXPECT_THAT(ListDirOrEmpty(Path("file")), IsEmpty());
+}
+
+TEST_F(DirTest, FsyncDirOfMissingDirectoryFailsNamingIt) {
+  EXPECT_TRUE(FsyncDir(dir_->path()).ok());
+  Status s = FsyncDir(Path("missing"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(Path("missing")));
 }
 
 }  // namespace

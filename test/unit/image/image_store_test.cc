@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pkg/image/digest.h"
+#include "pkg/base/digest.h"
 #include "test/unit/image/test_tar.h"
 
 namespace berth::image {

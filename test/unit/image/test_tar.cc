@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "pkg/image/digest.h"
-#include "pkg/image/fs_util.h"
+#include "pkg/base/digest.h"
+#include "pkg/fs/dir.h"
 
 namespace berth::image::testing {
 namespace {
@@ -120,7 +119,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  (void)internal::RemoveTree(path_);
+  (void)RemoveAll(path_, kUnpackedTreeRemoval);
 }
 
 bool PathExists(const std::string& path) {
@@ -142,15 +141,7 @@ void WriteAll(const std::string& path, const std::string& content) {
 }
 
 size_t CountEntries(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return 0;
-  size_t n = 0;
-  while (struct dirent* de = ::readdir(d)) {
-    std::string_view name = de->d_name;
-    if (name != "." && name != "..") ++n;
-  }
-  ::closedir(d);
-  return n;
+  return ListDirOrEmpty(dir).size();
 }
 
 }  // namespace berth::image::testing

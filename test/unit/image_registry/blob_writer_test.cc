@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
 
 namespace berth::registry {
 namespace {

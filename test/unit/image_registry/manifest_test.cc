@@ -4,8 +4,6 @@
 
 #include <string>
 
-#include "pkg/registry/digest.h"
-
 namespace berth::registry {
 namespace {
 
@@ -163,20 +161,6 @@ TEST(ManifestTest, AcceptHeaderListsAllFourTypesButNotSchema1) {
     EXPECT_NE(a.find(t), std::string::npos) << t;
   }
   EXPECT_EQ(a.find("distribution.manifest.v1"), std::string::npos);
-}
-
-TEST(DigestTest, ValidatesAndHashes) {
-  EXPECT_TRUE(IsValidDigest(D('0')));
-  EXPECT_FALSE(IsValidDigest("sha256:" + std::string(64, 'A')));
-  EXPECT_FALSE(IsValidDigest("sha256:" + std::string(63, 'a')));
-  EXPECT_EQ(Sha256Digest(""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  Sha256Hasher h;
-  h.Update("ab");
-  h.Update("c");
-  EXPECT_EQ(h.Finish(), Sha256Digest("abc"));
-  auto s = ValidateDigest("md5:abc", "layer 0");
-  EXPECT_NE(s.message().find("unsupported digest algorithm"), std::string::npos);
 }
 
 }  // namespace

@@ -1,28 +1,35 @@
-// Content digests ("sha256:<64 lowercase hex>") and a streaming SHA-256 hasher.
+// Content digests in the OCI "sha256:<64 lowercase hex>" form and a streaming
+// SHA-256 hasher: the one home of both for registry blobs, image IDs and
+// layer diff IDs.
 //
 // Every byte berth takes from a registry is checked against a digest of this
 // form before it is trusted; other algorithms are refused rather than skipped.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "pkg/base/quote.h"
 #include "pkg/base/status.h"
 
-namespace berth::registry {
+namespace berth {
 
 inline constexpr std::string_view kSha256Prefix = "sha256:";
 
-// True when `digest` is "sha256:" followed by exactly 64 lowercase hex digits.
-bool IsValidDigest(std::string_view digest);
+// True for exactly 64 lowercase hex digits.
+bool IsSha256Hex(std::string_view hex);
 
-// OK for a valid digest; otherwise InvalidArgument naming `what` and the digest
-// (truncated, since it is untrusted input).
+// True for "sha256:" followed by exactly 64 lowercase hex digits.
+bool IsSha256Digest(std::string_view digest);
+
+// OK for a valid digest; otherwise InvalidArgument naming `what` and the
+// digest (escaped and bounded, since it is untrusted input), and saying
+// whether the algorithm or the hex was wrong.
 Status ValidateDigest(std::string_view digest, std::string_view what);
 
-// The hex part of a valid digest (after "sha256:").
+// The hex part of "sha256:<hex>"; a string without the prefix is returned
+// whole. Meant for digests the caller validated.
 std::string_view DigestHex(std::string_view digest);
 
 // Streaming SHA-256 (OpenSSL EVP). Not thread-safe; one per stream.
@@ -45,11 +52,4 @@ class Sha256Hasher {
 // "sha256:<hex>" of `data`.
 std::string Sha256Digest(std::string_view data);
 
-// A printable, bounded form of an untrusted string for error messages and
-// logs, unquoted: pkg/base's EscapeForMessage under the name the registry
-// code and its callers use.
-inline std::string Sanitize(std::string_view untrusted, size_t max = 200) {
-  return EscapeForMessage(untrusted, max);
-}
-
-}  // namespace berth::registry
+}  // namespace berth

@@ -1,23 +1,12 @@
-#include "pkg/image/digest.h"
+#include "pkg/image/chain_id.h"
 
 #include "gtest/gtest.h"
+#include "pkg/base/digest.h"
 
 namespace berth::image {
 namespace {
 
-TEST(DigestTest, Sha256OfKnownString) {
-  EXPECT_EQ(Sha256Digest("abc"),
-            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
-TEST(DigestTest, Validation) {
-  EXPECT_TRUE(IsSha256Digest("sha256:" + std::string(64, 'a')));
-  EXPECT_FALSE(IsSha256Digest("sha256:" + std::string(64, 'A')));
-  EXPECT_FALSE(IsSha256Digest("sha256:" + std::string(63, 'a')));
-  EXPECT_FALSE(IsSha256Digest("sha512:" + std::string(64, 'a')));
-}
-
-TEST(DigestTest, ChainIdsFollowTheOciDefinition) {
+TEST(ChainIdTest, ChainIdsFollowTheOciDefinition) {
   const std::string d1 = Sha256Digest("layer1"), d2 = Sha256Digest("layer2"),
                     d3 = Sha256Digest("layer3");
   auto c = ChainIds({d1, d2, d3});

@@ -1,15 +1,14 @@
-#include "pkg/registry/digest.h"
+#include "pkg/base/digest.h"
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <cstdlib>
 
-namespace berth::registry {
+#include "pkg/base/quote.h"
 
-bool IsValidDigest(std::string_view digest) {
-  if (!digest.starts_with(kSha256Prefix)) return false;
-  std::string_view hex = digest.substr(kSha256Prefix.size());
+namespace berth {
+
+bool IsSha256Hex(std::string_view hex) {
   if (hex.size() != 64) return false;
   for (char c : hex) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -17,18 +16,22 @@ bool IsValidDigest(std::string_view digest) {
   return true;
 }
 
+bool IsSha256Digest(std::string_view digest) {
+  return digest.starts_with(kSha256Prefix) && IsSha256Hex(digest.substr(kSha256Prefix.size()));
+}
+
 Status ValidateDigest(std::string_view digest, std::string_view what) {
-  if (IsValidDigest(digest)) return OkStatus();
+  if (IsSha256Digest(digest)) return OkStatus();
   if (digest.find(':') != std::string_view::npos && !digest.starts_with(kSha256Prefix)) {
-    return InvalidArgument(std::string(what) + ": unsupported digest algorithm in \"" +
-                           Sanitize(digest) + "\" (only sha256 is accepted)");
+    return InvalidArgument(std::string(what) + ": unsupported digest algorithm in " +
+                           QuoteForMessage(digest) + " (only sha256 is accepted)");
   }
-  return InvalidArgument(std::string(what) + ": invalid digest \"" + Sanitize(digest) +
-                         "\" (want sha256:<64 lowercase hex digits>)");
+  return InvalidArgument(std::string(what) + ": invalid digest " + QuoteForMessage(digest) +
+                         " (want sha256:<64 lowercase hex digits>)");
 }
 
 std::string_view DigestHex(std::string_view digest) {
-  return digest.substr(std::min(digest.size(), kSha256Prefix.size()));
+  return digest.starts_with(kSha256Prefix) ? digest.substr(kSha256Prefix.size()) : digest;
 }
 
 struct Sha256Hasher::Ctx {
@@ -69,4 +72,4 @@ std::string Sha256Digest(std::string_view data) {
   return h.Finish();
 }
 
-}  // namespace berth::registry
+}  // namespace berth
