@@ -19,7 +19,7 @@
 //
 //   berth-bench [--endpoint unix:///...] [--image REF] [--pid PID] [--monitor NAME]
 //               [--results FILE] [--scenarios idle,lifecycle,pods,pull,list,exec]
-//               [--cycles 20] [--pods 100] [--pod-concurrency 100] [--pulls 3]
+//               [--cycles 20] [--pods 100] [--pod-concurrency 100] [--pulls 5]
 //               [--pull-image REF] [--list-pods 10] [--list-per-pod 100]
 //               [--list-calls 100] [--execs 20]
 // A failed call ends the bench (exit 1) naming the call and its object; failed
@@ -299,7 +299,7 @@ int main(int argc, char** argv) {
   opts.cycles = count("cycles", "20");
   opts.pods = count("pods", "100");
   opts.pod_concurrency = count("pod-concurrency", std::to_string(opts.pods));
-  opts.pulls = count("pulls", "3");
+  opts.pulls = count("pulls", "5");
   opts.list_pods = count("list-pods", "10");
   opts.list_per_pod = count("list-per-pod", "100");
   opts.list_calls = count("list-calls", "100");
