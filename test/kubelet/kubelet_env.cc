@@ -15,6 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "pkg/fs/dir.h"
+#include "pkg/process/wait_gone.h"
+
 namespace berth::testing {
 
 namespace fs = std::filesystem;
@@ -123,7 +126,7 @@ bool PollUntil(std::chrono::milliseconds timeout, const std::function<bool()>& d
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(interval);
+    std::this_thread::sleep_for(interval);  // the poll step, not synchronisation
   }
   return true;
 }
@@ -140,9 +143,9 @@ void KubeletHostPaths::Restore(const std::string& node) const {
   // Static pods are named <name>-<node>: log dirs are <ns>_<name>-<node>_<uid>,
   // links <name>-<node>_<ns>_<container>-<id>.log.
   for (const char* dir : {"/var/log/pods", "/var/log/containers"}) {
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.path().filename().string().find("-" + node + "_") != std::string::npos) {
-        fs::remove_all(e.path(), ec);
+    for (const auto& name : ListDirOrEmpty(dir)) {
+      if (name.find("-" + node + "_") != std::string::npos) {
+        fs::remove_all(fs::path(dir) / name, ec);
       }
     }
   }
@@ -231,9 +234,8 @@ bool Kubelet::Stop(std::chrono::seconds timeout) {
   if (pid_ <= 0) return true;
   kill(pid_, SIGTERM);
   int status = 0;
-  bool exited = PollUntil(
-      timeout, [&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
-      std::chrono::milliseconds(50));
+  // Its exit, seen through a pidfd; reaped right after.
+  const bool exited = process::WaitProcessGone(pid_, timeout) && waitpid(pid_, &status, 0) == pid_;
   if (!exited) {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);

@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pkg/fs/dir.h"
 #include "test/integration/cni/host_tools.h"
 #include "test/integration/harness/berthd_fixture.h"
 #include "test/integration/harness/loopback_port.h"
@@ -68,13 +69,6 @@ std::string Slurp(const std::string& path) {
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
-  return out;
 }
 
 // A free TCP port on 127.0.0.1 for the hostPort (bound once, then released).
@@ -708,7 +702,7 @@ void KubeletTest::ExpectCrashLoopBackOff() {
   }
   EXPECT_GE(newest, 3);
   // Only attempt-numbered files, the newest one among them.
-  for (const auto& name : Entries(log_dir)) {
+  for (const auto& name : ListDirOrEmpty(log_dir)) {
     EXPECT_THAT(name, ::testing::MatchesRegex("[0-9]+\\.log")) << log_dir;
   }
   EXPECT_TRUE(fs::exists(log_dir + "/" + std::to_string(newest) + ".log"));
@@ -737,15 +731,15 @@ void KubeletTest::ExpectEverythingCollected() {
     EXPECT_TRUE(PollUntil(seconds(30), [&] { return !fs::exists(dir); })) << dir << " left";
   }
   EXPECT_TRUE(PollUntil(seconds(30), [&] {
-    for (const auto& name : Entries("/var/log/containers")) {
+    for (const auto& name : ListDirOrEmpty("/var/log/containers")) {
       if (name.find("-" + std::string(kNode) + "_") != std::string::npos) return false;
     }
     return true;
   })) << "a /var/log/containers link is left";
-  EXPECT_TRUE(
-      PollUntil(seconds(30), [&] { return Entries(kubelet_->root_dir() + "/pods").empty(); }))
+  EXPECT_TRUE(PollUntil(seconds(30),
+                        [&] { return ListDirOrEmpty(kubelet_->root_dir() + "/pods").empty(); }))
       << "kubelet pod dirs left: "
-      << ::testing::PrintToString(Entries(kubelet_->root_dir() + "/pods"));
+      << ::testing::PrintToString(ListDirOrEmpty(kubelet_->root_dir() + "/pods"));
 
   // berthd's side: mounts (the pinned-ns dir itself is a mount by design),
   // pinned namespaces, bundles, run dirs, exit files, CNI cache.
@@ -762,12 +756,13 @@ void KubeletTest::ExpectEverythingCollected() {
     EXPECT_FALSE(berthd_mount || kubelet_mount) << "mount left: " << line;
   }
   for (const char* kind : {"net", "ipc", "uts"}) {
-    EXPECT_THAT(Entries(runroot + "/ns/" + kind), IsEmpty()) << kind << " namespace pin left";
+    EXPECT_THAT(ListDirOrEmpty(runroot + "/ns/" + kind), IsEmpty())
+        << kind << " namespace pin left";
   }
   for (const std::string& dir :
        {root + "/sandboxes", root + "/containers", runroot + "/sandboxes", runroot + "/containers",
         runroot + "/exits", root + "/cni-cache"}) {
-    EXPECT_THAT(Entries(dir), IsEmpty()) << dir;
+    EXPECT_THAT(ListDirOrEmpty(dir), IsEmpty()) << dir;
   }
   EXPECT_EQ(RunCommand({"/usr/sbin/runc", "--root", RuncRoot(), "list", "-q"}).output, "")
       << "runc still has containers";
@@ -778,7 +773,7 @@ void KubeletTest::ExpectEverythingCollected() {
   EXPECT_THAT(RunCommand({"/usr/bin/pgrep", "-af", "conmon"}).output, Not(HasSubstr(base)))
       << "conmon left";
   // The network: no IP allocated, no veth on the bridge, no portmap rule.
-  for (const auto& name : Entries(ipam_dir_)) {
+  for (const auto& name : ListDirOrEmpty(ipam_dir_)) {
     EXPECT_FALSE(name.starts_with(subnet_prefix_)) << "IP still allocated: " << name;
   }
   EXPECT_EQ(RunCommand({"/usr/sbin/ip", "-o", "link", "show", "master", bridge_}).output, "")

@@ -55,7 +55,7 @@ TEST_F(DamagedRestoreFilesTest, WrongTypesInStateAndSpecAreQuarantinedAndTheRest
   ASSERT_NO_FATAL_FAILURE(Restart());
 
   // Set aside, each with its path and reason in the log.
-  const std::vector<std::string> q = DirEntries(Root() + "/quarantine");
+  const std::vector<std::string> q = ListDirOrEmpty(Root() + "/quarantine");
   EXPECT_EQ(q.size(), 3u) << ::testing::PrintToString(q);
   EXPECT_THAT(q, Contains(StartsWith("sandbox-" + bad_pod + "-")));
   EXPECT_THAT(q, Contains(StartsWith("container-" + bad_state + "-")));
@@ -111,7 +111,7 @@ TEST_F(DamagedRestoreFilesTest, WhatAKillCutShortIsFinishedNotQuarantined) {
   EXPECT_FALSE(fs::exists(Root() + "/containers/.trash-" + removed_id));
   EXPECT_FALSE(fs::exists(RunRoot() + "/exits/" + removed_id));
 
-  EXPECT_THAT(DirEntries(Root() + "/quarantine"), ::testing::IsEmpty());
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/quarantine"), ::testing::IsEmpty());
   EXPECT_FALSE(fs::exists(SandboxBundle(pod_id)));
   EXPECT_FALSE(fs::exists(ContainerBundle(ctr_id)));
   const std::string log = d_->Log();

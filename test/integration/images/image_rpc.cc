@@ -44,17 +44,9 @@ grpc::Status RemoveImage(BerthdProcess& d, const std::string& ref) {
   return d.image().RemoveImage(Ctx().get(), req, &resp);
 }
 
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::vector<std::string> LayerDirs(const BerthdProcess& d) {
   std::vector<std::string> out;
-  for (const std::string& name : DirEntries(d.dir().Sub("root/image/layers"))) {
+  for (const std::string& name : ListDirOrEmpty(d.dir().Sub("root/image/layers"))) {
     // Layers are named by the hex of their chain ID; l/, tmp/, empty/ are not layers.
     if (name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos) {
       out.push_back(name);

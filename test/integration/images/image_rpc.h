@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/fs/dir.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "test/integration/harness/berthd_fixture.h"
 
@@ -21,8 +22,6 @@ runtime::v1::ImageStatusResponse ImageStatus(BerthdProcess& d, const std::string
 std::vector<runtime::v1::Image> ListImages(BerthdProcess& d);
 grpc::Status RemoveImage(BerthdProcess& d, const std::string& ref);
 
-// The entries of `dir` (names only; empty when it does not exist).
-std::vector<std::string> DirEntries(const std::string& dir);
 // Layer directories (chain IDs) in the layer store under berthd's root.
 std::vector<std::string> LayerDirs(const BerthdProcess& d);
 // Files left anywhere under <root>/image/downloads and <root>/image/layers/tmp.

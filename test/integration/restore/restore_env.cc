@@ -18,14 +18,6 @@ namespace berth::testing {
 namespace fs = std::filesystem;
 using ::testing::IsEmpty;
 
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 namespace {
 
 // Mount points under `base`, deepest first (for unmounting).
@@ -46,7 +38,7 @@ std::vector<std::string> MountsUnder(const std::string& base) {
 // Pids of conmon processes whose command line names `base`.
 std::vector<pid_t> ConmonsNaming(const std::string& base) {
   std::vector<pid_t> out;
-  for (const auto& e : DirEntries("/proc")) {
+  for (const auto& e : ListDirOrEmpty("/proc")) {
     if (e.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string comm = Slurp("/proc/" + e + "/comm");
     if (comm.rfind("conmon", 0) != 0) continue;
@@ -98,6 +90,43 @@ void RestoreFixture::ExpectCrashed(const std::string& point) {
   int code = d_->WaitExit(std::chrono::seconds(120));
   EXPECT_EQ(code, 86) << "berthd should have died at crash point " << point << ":\n" << d_->Log();
   EXPECT_THAT(d_->Log(), ::testing::HasSubstr("crash point " + point + " reached"));
+}
+
+void RestoreFixture::DriveToCrash(const std::string& point, const rt::ContainerConfig& worker) {
+  const std::string op = point.substr(0, point.find('/'));
+  if (op != "sandbox-run") {
+    ASSERT_NO_FATAL_FAILURE(PullBusybox());
+  }
+  grpc::Status s;
+  if (op == "sandbox-run") {
+    rt::PodSandboxConfig c = PodConfig("crash-pod", "uid-crash-pod");
+    c.set_log_directory(LogDir());
+    s = Run(c, nullptr);
+  } else {
+    const std::string pod = RunPodOk("crash-pod");
+    ASSERT_FALSE(pod.empty());
+    if (op == "sandbox-stop") {
+      CreateAndStartOk(pod, worker);
+      s = Stop(pod);
+    } else if (op == "sandbox-remove") {
+      CreateAndStartOk(pod, worker);
+      s = Remove(pod);
+    } else if (op == "container-create") {
+      s = Create(pod, worker, nullptr);
+    } else if (op == "container-start") {
+      s = Start(CreateOk(pod, worker));
+    } else if (op == "container-stop") {
+      s = StopContainer(CreateAndStartOk(pod, worker), 10);
+    } else if (op == "container-remove") {
+      s = RemoveContainer(CreateAndStartOk(pod, worker));
+    } else {
+      FAIL() << "no driver for operation " << op << ": add one to RestoreFixture::DriveToCrash";
+    }
+  }
+  // A removal answers before its reaper's steps: there the call may succeed.
+  if (point.find("/reap-") == std::string::npos) {
+    EXPECT_FALSE(s.ok()) << op << " succeeded although berthd should have died in it";
+  }
 }
 
 void RestoreFixture::PullBusybox() {
@@ -242,14 +271,14 @@ void RestoreFixture::KubeletCleanup() {
 void RestoreFixture::ExpectNoLeaksAtAll(std::vector<std::string> runtime_roots) {
   if (runtime_roots.empty()) runtime_roots.push_back(RuncRoot());
   ExpectNoLeaks(runtime_roots);
-  EXPECT_THAT(DirEntries(Root() + "/containers"), IsEmpty()) << "container bundle left";
-  EXPECT_THAT(DirEntries(RunRoot() + "/containers"), IsEmpty()) << "container run dir left";
-  EXPECT_THAT(DirEntries(Root() + "/quarantine"), IsEmpty()) << "something was quarantined";
-  EXPECT_THAT(DirEntries(Root() + "/image/downloads"), IsEmpty()) << "download left";
-  EXPECT_THAT(DirEntries(Root() + "/image/layers/tmp"), IsEmpty()) << "layer temp file left";
-  for (const auto& kind : DirEntries(RunRoot() + "/ns")) {
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/containers"), IsEmpty()) << "container bundle left";
+  EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/containers"), IsEmpty()) << "container run dir left";
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/quarantine"), IsEmpty()) << "something was quarantined";
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/image/downloads"), IsEmpty()) << "download left";
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/image/layers/tmp"), IsEmpty()) << "layer temp file left";
+  for (const auto& kind : ListDirOrEmpty(RunRoot() + "/ns")) {
     if (!fs::is_directory(RunRoot() + "/ns/" + kind)) continue;
-    EXPECT_THAT(DirEntries(RunRoot() + "/ns/" + kind), IsEmpty()) << kind << " pin left";
+    EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/ns/" + kind), IsEmpty()) << kind << " pin left";
   }
   for (const auto& pid : ConmonsNaming(tmp_.path())) {
     ADD_FAILURE() << "conmon " << pid

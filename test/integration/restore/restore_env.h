@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/fs/dir.h"
 #include "test/integration/sandbox/sandbox_env.h"
 
 namespace berth::testing {
@@ -31,6 +32,12 @@ class RestoreFixture : public SandboxFixture {
   void Restart();
   // Expects berthd to die at its crash point: exit status 86.
   void ExpectCrashed(const std::string& point);
+  // Drives the operation of crash point `point` (its name before the '/':
+  // sandbox-run, container-stop, ...) on a pod named crash-pod with `worker`
+  // as its container, until berthd dies at the armed point; expects the call
+  // that reached it to fail, unless the point comes after the answer (a
+  // "reap-" point). A FAIL names an operation without a driver.
+  void DriveToCrash(const std::string& point, const rt::ContainerConfig& worker);
 
   static std::string BusyboxRef();
   void PullBusybox();
@@ -71,8 +78,5 @@ class RestoreFixture : public SandboxFixture {
   // Best effort after a failed test: nothing of it may outlive the process.
   void ScrubHost();
 };
-
-// Directory entries (names only, sorted); empty when the directory is missing.
-std::vector<std::string> DirEntries(const std::string& dir);
 
 }  // namespace berth::testing

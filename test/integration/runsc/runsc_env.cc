@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "pkg/fs/dir.h"
+
 namespace berth::testing {
 
 std::string HostKernel() {
@@ -70,7 +72,7 @@ namespace {
 // Processes other than us and berthd whose command line names `dir`.
 std::vector<std::string> ProcessesNaming(const std::string& dir, pid_t berthd) {
   std::vector<std::string> out;
-  for (const auto& e : DirEntries("/proc")) {
+  for (const auto& e : ListDirOrEmpty("/proc")) {
     if (e.find_first_not_of("0123456789") != std::string::npos) continue;
     pid_t pid = std::stoi(e);
     if (pid == getpid() || pid == berthd) continue;

@@ -55,36 +55,12 @@ class GvisorCrashTest : public GvisorTest, public ::testing::WithParamInterface<
 
 TEST_P(GvisorCrashTest, RestartAfterACrashIsCoherentAndCleanupLeaksNothing) {
   const std::string point = GetParam();
-  const std::string op = point.substr(0, point.find('/'));
   // SetUp's berthd goes; the same one is started again with the point armed.
   StopDaemon();
   d_->SetEnv("BERTH_CRASH_POINT", point);
   ASSERT_NO_FATAL_FAILURE(d_->Start());
-  grpc::Status s;
-  if (op == "sandbox-run") {
-    rt::PodSandboxConfig c = PodConfig("crash-pod", "uid-crash-pod");
-    c.set_log_directory(LogDir());
-    s = Run(c, nullptr);
-  } else {
-    const std::string pod = RunPodOk("crash-pod");
-    ASSERT_FALSE(pod.empty());
-    const rt::ContainerConfig worker =
-        Config("worker", {"/bin/sh", "-c", "while true; do sleep 1; done"});
-    if (op == "container-create") {
-      s = Create(pod, worker, nullptr);
-    } else if (op == "container-remove") {
-      s = RemoveContainer(CreateAndStartOk(pod, worker));
-    } else if (op == "sandbox-remove") {
-      CreateAndStartOk(pod, worker);
-      s = Remove(pod);
-    } else {
-      FAIL() << "no driver for " << op;
-    }
-  }
-  // A "reap-" point comes after the answer: the call may have succeeded.
-  if (point.find("/reap-") == std::string::npos) {
-    EXPECT_FALSE(s.ok()) << op << " succeeded although berthd should have died in it";
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      DriveToCrash(point, Config("worker", {"/bin/sh", "-c", "while true; do sleep 1; done"})));
   ExpectCrashed(point);
   ASSERT_NO_FATAL_FAILURE(Restart());
 

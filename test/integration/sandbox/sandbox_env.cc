@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "pkg/fs/dir.h"
+
 namespace berth::testing {
 
 namespace fs = std::filesystem;
@@ -171,17 +173,6 @@ std::vector<rt::PodSandbox> SandboxFixture::List(const rt::PodSandboxFilter& f) 
   return {resp.items().begin(), resp.items().end()};
 }
 
-namespace {
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
-  return out;
-}
-
-}  // namespace
-
 void SandboxFixture::ExpectNoLeaks(const std::vector<std::string>& runtime_roots) {
   EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
   const std::string base = d_->dir().path();
@@ -195,12 +186,14 @@ void SandboxFixture::ExpectNoLeaks(const std::vector<std::string>& runtime_roots
     ADD_FAILURE() << "mount left under the daemon's dirs: " << line;
   }
   for (const char* kind : {"net", "ipc", "uts"}) {
-    EXPECT_THAT(Entries(RunRoot() + "/ns/" + kind), ::testing::IsEmpty()) << kind << " pin left";
+    EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/ns/" + kind), ::testing::IsEmpty())
+        << kind << " pin left";
   }
-  EXPECT_THAT(Entries(Root() + "/sandboxes"), ::testing::IsEmpty()) << "bundle dir left";
-  EXPECT_THAT(Entries(RunRoot() + "/sandboxes"), ::testing::IsEmpty()) << "run dir left";
-  EXPECT_THAT(Entries(RunRoot() + "/exits"), ::testing::IsEmpty()) << "exit file left";
-  EXPECT_THAT(Entries(Root() + "/cni-cache"), ::testing::IsEmpty()) << "CNI cache entry left";
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/sandboxes"), ::testing::IsEmpty()) << "bundle dir left";
+  EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/sandboxes"), ::testing::IsEmpty()) << "run dir left";
+  EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/exits"), ::testing::IsEmpty()) << "exit file left";
+  EXPECT_THAT(ListDirOrEmpty(Root() + "/cni-cache"), ::testing::IsEmpty())
+      << "CNI cache entry left";
   std::string procs = RunCommand({"/usr/bin/pgrep", "-af", "conmon"}).output;
   EXPECT_THAT(procs, Not(HasSubstr(base))) << "conmon left";
   for (const auto& root : runtime_roots) {
@@ -208,7 +201,7 @@ void SandboxFixture::ExpectNoLeaks(const std::vector<std::string>& runtime_roots
     EXPECT_EQ(list, "") << "container left in runtime root " << root;
   }
   if (have_net_) {
-    for (const auto& name : Entries(net_.ipam_dir + "/berth-it")) {
+    for (const auto& name : ListDirOrEmpty(net_.ipam_dir + "/berth-it")) {
       EXPECT_FALSE(name.starts_with(net_.subnet_prefix)) << "IP still allocated: " << name;
     }
     // No bridge at all (no pod was ever attached) is no veth either.

@@ -3,9 +3,12 @@
 // one that hangs at create (conmon's create timeout), and the kubelet's retry
 // of a RunPodSandbox that is still working. Every failure must name its
 // cause, leave nothing behind, and free the pod's name.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -134,7 +137,7 @@ TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
   grpc::Status retry = Run(pod, nullptr, "hanging", std::chrono::seconds(10));
   EXPECT_EQ(retry.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(retry.error_message(), HasSubstr("still being created"));
-  EXPECT_THAT(retry.error_message(), HasSubstr("stage: creating infra container"));
+  EXPECT_THAT(retry.error_message(), HasSubstr("creating infra container"));
   EXPECT_TRUE(List().empty()) << "a pod being created is not listed yet";
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 
@@ -163,14 +166,19 @@ TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
 // The kubelet retries while the first call is held in a slow CNI plugin: the
 // retry learns the stage; once the first finishes the retry gets its ID.
 TEST_F(FaultTest, RetryWhileCreatingIsToldTheStageThenGetsTheSameId) {
-  WriteScript(plugins_ + "/gate",
-              std::string("dir=$(dirname \"$0\")\n") +
-                  "if [ \"$CNI_COMMAND\" = ADD ]; then\n"
-                  "  touch \"$dir/gate.waiting\"\n"
-                  "  n=0; while [ ! -f \"$dir/gate.open\" ] && [ $n -lt 1200 ]; do "
-                  "/bin/sleep 0.05; n=$((n+1)); done\n"
-                  "fi\n" +
-                  kPassThrough);
+  // The gate is a FIFO: ADD opens it (read-write, which never blocks) before
+  // it says it waits, then blocks reading one byte until the test writes it,
+  // for at most 60 s.
+  const std::string gate = plugins_ + "/gate.fifo";
+  ASSERT_EQ(mkfifo(gate.c_str(), 0600), 0) << gate << ": " << strerror(errno);
+  WriteScript(plugins_ + "/gate", std::string("dir=$(dirname \"$0\")\n") +
+                                      "if [ \"$CNI_COMMAND\" = ADD ]; then\n"
+                                      "  exec 3<>\"$dir/gate.fifo\"\n"
+                                      "  touch \"$dir/gate.waiting\"\n"
+                                      "  /usr/bin/timeout 60 /usr/bin/head -c1 <&3 >/dev/null\n"
+                                      "  exec 3<&-\n"
+                                      "fi\n" +
+                                      kPassThrough);
   TestNetwork net = MakeNetwork(tmp_.path(), {"gate"});
   ASSERT_NO_FATAL_FAILURE(StartDaemon(RuncOnlyYaml(), {plugins_}, &net));
 
@@ -186,9 +194,14 @@ TEST_F(FaultTest, RetryWhileCreatingIsToldTheStageThenGetsTheSameId) {
   grpc::Status retry = Run(pod, nullptr, "", std::chrono::seconds(10));
   EXPECT_EQ(retry.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(retry.error_message(), HasSubstr("still being created"));
-  EXPECT_THAT(retry.error_message(), HasSubstr("stage: setting up pod network"));
+  EXPECT_THAT(retry.error_message(), HasSubstr("setting up pod network"));
 
-  std::ofstream(plugins_ + "/gate.open").flush();
+  // Non-blocking: with no plugin holding the gate open this fails rather
+  // than hangs.
+  const int gate_fd = open(gate.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(gate_fd, 0) << "no CNI ADD is waiting at the gate: " << strerror(errno);
+  EXPECT_EQ(write(gate_fd, "o", 1), 1) << strerror(errno);
+  close(gate_fd);
   auto [s, id] = first.get();
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
   std::string again;
