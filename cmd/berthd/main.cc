@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cmd/berthd/flags.h"
+#include "cmd/berthd/memory_settings.h"
 #include "daemon/call_context.h"
 #include "daemon/server.h"
 
@@ -37,6 +38,7 @@ void SetupLogging(const std::string& level) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  berth::cmd::LimitMallocArenas();
   std::vector<std::string> args(argv + 1, argv + argc);
   berth::Result<berth::cmd::Flags> flags = berth::cmd::ParseFlags(args);
   if (!flags.ok()) {
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", s.message());
     return 1;
   }
+  berth::cmd::ReturnFreedMemory();
   std::thread signal_thread([&] {
     for (;;) {
       int sig = 0;
