@@ -5,7 +5,10 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "daemon/bundle_marker.h"
 #include "daemon/call_context.h"
@@ -38,6 +41,23 @@ std::string PodName(const rt::PodSandboxMetadata& m) {
 
 std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& m) {
   return {m.begin(), m.end()};
+}
+
+// CNI ADD's (and DEL's) request for the pod: its netns, names and host ports.
+cni::PodNetworkRequest PodNetworkRequestFor(const Sandbox& sandbox) {
+  const rt::PodSandboxConfig& config = sandbox.config;
+  cni::PodNetworkRequest net;
+  net.container_id = sandbox.id;
+  net.netns_path = sandbox.netns_path;
+  net.pod_name = config.metadata().name();
+  net.pod_namespace = config.metadata().namespace_();
+  net.pod_uid = config.metadata().uid();
+  for (const auto& p : config.port_mappings()) {
+    if (p.host_port() == 0) continue;
+    std::string proto = p.protocol() == rt::UDP ? "udp" : p.protocol() == rt::SCTP ? "sctp" : "tcp";
+    net.port_mappings.push_back({p.host_port(), p.container_port(), proto, p.host_ip()});
+  }
+  return net;
 }
 
 bool SameConfig(const rt::PodSandboxConfig& a, const rt::PodSandboxConfig& b) {
@@ -171,7 +191,12 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSand
   // 6. Files containers share: /etc/hostname, hosts, resolv.conf, /dev/shm.
   CallStep("6 prepare pod files");
   stage("preparing pod files");
-  BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, {}));
+  // A pod with its own network gets them once its IPs are known (step 8):
+  // nothing reads them before (the infra container mounts none of them), and
+  // each of the three is a synced write.
+  if (host_network) {
+    BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, {}));
+  }
   if (!host_ipc) {
     sandbox->shm_path = run_dir + "/shm";
     BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->shm_path, 0755));
@@ -226,51 +251,79 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSand
   }
   BERTH_RETURN_IF_ERROR(
       WriteFileAtomic(sandbox->bundle_dir + "/config.json", spec_json.dump(2), 0600));
-  BERTH_RETURN_IF_ERROR(PersistSandboxState(*sandbox));
+  // No state file yet: until the marker goes, restore undoes the pod without
+  // reading one, and step 10 writes the first.
 
   BERTH_CRASH_POINT("sandbox-run/after-config");
 
-  // 8. Pod network: CNI ADD in the pinned netns (not for host network),
-  // before the infra container exists, as containerd and CRI-O do: a
-  // sandboxed runtime (gVisor) takes over the interfaces it finds in the
-  // namespace when the pod starts, and sees none that come later.
-  CallStep("8 set up the pod network (CNI ADD)");
+  // 8. Pod network (CNI ADD in the pinned netns, not for host network) and
+  // the infra container's create through conmon. A runc-compatible runtime's
+  // infra process joins the netns by path and never looks at its
+  // interfaces, so the two run side by side (each starts processes that
+  // mostly wait). gVisor takes over the interfaces it finds in the namespace
+  // when the pod starts and sees none that come later, so for it the network
+  // comes first, as containerd and CRI-O do.
+  CallStep("8 set up the pod network (CNI ADD), create the infra container");
+  std::optional<cni::PodNetworkRequest> net;
+  if (!host_network) net = PodNetworkRequestFor(*sandbox);
+  oci::OciRuntime runtime = RuntimeFor(*sandbox);
+  oci::ConmonCreateRequest create = ConmonRequestFor(
+      sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir, sandbox->bundle_dir + "/infra.log");
+  const bool side_by_side = net && runtime.config().kind == oci::RuntimeKind::kRuncCompatible;
+  std::optional<Result<cni::AttachResult>> attached;
+  std::optional<Result<oci::ConmonCreated>> created;
+  if (side_by_side) {
+    // The stage names what still runs, for a retry to be told.
+    std::mutex running_mu;
+    int running = 2;  // guarded by running_mu
+    auto one_done = [&](const char* other) {
+      std::lock_guard lock(running_mu);
+      if (--running == 1) stage(other);
+    };
+    stage("creating infra container, setting up pod network");
+    // The call's scope goes along: its log prefix and its cancellation.
+    std::thread attach([&, call = CurrentCall()] {
+      CallScope scope(call);
+      attached = network_->Attach(*net);
+      one_done("creating infra container");
+    });
+    created = Conmon().Create(runtime, create);
+    one_done("setting up pod network");
+    attach.join();
+  } else {
+    if (net) {
+      stage("setting up pod network");
+      attached = network_->Attach(*net);
+    }
+    if (!attached || attached->ok()) {
+      stage("creating infra container");
+      created = Conmon().Create(runtime, create);
+    }
+  }
+  // The undos in the order of the sequential steps: the infra container
+  // goes before its network.
+  // By value: the undo stack outlives this step's locals.
+  if (attached && attached->ok()) {
+    undo.Push("CNI DEL", [this, net = *net] { return network_->Detach(net); });
+  }
+  if (created && created->ok()) {
+    undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
+  }
+  if (attached && !attached->ok()) {
+    return attached->status().WithContext("pod " + sandbox->name + ": CNI ADD");
+  }
+  if (!created->ok()) return created->status();
   std::vector<std::string> ips;
-  if (!host_network) {
-    stage("setting up pod network");
-    cni::PodNetworkRequest net;
-    net.container_id = sandbox->id;
-    net.netns_path = sandbox->netns_path;
-    net.pod_name = config.metadata().name();
-    net.pod_namespace = config.metadata().namespace_();
-    net.pod_uid = config.metadata().uid();
-    for (const auto& p : config.port_mappings()) {
-      if (p.host_port() == 0) continue;
-      std::string proto = p.protocol() == rt::UDP    ? "udp"
-                          : p.protocol() == rt::SCTP ? "sctp"
-                                                     : "tcp";
-      net.port_mappings.push_back({p.host_port(), p.container_port(), proto, p.host_ip()});
-    }
-    Result<cni::AttachResult> attached = network_->Attach(net);
-    if (!attached.ok()) {
-      return attached.status().WithContext("pod " + sandbox->name + ": CNI ADD");
-    }
-    undo.Push("CNI DEL", [&, net] { return network_->Detach(net); });
-    ips = attached->pod_ips;
+  if (attached) {
+    ips = (*attached)->pod_ips;
     BERTH_RETURN_IF_ERROR(WritePodEtcFiles(sandbox->bundle_dir, hostname, config, ips));
   }
 
   BERTH_CRASH_POINT("sandbox-run/after-network");
-
-  // 9. Create the infra container through conmon, then start it.
-  CallStep("9 create and start the infra container");
-  stage("creating infra container");
-  oci::OciRuntime runtime = RuntimeFor(*sandbox);
-  oci::ConmonCreateRequest create = ConmonRequestFor(
-      sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir, sandbox->bundle_dir + "/infra.log");
-  BERTH_ASSIGN_OR_RETURN(oci::ConmonCreated created, Conmon().Create(runtime, create));
-  undo.Push("delete infra container", [&, runtime] { return runtime.Delete(sandbox->id, true); });
   BERTH_CRASH_POINT("sandbox-run/after-infra-create");
+
+  // 9. Start the infra container.
+  CallStep("9 start the infra container");
   stage("starting infra container");
   BERTH_RETURN_IF_ERROR(runtime.Start(sandbox->id));
 
@@ -280,7 +333,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSand
   CallStep("10 record the ready pod");
   sandboxes_.Write([&] {
     sandbox->ips = ips;
-    sandbox->pid = created.container_pid;
+    sandbox->pid = (*created)->container_pid;
     sandbox->network_attached = !host_network;
     sandbox->state = rt::SANDBOX_READY;
   });
