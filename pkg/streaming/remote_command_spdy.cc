@@ -1,20 +1,21 @@
 // Exec and attach over SPDY/3.1. The client opens one stream per channel,
 // each naming itself in a "streamtype" header: error (always), stdin,
 // stdout, stderr as the request asked, and resize for a terminal from
-// protocol v3 on. Once all of them are there the handler runs; when it
-// returns, its outcome goes to the error stream and the connection closes
-// (FIN first; the client's close is awaited for a few seconds).
+// protocol v3 on. The handler runs at once, its channels waiting for their
+// streams (pending_streams.h); when it returns, its outcome goes to the error
+// stream and the connection closes (FIN first; the client's close is awaited
+// for a few seconds).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <thread>
 
 #include "pkg/streaming/connection.h"
 #include "pkg/streaming/exec_status.h"
+#include "pkg/streaming/pending_streams.h"
 #include "pkg/streaming/session_glue.h"
 #include "pkg/streaming/spdy_session.h"
 #include "pkg/streaming/upgrade_protocols.h"
@@ -37,42 +38,49 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
   if (request.stderr) expected.push_back("stderr");
   if (request.tty && version >= 3) expected.push_back("resize");
 
+  PendingStreams streams(expected, std::chrono::steady_clock::now() + kStreamCreationTimeout);
   std::mutex mu;
   std::condition_variable changed;
-  std::map<std::string, std::shared_ptr<spdy::Stream>> streams;  // by type; guarded by mu
-  bool session_over = false;                                     // guarded by mu
+  bool session_over = false;  // guarded by mu
   Hangup hangup;
   spdy::Session session(std::make_unique<ConnectionTransport>(conn), spdy::Role::kServer);
 
+  // A client that never opens all its streams loses the session when the
+  // creation time is up; the handler, already running, sees the hang-up.
+  std::thread creation_watch([&] {
+    if (streams.AwaitAll()) return;
+    std::unique_lock lock(mu);
+    if (session_over) return;
+    spdlog::info("streaming: {} {} {}: client opened {} of {} streams in {}s; closing",
+                 conn->peer(), KindPath(request.kind), request.container_id, streams.opened(),
+                 streams.expected(), kStreamCreationTimeout.count());
+    lock.unlock();
+    session.Close();
+  });
+
   std::thread handler([&] {
-    {
-      std::unique_lock lock(mu);
-      bool complete = changed.wait_for(lock, kStreamCreationTimeout, [&] {
-        return session_over || streams.size() == expected.size();
-      });
-      if (session_over) return;
-      if (!complete) {
-        spdlog::info("streaming: {} {} {}: client opened {} of {} streams in {}s; closing",
-                     conn->peer(), KindPath(request.kind), request.container_id, streams.size(),
-                     expected.size(), kStreamCreationTimeout.count());
-        lock.unlock();
-        session.Close();
-        return;
-      }
-    }
-    auto stream = [&](const char* type) { return streams.count(type) ? streams[type] : nullptr; };
-    std::optional<SpdyReader> in, resize;
-    std::optional<SpdyWriter> out, err;
+    auto wants = [&](const char* type) {
+      return std::find(expected.begin(), expected.end(), type) != expected.end();
+    };
+    std::optional<PendingReader> in, resize;
+    std::optional<PendingWriter> out, err;
     ExecIo io;
     io.hangup = &hangup;
-    if (auto s = stream("stdin")) io.stdin = &in.emplace(s);
-    if (auto s = stream("stdout")) io.stdout = &out.emplace(s);
-    if (auto s = stream("stderr")) io.stderr = &err.emplace(s);
-    if (auto s = stream("resize")) io.resize = &resize.emplace(s);
+    if (wants("stdin")) io.stdin = &in.emplace(streams, "stdin");
+    if (wants("stdout")) io.stdout = &out.emplace(streams, "stdout");
+    if (wants("stderr")) io.stderr = &err.emplace(streams, "stderr");
+    if (wants("resize")) io.resize = &resize.emplace(streams, "resize");
     ExecOutcome outcome = handlers.exec(request, io);
+    // The outcome goes on the error stream: without all streams (the client
+    // gave up or timed out) there is nobody to tell.
+    if (!streams.AwaitAll()) {
+      if (in) in->Cancel();
+      if (resize) resize->Cancel();
+      return;
+    }
     if (out) out->Close();
     if (err) err->Close();
-    std::shared_ptr<spdy::Stream> error_stream = stream("error");
+    std::shared_ptr<spdy::Stream> error_stream = streams.Peek("error");
     std::string message = ErrorChannelMessage(version, outcome);
     if (!message.empty()) (void)error_stream->Write(message);
     (void)error_stream->CloseWrite();
@@ -97,16 +105,12 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
 
   Status ended = session.Run([&](std::shared_ptr<spdy::Stream> s) {
     std::string type(s->headers().Get("streamtype").value_or(""));
-    std::lock_guard lock(mu);
     bool wanted = std::find(expected.begin(), expected.end(), type) != expected.end();
-    if (!wanted || streams.count(type)) {
+    if (!streams.Add(type, s)) {
       spdlog::info("streaming: {}: refusing {} stream \"{}\"", conn->peer(),
                    wanted ? "a second" : "an unexpected", type);
       (void)s->Reset(spdy::RstStatus::kRefusedStream);
-      return;
     }
-    streams[type] = std::move(s);
-    changed.notify_all();
   });
   if (!ended.ok()) spdlog::info("streaming: {}: {}", conn->peer(), ended.message());
   {
@@ -114,8 +118,10 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
     session_over = true;
     changed.notify_all();
   }
+  streams.End();
   hangup.Signal();
   handler.join();
+  creation_watch.join();
 }
 
 }  // namespace berth::streaming

@@ -275,7 +275,8 @@ class StreamingBench {
     streamed.Print("Exec + SPDY session (true)");
     sync.Print("ExecSync (true), same run");
     std::printf("%-40s n=%-5d median=%+8.3f ms  Exec not slower in %d of %d pairs\n",
-                "Exec minus ExecSync, paired", runs, Median(differences), exec_not_slower, runs);
+                "Exec minus ExecSync, paired", runs, bench::Median(differences), exec_not_slower,
+                runs);
     cri_.RemovePod(pod);
   }
 

@@ -375,24 +375,53 @@ TEST(StreamServerTest, ResizeMessagesReachTheHandlerInOrder) {
   EXPECT_EQ(ParseStatus(ReadToEnd(s.error))["status"], "Success");
 }
 
-TEST(StreamServerTest, HandlerRunsOnlyOnceEveryChannelIsOpen) {
+TEST(StreamServerTest, HandlerStartsBeforeTheStreamsAndItsChannelsWaitForThem) {
+  // The command's start-up overlaps the client opening its streams: the
+  // handler runs right after the upgrade, and its output waits for stdout.
+  Counter started;
+  std::promise<Status> wrote;
   ServerRig rig;
-  auto c = rig.Session(ExecRequest(true, true, true));
-  auto error = c->Open({{"streamType", "error"}});
-  auto out = c->Open({{"streamType", "stdout"}});
-  // A PING round trip: the server has seen both SYN_STREAMs, yet stdin and
-  // stderr are missing, so nothing runs.
+  rig.backend.exec = [&](const StreamRequest&, ExecIo& io) {
+    started.Add();
+    wrote.set_value(io.stdout->Write("early"));
+    return ExecOutcome{OkStatus(), 0};
+  };
+  auto c = rig.Session(ExecRequest(false, true, false));
+  ASSERT_TRUE(started.WaitFor(1));
+  auto written = wrote.get_future();
+  // A PING round trip later the write is still waiting: no stream to carry it.
   ASSERT_TRUE(c->session().Ping(10s).ok());
-  EXPECT_EQ(rig.backend.exec_calls.load(), 0);
-  // A channel the request did not name is refused, not counted.
+  EXPECT_EQ(written.wait_for(0s), std::future_status::timeout);
+  // A channel the request did not name is refused, and does not count.
   auto bogus = c->Open({{"streamType", "resize"}});
   char b;
   EXPECT_FALSE(bogus->Read(&b, 1).ok());
-  EXPECT_EQ(rig.backend.exec_calls.load(), 0);
-  auto in = c->Open({{"streamType", "stdin"}});
-  auto err = c->Open({{"streamType", "stderr"}});
+  auto error = c->Open({{"streamType", "error"}});
+  auto out = c->Open({{"streamType", "stdout"}});
+  EXPECT_EQ(Text(ReadToEnd(out)), "early");
+  ASSERT_EQ(written.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(written.get().ok());
   EXPECT_EQ(ParseStatus(ReadToEnd(error))["status"], "Success");
   EXPECT_EQ(rig.backend.exec_calls.load(), 1);
+}
+
+TEST(StreamServerTest, OutcomeWaitsForTheErrorStreamOfAClientStillOpeningIt) {
+  // The handler ends before the client has opened anything; its exit code
+  // still reaches the client once the streams are there.
+  Counter ended;
+  ServerRig rig;
+  rig.backend.exec = [&](const StreamRequest&, ExecIo&) {
+    ended.Add();
+    return ExecOutcome{OkStatus(), 3};
+  };
+  auto c = rig.Session(ExecRequest(false, true, false));
+  ASSERT_TRUE(ended.WaitFor(1));
+  auto error = c->Open({{"streamType", "error"}});
+  auto out = c->Open({{"streamType", "stdout"}});
+  EXPECT_EQ(Text(ReadToEnd(out)), "");
+  json status = ParseStatus(ReadToEnd(error));
+  EXPECT_EQ(status["status"], "Failure");
+  EXPECT_EQ(status["details"]["causes"][0]["message"], "3");
 }
 
 TEST(StreamServerTest, ClientDisconnectMidExecSignalsTheHangup) {
@@ -556,11 +585,15 @@ std::vector<Garbage> GarbageAfterTheUpgrade() {
 
 TEST(StreamServerTest, MalformedFramesCloseTheConnectionAndTheServerGoesOn) {
   ServerRig rig;
-  rig.backend.exec = [](const StreamRequest&, ExecIo& io) {
-    EXPECT_TRUE(io.stdout->Write("fine").ok());
+  // The handler starts on the upgrade, before any frame: on a connection the
+  // garbage closes, its output has nowhere to go and it ends.
+  std::atomic<int> writes_failed{0};
+  rig.backend.exec = [&](const StreamRequest&, ExecIo& io) {
+    if (!io.stdout->Write("fine").ok()) ++writes_failed;
     return ExecOutcome{OkStatus(), 0};
   };
-  for (const Garbage& g : GarbageAfterTheUpgrade()) {
+  const std::vector<Garbage> garbage = GarbageAfterTheUpgrade();
+  for (const Garbage& g : garbage) {
     SCOPED_TRACE(g.name);
     Upgraded u = rig.Upgrade(rig.Path(ExecRequest(false, true, false)), {kV4});
     ASSERT_EQ(u.response.code, 101);
@@ -581,7 +614,8 @@ TEST(StreamServerTest, MalformedFramesCloseTheConnectionAndTheServerGoesOn) {
     EXPECT_EQ(goaway->status, spdy::GoAwayStatus::kProtocolError);
     EXPECT_TRUE(rig.Drained());
   }
-  EXPECT_EQ(rig.backend.exec_calls.load(), 0);
+  EXPECT_EQ(writes_failed.load(), static_cast<int>(garbage.size()));
+  EXPECT_EQ(rig.backend.exec_calls.load(), static_cast<int>(garbage.size()));
   // A fresh connection with a new token still works.
   auto c = rig.Session(ExecRequest(false, true, false));
   ExecStreams s = OpenExecStreams(*c, false, true, false);
