@@ -70,6 +70,15 @@ Result<std::unique_ptr<ContainerPlatformHooks>> ContainerPlatformHooks::ForThisH
                                                   platform::GmsaSupported(), false);
 }
 
+Status ValidatePodPlatformConfig(const rt::PodSandboxConfig& config, bool gmsa_supported) {
+  if (gmsa_supported || config.windows().security_context().credential_spec().empty()) {
+    return OkStatus();
+  }
+  return InvalidArgument("pod sandbox " + QuoteForMessage(config.metadata().name()) +
+                         ": windows.security_context.credential_spec: " +
+                         std::string(platform::kGmsaUnsupportedMessage));
+}
+
 Status ContainerPlatformHooks::Validate(std::string_view container_name,
                                         const rt::ContainerConfig& config) const {
   // What the platform records is read back at removal and restore: a client may not preset it.
@@ -136,7 +145,12 @@ Status ContainerPlatformHooks::OnRemoved(const std::string& id,
 }
 
 void ContainerPlatformHooks::SweepStale() {
-  Result<std::size_t> removed = services_.credential_specs->RemoveStale();
+  std::set<std::string> in_use;
+  {
+    std::lock_guard lock(mu_);
+    in_use.swap(values_of_created_);  // only the start-up sweep needs them
+  }
+  Result<std::size_t> removed = services_.credential_specs->RemoveStale(in_use);
   if (!removed.ok()) {
     spdlog::warn("restore: {}", removed.status().message());
   } else if (*removed > 0) {
@@ -145,8 +159,20 @@ void ContainerPlatformHooks::SweepStale() {
 }
 
 Status ContainerPlatformHooks::OnRestore(const std::string& id,
-                                         const PlatformAnnotations& annotations, bool running) {
-  return gmsa_.OnRestore(id, annotations, running);
+                                         const PlatformAnnotations& annotations,
+                                         rt::ContainerState state) {
+  platform::RestoredState restored = platform::RestoredState::kExited;
+  if (state == rt::CONTAINER_CREATED) {
+    restored = platform::RestoredState::kCreated;
+    auto value = annotations.find(std::string(platform::kGmsaValueAnnotation));
+    if (value != annotations.end()) {
+      std::lock_guard lock(mu_);
+      values_of_created_.insert(value->second);
+    }
+  } else if (state == rt::CONTAINER_RUNNING) {
+    restored = platform::RestoredState::kRunning;
+  }
+  return gmsa_.OnRestore(id, annotations, restored);
 }
 
 Status ContainerPlatformHooks::ReleaseLeftovers(const std::string& id,

@@ -13,7 +13,9 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -46,6 +48,11 @@ PlatformAnnotations PlatformAnnotationsOf(const std::map<std::string, std::strin
 // Nothing is added for a container without gMSA.
 void ApplyPlatformSetup(const PlatformCreateResult& setup, nlohmann::json* spec);
 
+// RunPodSandbox's check: without gMSA (`gmsa_supported` false, a Linux node) a
+// pod's windows.security_context.credential_spec is InvalidArgument naming the
+// pod and the field, as a container's is.
+Status ValidatePodPlatformConfig(const runtime::v1::PodSandboxConfig& config, bool gmsa_supported);
+
 class ContainerPlatformHooks {
  public:
   // `gmsa_supported`: whether `services` can honour credential specs (Windows);
@@ -73,11 +80,13 @@ class ContainerPlatformHooks {
   // RemoveContainer, once the runtime has deleted the container.
   Status OnRemoved(const std::string& id, const PlatformAnnotations& annotations);
 
-  // Restore, before any container is loaded: managed registry values a
-  // crashed daemon left (logged; a failure does not stop the start-up).
+  // Restore, once every container is loaded: removes the managed registry
+  // values a crashed daemon left, keeping those of containers OnRestore saw
+  // in the Created state (logged; a failure does not stop the start-up).
   void SweepStale();
-  // Restore, for each loaded container.
-  Status OnRestore(const std::string& id, const PlatformAnnotations& annotations, bool running);
+  // Restore, for each loaded container, in the state restore settled on.
+  Status OnRestore(const std::string& id, const PlatformAnnotations& annotations,
+                   runtime::v1::ContainerState state);
   // Restore, for a container whose creation is undone, whose removal is
   // finished or whose record is unreadable (`annotations` null then).
   Status ReleaseLeftovers(const std::string& id, const std::map<std::string, std::string>* all);
@@ -89,6 +98,9 @@ class ContainerPlatformHooks {
   platform::GmsaSetup gmsa_;
   const bool gmsa_supported_;
   const bool use_ccg_;
+  std::mutex mu_;
+  // Values of restored containers not started yet: the sweep keeps them.
+  std::set<std::string> values_of_created_;  // guarded by mu_
 };
 
 }  // namespace berth::daemon

@@ -358,8 +358,8 @@ void Server::ReconcileContainer(Container& c) {
   if (containers_.Read([&] { return ContainerStateJson(c); }) != recorded) {
     LogIfError(PersistContainerState(c), "state of container " + c.id);
   }
-  const bool running = containers_.Read([&] { return c.state == rt::CONTAINER_RUNNING; });
-  LogIfError(platform_hooks_->OnRestore(c.id, c.platform_annotations, running),
+  const rt::ContainerState state = containers_.Read([&] { return c.state; });
+  LogIfError(platform_hooks_->OnRestore(c.id, c.platform_annotations, state),
              "platform setup of container " + c.id);
   AnnounceContainer(c);
 }
@@ -423,8 +423,9 @@ Status Server::Restore() {
   const auto started = std::chrono::steady_clock::now();
   // The platform's hooks, before any container is loaded (they release what it holds).
   BERTH_ASSIGN_OR_RETURN(platform_hooks_, ContainerPlatformHooks::ForThisHost());
-  platform_hooks_->SweepStale();
   BERTH_RETURN_IF_ERROR(Update());
+  // After loading: the sweep keeps the credential specs of created containers.
+  platform_hooks_->SweepStale();
   const double took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   metrics_->SetRestoreSeconds(took_ms / 1e3);

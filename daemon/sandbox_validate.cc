@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "daemon/platform_hooks.h"
 #include "daemon/validate.h"
 #include "pkg/oci/sandbox_spec.h"
 #include "pkg/oci/sysctl.h"
@@ -149,6 +150,7 @@ Status ValidateLinux(const rt::LinuxPodSandboxConfig& l, const std::string& cgro
 Status ValidatePodSandboxConfig(const rt::PodSandboxConfig& c, const std::string& cgroup_manager) {
   if (!c.has_metadata()) return InvalidArgument("metadata is required");
   BERTH_RETURN_IF_ERROR(ValidateMetadata(c.metadata()));
+  BERTH_RETURN_IF_ERROR(ValidatePodPlatformConfig(c, platform::GmsaSupported()));
   if (!c.hostname().empty()) BERTH_RETURN_IF_ERROR(CheckHostname("hostname", c.hostname()));
   if (!c.log_directory().empty()) {
     BERTH_RETURN_IF_ERROR(CheckAbsolutePath("log_directory", c.log_directory()));

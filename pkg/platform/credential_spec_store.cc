@@ -158,12 +158,13 @@ Status RegistryCredentialSpecStore::Remove(std::string_view container_id,
   return DeleteAudited("delete-value", container_id, value_name).status();
 }
 
-Result<std::size_t> RegistryCredentialSpecStore::RemoveStale() {
+Result<std::size_t> RegistryCredentialSpecStore::RemoveStale(const std::set<std::string>& in_use) {
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> names, backend_->EnumerateValueNames());
   std::size_t removed = 0;
   Status first_error;
   for (const std::string& name : names) {
     if (!IsManagedValueName(name)) continue;  // another program's value: not ours to touch
+    if (in_use.contains(name)) continue;
     Result<bool> deleted = DeleteAudited("sweep-value", "", name);
     if (deleted.ok()) {
       removed += *deleted ? 1 : 0;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -34,9 +35,11 @@ class CredentialSpecStore {
   // Removes a value created by Create. Removing an absent value succeeds.
   virtual Status Remove(std::string_view container_id, std::string_view value_name) = 0;
 
-  // Removes every managed value left behind (by a crash); returns how many.
-  // Values whose names do not match the managed pattern are never touched.
-  virtual Result<std::size_t> RemoveStale() = 0;
+  // Removes every managed value left behind (by a crash) except those named in
+  // `in_use`, the values of restored containers not started yet, which their
+  // start still needs; returns how many it removed. Values whose names do not
+  // match the managed pattern are never touched.
+  virtual Result<std::size_t> RemoveStale(const std::set<std::string>& in_use) = 0;
 };
 
 // Registry value data limit we enforce, in bytes of UTF-16 including the
@@ -68,7 +71,7 @@ class RegistryCredentialSpecStore final : public CredentialSpecStore {
 
   Result<CredentialSpecValue> Create(std::string_view container_id, std::string_view spec) override;
   Status Remove(std::string_view container_id, std::string_view value_name) override;
-  Result<std::size_t> RemoveStale() override;
+  Result<std::size_t> RemoveStale(const std::set<std::string>& in_use) override;
 
   RegistryBackend& backend() { return *backend_; }
 

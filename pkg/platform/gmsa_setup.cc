@@ -74,11 +74,16 @@ Status GmsaSetup::OnRemoved(std::string_view container_id, const Annotations& an
 }
 
 Status GmsaSetup::OnRestore(std::string_view container_id, const Annotations& annotations,
-                            bool container_running) {
-  // The value was only needed until start; the start-up sweep removes it too.
-  Status value = RemoveValue(container_id, annotations);
-  if (container_running) return value;
-  return Both(std::move(value), ReleaseCcg(container_id, annotations));
+                            RestoredState state) {
+  switch (state) {
+    case RestoredState::kCreated:
+      return OkStatus();  // StartContainer or RemoveContainer releases them later
+    case RestoredState::kRunning:
+      return RemoveValue(container_id, annotations);  // read at start, no longer needed
+    case RestoredState::kExited:
+      return Both(RemoveValue(container_id, annotations), ReleaseCcg(container_id, annotations));
+  }
+  return OkStatus();
 }
 
 }  // namespace berth::platform

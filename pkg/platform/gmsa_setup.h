@@ -8,7 +8,8 @@
 //   OnCreateFailed value removed and CCG instance released
 //   OnStopped      CCG instance released
 //   OnRemoved      value removed and CCG instance released
-//   OnRestore      CCG instance of a container that is no longer running released
+//   OnRestore      a created container keeps both (its start needs them); a
+//                  started one loses the value, and once exited its CCG instance
 //
 // Every step is idempotent: removing what is already gone is success.
 #pragma once
@@ -34,6 +35,13 @@ inline constexpr std::string_view kLegacyGmsaSpecAnnotation =
 
 using Annotations = std::map<std::string, std::string>;
 
+// A restored container's state, as far as its gMSA setup is concerned.
+enum class RestoredState {
+  kCreated,  // never started: its StartContainer still reads the value / uses the instance
+  kRunning,  // started: the value has been read; the CCG instance stays until stop
+  kExited,   // finished (or its process lost): nothing of it is needed any more
+};
+
 // The spec to use: the Windows security context's credential_spec wins; otherwise
 // the legacy container annotation; otherwise none.
 std::optional<std::string> SelectCredentialSpec(std::string_view security_context_spec,
@@ -57,10 +65,11 @@ class GmsaSetup {
   Status OnCreateFailed(std::string_view container_id, const Annotations& annotations);
   Status OnStopped(std::string_view container_id, const Annotations& annotations);
   Status OnRemoved(std::string_view container_id, const Annotations& annotations);
-  // At daemon start for each restored container. A running container keeps its
-  // CCG instance; for any other, the instance recorded before the crash is released.
+  // At daemon start for each restored container: see RestoredState for what
+  // each state keeps. The start-up sweep (CredentialSpecStore::RemoveStale)
+  // must be told the values of kCreated containers, or it removes them.
   Status OnRestore(std::string_view container_id, const Annotations& annotations,
-                   bool container_running);
+                   RestoredState state);
 
  private:
   Status RemoveValue(std::string_view container_id, const Annotations& annotations);

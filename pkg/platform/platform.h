@@ -32,7 +32,7 @@ class UnsupportedCredentialSpecStore final : public CredentialSpecStore {
  public:
   Result<CredentialSpecValue> Create(std::string_view container_id, std::string_view spec) override;
   Status Remove(std::string_view container_id, std::string_view value_name) override;
-  Result<std::size_t> RemoveStale() override;
+  Result<std::size_t> RemoveStale(const std::set<std::string>& in_use) override;
 };
 
 class UnsupportedCcgInstances final : public CcgInstances {

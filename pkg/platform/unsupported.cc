@@ -14,7 +14,7 @@ Status UnsupportedCredentialSpecStore::Remove(std::string_view, std::string_view
   return OkStatus();
 }
 
-Result<std::size_t> UnsupportedCredentialSpecStore::RemoveStale() {
+Result<std::size_t> UnsupportedCredentialSpecStore::RemoveStale(const std::set<std::string>&) {
   return std::size_t{0};
 }
 

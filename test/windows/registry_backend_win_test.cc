@@ -136,7 +136,7 @@ TEST_F(RegistryFixture, StoreCreatesRandomValueAndRemovesIt) {
     EXPECT_EQ(line.find("DomainJoinConfig"), std::string::npos);
 }
 
-TEST_F(RegistryFixture, StaleSweepRemovesOnlyManagedNames) {
+TEST_F(RegistryFixture, StaleSweepRemovesOnlyManagedNamesNotInUse) {
   const std::vector<std::string> foreign = {
       "DockerCredSpec",
       "k8s-cred-spec-" + std::string(79, 'a'),
@@ -151,11 +151,14 @@ TEST_F(RegistryFixture, StaleSweepRemovesOnlyManagedNames) {
   auto opened = Win32RegistryBackend::Open();
   ASSERT_TRUE(opened.ok());
   RegistryCredentialSpecStore store(std::move(*opened), SystemRandomSource(), audit);
-  auto removed = store.RemoveStale();
+  raw->Set(Managed('3'), L"{}");  // a restored container's, not started yet
+  auto removed = store.RemoveStale({Managed('3')});
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(*removed, 2u);
   EXPECT_FALSE(raw->Exists(Managed('1')));
   EXPECT_FALSE(raw->Exists(Managed('2')));
+  EXPECT_TRUE(raw->Exists(Managed('3')));
+  raw->Delete(Managed('3'));
   for (const auto& n : foreign) {
     EXPECT_TRUE(raw->Exists(n)) << n;
     raw->Delete(n);

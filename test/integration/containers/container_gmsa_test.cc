@@ -1,7 +1,8 @@
 // gMSA on a Linux node (real berthd, runc, conmon, overlayfs): a container
 // that asks for a Windows credential spec, through the Windows security
 // context or the legacy annotation, is refused with InvalidArgument naming
-// the container and the field, and nothing of it is left behind.
+// the container and the field, and nothing of it is left behind; a pod asking
+// for one (RunPodSandbox's windows.security_context) likewise.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -66,6 +67,33 @@ TEST_F(ContainerGmsaTest, CredentialSpecIsInvalidArgumentAndLeavesNothing) {
     grpc::Status s = Create(pod, Config(name, {"true"}), &id);
     EXPECT_TRUE(s.ok()) << name << ": " << s.error_message();
   }
+}
+
+TEST_F(ContainerGmsaTest, PodCredentialSpecIsInvalidArgumentAndLeavesNoPod) {
+  rt::PodSandboxConfig config;
+  const std::string plain = RunPod("plain", &config);  // the refused pod starts from its config
+  config.mutable_metadata()->set_name("gmsa-pod");
+  config.mutable_metadata()->set_uid("uid-gmsa-pod");
+  config.mutable_windows()->mutable_security_context()->set_credential_spec(kSpec);
+  rt::RunPodSandboxRequest req;
+  *req.mutable_config() = config;
+  rt::RunPodSandboxResponse resp;
+  grpc::Status s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("pod sandbox \"gmsa-pod\": windows.security_context.credential_spec"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr(kSpecMarker)));
+  EXPECT_TRUE(resp.pod_sandbox_id().empty());
+
+  // Nothing was left: only the first pod exists, and the refused pod's name is free.
+  rt::ListPodSandboxResponse pods;
+  ASSERT_TRUE(d_->runtime().ListPodSandbox(Ctx().get(), {}, &pods).ok());
+  ASSERT_EQ(pods.items_size(), 1);
+  EXPECT_EQ(pods.items(0).id(), plain);
+  config.clear_windows();
+  *req.mutable_config() = config;
+  s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 }  // namespace

@@ -191,7 +191,7 @@ TEST_F(StoreFixture, StaleSweepTouchesOnlyMatchingNames) {
   auto created = store->Create(kCid, kSpec);
   ASSERT_TRUE(created.ok());
 
-  auto removed = store->RemoveStale();
+  auto removed = store->RemoveStale({});
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(*removed, 2u);
   auto left = fake->Values();
@@ -199,11 +199,22 @@ TEST_F(StoreFixture, StaleSweepTouchesOnlyMatchingNames) {
   for (const auto& name : foreign) EXPECT_TRUE(left.contains(name)) << name;
 }
 
+TEST_F(StoreFixture, StaleSweepKeepsTheValuesInUse) {
+  fake->Seed(ManagedName('1'), "{}");  // a created container's, still to be started
+  fake->Seed(ManagedName('2'), "{}");  // a stray
+  auto removed = store->RemoveStale({ManagedName('1')});
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 1u);
+  auto left = fake->Values();
+  EXPECT_EQ(left.size(), 1u);
+  EXPECT_TRUE(left.contains(ManagedName('1')));
+}
+
 TEST_F(StoreFixture, StaleSweepKeepsGoingAfterAFailure) {
   fake->Seed(ManagedName('1'), "{}");
   fake->Seed(ManagedName('2'), "{}");
   fake->FailNextDelete(Internal("denied"));
-  auto removed = store->RemoveStale();
+  auto removed = store->RemoveStale({});
   ASSERT_FALSE(removed.ok());
   EXPECT_EQ(fake->Values().size(), 1u);
 }
@@ -215,7 +226,7 @@ TEST_F(StoreFixture, AuditLinesNameTheMutationAndCarryNoSecrets) {
   ASSERT_TRUE(value.ok());
   ASSERT_TRUE(store->Remove(kCid, value->value_name).ok());
   fake->Seed(ManagedName('9'), secret);
-  ASSERT_TRUE(store->RemoveStale().ok());
+  ASSERT_TRUE(store->RemoveStale({}).ok());
   auto bad = store->Create(kCid, "{\"Sid\":\"S-1-5-21-SECRET\"");  // invalid: unterminated
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message().find("SECRET"), std::string::npos);

@@ -131,7 +131,7 @@ TEST_F(GmsaFixture, AfterCrashRestoreReleasesTheInstanceOfAStoppedContainer) {
   ASSERT_EQ(hcs->Instances().size(), 1u);
 
   daemon = std::make_unique<Daemon>(registry, hcs);
-  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, /*container_running=*/false).ok());
+  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, RestoredState::kExited).ok());
   EXPECT_TRUE(hcs->Instances().empty());
   EXPECT_EQ(Count("AddInstance"), 1);
   EXPECT_EQ(Count("RemoveInstance"), 1);
@@ -145,7 +145,7 @@ TEST_F(GmsaFixture, AfterCrashRestoreKeepsTheInstanceOfARunningContainerUntilSto
   ASSERT_TRUE(r.ok());
   const Annotations persisted = r->annotations;
   daemon = std::make_unique<Daemon>(registry, hcs);
-  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, /*container_running=*/true).ok());
+  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, RestoredState::kRunning).ok());
   EXPECT_EQ(hcs->Instances().size(), 1u);
   ASSERT_TRUE(gmsa().OnStopped(kCid, persisted).ok());
   EXPECT_TRUE(hcs->Instances().empty());
@@ -157,17 +157,44 @@ TEST_F(GmsaFixture, AfterCrashSweepAndRestoreRemoveTheLeftoverValue) {
   ASSERT_TRUE(r.ok());
   const Annotations persisted = r->annotations;
   daemon = std::make_unique<Daemon>(registry, hcs);
-  auto swept = daemon->specs.RemoveStale();
+  auto swept = daemon->specs.RemoveStale({});
   ASSERT_TRUE(swept.ok());
   EXPECT_EQ(*swept, 1u);
   EXPECT_TRUE(registry->Values().empty());
-  EXPECT_TRUE(gmsa().OnRestore(kCid, persisted, false).ok());  // already gone: fine
+  EXPECT_TRUE(gmsa().OnRestore(kCid, persisted, RestoredState::kExited).ok());  // gone: fine
+}
+
+TEST_F(GmsaFixture, AfterRestartACreatedContainerKeepsItsValueUntilStart) {
+  auto r = gmsa().OnCreate(kCid, kSpec, false);
+  ASSERT_TRUE(r.ok());
+  const Annotations persisted = r->annotations;
+  const std::string name = persisted.at(std::string(kGmsaValueAnnotation));
+  daemon = std::make_unique<Daemon>(registry, hcs);
+  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, RestoredState::kCreated).ok());
+  auto swept = daemon->specs.RemoveStale({name});
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 0u);
+  EXPECT_TRUE(registry->Values().contains(name));
+  ASSERT_TRUE(gmsa().OnStarted(kCid, persisted).ok());
+  EXPECT_TRUE(registry->Values().empty());
+}
+
+TEST_F(GmsaFixture, AfterRestartACreatedContainerKeepsItsInstanceUntilRemoval) {
+  auto r = gmsa().OnCreate(kCid, kSpec, true);
+  ASSERT_TRUE(r.ok());
+  const Annotations persisted = r->annotations;
+  daemon = std::make_unique<Daemon>(registry, hcs);
+  ASSERT_TRUE(gmsa().OnRestore(kCid, persisted, RestoredState::kCreated).ok());
+  EXPECT_EQ(hcs->Instances().size(), 1u);
+  ASSERT_TRUE(gmsa().OnRemoved(kCid, persisted).ok());
+  EXPECT_TRUE(hcs->Instances().empty());
+  EXPECT_EQ(Count("AddInstance"), Count("RemoveInstance"));
 }
 
 TEST_F(GmsaFixture, RestoreRefusesAnInstanceRecordedForAnotherContainer) {
   ASSERT_TRUE(gmsa().OnCreate("victim", kSpec, true).ok());
   Annotations tampered = {{std::string(kGmsaCcgAnnotation), "victim"}};
-  Status s = gmsa().OnRestore(kCid, tampered, false);
+  Status s = gmsa().OnRestore(kCid, tampered, RestoredState::kExited);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(hcs->Instances().size(), 1u);
 }

@@ -33,7 +33,7 @@ TEST(PlatformLinuxTest, CleanupsSucceedBecauseNothingExists) {
   MemoryAuditLogger audit;
   auto services = MakePlatformServices(audit);
   ASSERT_TRUE(services.ok());
-  EXPECT_EQ(*services->credential_specs->RemoveStale(), 0u);
+  EXPECT_EQ(*services->credential_specs->RemoveStale({}), 0u);
   EXPECT_TRUE(services->credential_specs->Remove("abc", "anything").ok());
   EXPECT_TRUE(services->ccg_instances->Release("abc").ok());
   EXPECT_FALSE(services->ccg_instances->Find("abc")->has_value());

@@ -7,10 +7,13 @@
 // container_record.cc writes and reads them.
 #include "daemon/platform_hooks.h"
 
+#include <optional>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "daemon/container_record.h"
+#include "daemon/sandbox_validate.h"
 #include "pkg/base/undo_stack.h"
 #include "pkg/platform/fake_hcs_client.h"
 #include "pkg/platform/fake_registry_backend.h"
@@ -116,21 +119,22 @@ struct Node {
     host.config_json_annotations.erase(c.id);
     return OkStatus();
   }
-  // Restore: the sweep, then each container as restore.cc finds it: one
-  // still being created is undone, any other is loaded from its annotations.
-  void Restart(bool creation_finished, bool running) {
-    hooks->SweepStale();
+  // Restore as restore.cc runs it: the container is undone (`loaded_as`
+  // empty: its creation never finished) or loaded from its annotations in
+  // the state restore settled on, then the start-up sweep.
+  void Restart(std::optional<rt::ContainerState> loaded_as) {
     auto on_disk = host.config_json_annotations.find(kId);
     const auto* annotations =
         on_disk == host.config_json_annotations.end() ? nullptr : &on_disk->second;
-    if (!creation_finished) {
+    if (!loaded_as) {
       EXPECT_TRUE(hooks->ReleaseLeftovers(kId, annotations).ok());
-      return;
+    } else {
+      ASSERT_NE(annotations, nullptr);
+      Result<std::shared_ptr<Container>> loaded = ContainerFromAnnotations(*annotations);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+      EXPECT_TRUE(hooks->OnRestore(kId, (*loaded)->platform_annotations, *loaded_as).ok());
     }
-    ASSERT_NE(annotations, nullptr);
-    Result<std::shared_ptr<Container>> loaded = ContainerFromAnnotations(*annotations);
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    EXPECT_TRUE(hooks->OnRestore(kId, (*loaded)->platform_annotations, running).ok());
+    hooks->SweepStale();
   }
 
   Host& host;
@@ -245,17 +249,36 @@ TEST_F(RegistryValueLifecycle, CrashAfterTheValueWasWrittenThenRestartRemovesIt)
     ASSERT_TRUE(node_->Create(GmsaConfig(), crash).ok());
     OnlyValue();
     node_ = std::make_unique<Node>(host_, false);  // the crash, then berthd again
-    node_->Restart(/*creation_finished=*/false, /*running=*/false);
+    node_->Restart(/*creation undone*/ std::nullopt);
     EXPECT_TRUE(host_.registry->Values().empty());
   }
 }
 
-TEST_F(RegistryValueLifecycle, RestartRemovesTheValueOfACreatedContainer) {
-  ASSERT_TRUE(node_->Create(GmsaConfig()).ok());
-  OnlyValue();
+TEST_F(RegistryValueLifecycle, RestartKeepsTheValueOfACreatedContainerForItsStart) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string name = OnlyValue();
+  // A managed value no container records: a crash's leftover, which the sweep removes.
+  host_.registry->Seed("k8s-cred-spec-" + std::string(80, 'e'), "{}");
   node_ = std::make_unique<Node>(host_, false);
-  node_->Restart(/*creation_finished=*/true, /*running=*/false);
+  node_->Restart(rt::CONTAINER_CREATED);
+  EXPECT_EQ(OnlyValue(), name);
+  node_->Start(**c);  // the runtime read it; now it goes
   EXPECT_TRUE(host_.registry->Values().empty());
+}
+
+TEST_F(RegistryValueLifecycle, RestartRemovesTheValueOfAStartedContainer) {
+  // A crash between the runtime's start and OnStarted left the value.
+  for (rt::ContainerState state : {rt::CONTAINER_RUNNING, rt::CONTAINER_EXITED}) {
+    SCOPED_TRACE(rt::ContainerState_Name(state));
+    host_ = Host();
+    node_ = std::make_unique<Node>(host_, false);
+    ASSERT_TRUE(node_->Create(GmsaConfig()).ok());
+    OnlyValue();
+    node_ = std::make_unique<Node>(host_, false);
+    node_->Restart(state);
+    EXPECT_TRUE(host_.registry->Values().empty());
+  }
 }
 
 TEST_F(RegistryValueLifecycle, StartUpSweepLeavesOtherProgramsValues) {
@@ -335,7 +358,7 @@ TEST_F(CcgLifecycle, CrashBeforeConfigJsonThenRestart) {
   // Nothing on disk names the instance: restore releases it by container ID.
   ASSERT_TRUE(node_->Create(GmsaConfig(), Node::CrashAt::kAfterPlatformSetup).ok());
   node_ = std::make_unique<Node>(host_, true);
-  node_->Restart(/*creation_finished=*/false, /*running=*/false);
+  node_->Restart(/*creation undone*/ std::nullopt);
   ExpectAddedAndReleasedOnce();
 }
 
@@ -343,7 +366,7 @@ TEST_F(CcgLifecycle, CrashAfterCreateThenRestartOfAnExitedContainer) {
   Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   node_ = std::make_unique<Node>(host_, true);
-  node_->Restart(/*creation_finished=*/true, /*running=*/false);
+  node_->Restart(rt::CONTAINER_EXITED);
   ExpectAddedAndReleasedOnce();
   // The later removal finds nothing more to release.
   EXPECT_TRUE(node_->Remove(**c).ok());
@@ -355,9 +378,19 @@ TEST_F(CcgLifecycle, RestartKeepsARunningContainersInstance) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   node_->Start(**c);
   node_ = std::make_unique<Node>(host_, true);
-  node_->Restart(/*creation_finished=*/true, /*running=*/true);
+  node_->Restart(rt::CONTAINER_RUNNING);
   EXPECT_EQ(host_.hcs->Instances().size(), 1u);
   EXPECT_EQ(host_.HcsCalls("RemoveInstance"), 0);
+}
+
+TEST_F(CcgLifecycle, RestartKeepsACreatedContainersInstanceUntilRemoval) {
+  Result<std::shared_ptr<Container>> c = node_->Create(GmsaConfig());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  node_ = std::make_unique<Node>(host_, true);
+  node_->Restart(rt::CONTAINER_CREATED);
+  EXPECT_EQ(host_.hcs->Instances().size(), 1u);
+  EXPECT_TRUE(node_->Remove(**c).ok());
+  ExpectAddedAndReleasedOnce();
 }
 
 TEST_F(CcgLifecycle, AuditLogRecordsAddAndReleaseWithoutTheSpec) {
@@ -421,8 +454,40 @@ TEST_F(LinuxPlatform, ContainerWithoutGmsaGetsNothingAndEveryHookIsANoOp) {
   EXPECT_TRUE(hooks_->OnStopped(kId, {}).ok());
   EXPECT_TRUE(hooks_->OnRemoved(kId, {}).ok());
   EXPECT_TRUE(hooks_->OnCreateFailed(kId, {}).ok());
-  EXPECT_TRUE(hooks_->OnRestore(kId, {}, false).ok());
+  EXPECT_TRUE(hooks_->OnRestore(kId, {}, rt::CONTAINER_EXITED).ok());
   EXPECT_TRUE(hooks_->ReleaseLeftovers(kId, nullptr).ok());
+}
+
+rt::PodSandboxConfig GmsaPod() {
+  rt::PodSandboxConfig pod;
+  pod.mutable_metadata()->set_name("web-pod");
+  pod.mutable_metadata()->set_namespace_("default");
+  pod.mutable_metadata()->set_uid("uid-web-pod");
+  pod.mutable_windows()->mutable_security_context()->set_credential_spec(kSpec);
+  return pod;
+}
+
+TEST(PodPlatformConfig, CredentialSpecIsInvalidArgumentNamingThePodWithoutGmsa) {
+  Status s = ValidatePodPlatformConfig(GmsaPod(), /*gmsa_supported=*/false);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("pod sandbox \"web-pod\""));
+  EXPECT_THAT(s.message(), HasSubstr("windows.security_context.credential_spec"));
+  EXPECT_THAT(s.message(), HasSubstr("only supported on Windows"));
+  EXPECT_THAT(s.message(), Not(HasSubstr(kSecretMarker)));
+  EXPECT_TRUE(ValidatePodPlatformConfig(GmsaPod(), /*gmsa_supported=*/true).ok());
+  rt::PodSandboxConfig plain = GmsaPod();
+  plain.mutable_windows()->mutable_security_context()->clear_credential_spec();
+  EXPECT_TRUE(ValidatePodPlatformConfig(plain, /*gmsa_supported=*/false).ok());
+}
+
+TEST(PodPlatformConfig, RunPodSandboxValidationRefusesItOnThisLinuxNode) {
+  Status s = ValidatePodSandboxConfig(GmsaPod(), "cgroupfs");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("pod sandbox \"web-pod\": "
+                                     "windows.security_context.credential_spec"));
+  rt::PodSandboxConfig plain = GmsaPod();
+  plain.clear_windows();
+  EXPECT_TRUE(ValidatePodSandboxConfig(plain, "cgroupfs").ok()) << "control: the rest is valid";
 }
 
 TEST(PlatformAnnotationsOf, PicksOnlyThePlatformKeys) {
