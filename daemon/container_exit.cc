@@ -8,6 +8,7 @@
 
 #include "daemon/server.h"
 #include "pkg/metrics/daemon_metrics.h"
+#include "pkg/oci/runtime_kind.h"
 #include "pkg/oci/sandbox_spec.h"
 
 namespace berth::daemon {
@@ -35,36 +36,41 @@ bool CgroupSawOomKill(const std::string& cgroups_path) {
 
 bool Server::RecordContainerExit(Container& c, const oci::ExitInfo& exit) {
   if (containers_.Read([&] { return c.state == rt::CONTAINER_EXITED; })) return false;
-  bool oom = false;
+  bool saw_oom_kill = false;
+  const oci::RuntimeKind kind = containers_.Read([&] { return RuntimeFor(c).config().kind; });
   // Only the cgroupfs layout is known here; with systemd the scope is named
   // by the runtime.
   if (!SystemdCgroups()) {
     Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(c.sandbox_id);
     std::string parent = pod.ok() ? (*pod)->config.linux().cgroup_parent() : "";
-    Result<std::string> path = oci::SandboxCgroupsPath(oci::CgroupManager::kCgroupfs, parent, c.id);
-    oom = path.ok() && CgroupSawOomKill(*path);
+    Result<std::string> path = oci::SandboxCgroupsPath(
+        oci::CgroupManager::kCgroupfs, parent, oci::OomCgroupOwnerId(kind, c.id, c.sandbox_id));
+    saw_oom_kill = path.ok() && CgroupSawOomKill(*path);
   }
+  const oci::OomVerdict verdict = oci::JudgeOomKill(kind, exit.exit_code, saw_oom_kill);
+  const bool oom = verdict.oom_killed;
   const int64_t finished =
       std::chrono::duration_cast<std::chrono::nanoseconds>(exit.finished.time_since_epoch())
           .count();
   bool recorded = containers_.Write([&] {
     if (c.state == rt::CONTAINER_EXITED) return false;
     c.state = rt::CONTAINER_EXITED;
-    c.exit_code = exit.exit_code;
+    c.exit_code = verdict.exit_code;
     c.finished_at_ns = finished;
     // A container that never ran reports no start; keep the order sane.
     if (c.started_at_ns == 0) c.started_at_ns = finished;
     c.pid = 0;
     if (oom) {
       c.reason = "OOMKilled";
-      c.message = "the container exceeded its memory limit";
+      c.message = verdict.message;
     } else {
-      c.reason = exit.exit_code == 0 ? "Completed" : "Error";
+      c.reason = verdict.exit_code == 0 ? "Completed" : "Error";
     }
     return true;
   });
   if (recorded) {
-    spdlog::info("container {} exited with {}{}", c.id, exit.exit_code, oom ? " (OOM killed)" : "");
+    spdlog::info("container {} exited with {}{}", c.id, verdict.exit_code,
+                 oom ? " (OOM killed)" : "");
     if (oom && metrics_) metrics_->RecordOomKill();
     // Every exit passes here: the exit watcher, a stop, restore.
     AnnounceContainer(c);

@@ -1,5 +1,8 @@
 #include "pkg/oci/runtime_kind.h"
 
+#include <signal.h>
+
+#include "pkg/oci/gvisor_shim.h"  // kGvisorShimAbandoned
 #include "pkg/oci/runtime_cli.h"  // CleanRuntimeError
 #include "pkg/process/run.h"
 
@@ -18,6 +21,24 @@ std::string_view RuntimeKindName(RuntimeKind kind) {
 std::vector<std::string> RuntimeKindGlobalFlags(RuntimeKind kind) {
   if (kind == RuntimeKind::kGvisor) return {"--oci-seccomp"};
   return {};
+}
+
+const std::string& OomCgroupOwnerId(RuntimeKind kind, const std::string& container_id,
+                                    const std::string& sandbox_id) {
+  return kind == RuntimeKind::kGvisor ? sandbox_id : container_id;
+}
+
+OomVerdict JudgeOomKill(RuntimeKind kind, int recorded_exit_code, bool cgroup_saw_oom_kill) {
+  constexpr int kSigkillExitCode = 128 + SIGKILL;
+  if (!cgroup_saw_oom_kill) return {false, recorded_exit_code, ""};
+  if (kind == RuntimeKind::kRuncCompatible) {
+    return {true, recorded_exit_code, "the container exceeded its memory limit"};
+  }
+  if (recorded_exit_code == kGvisorShimAbandoned || recorded_exit_code == kSigkillExitCode) {
+    return {true, kSigkillExitCode,
+            "the pod's gVisor sandbox exceeded the pod cgroup's memory limit and was OOM killed"};
+  }
+  return {false, recorded_exit_code, ""};
 }
 
 RuntimeIdentity ParseVersionOutput(std::string_view text) {

@@ -11,7 +11,8 @@
 //     sharing the host's cannot run on it. Its loopback is in gVisor's
 //     netstack (port-forward: gvisor_port_forward.h). Container memory
 //     limits stay in the spec, but the pod's cgroup bounds the sandbox as a
-//     whole (see config/berth.yaml.d/50-runsc.yaml).
+//     whole (see config/berth.yaml.d/50-runsc.yaml); so does the host's OOM
+//     killer (OomCgroupOwnerId, JudgeOomKill).
 #pragma once
 
 #include <string>
@@ -38,6 +39,30 @@ inline constexpr int kGvisorLastCapability = 37;
 // with a warning in its own log. (gVisor's own seccomp filter on the sandbox
 // process applies either way.)
 std::vector<std::string> RuntimeKindGlobalFlags(RuntimeKind kind);
+
+// The ID whose cgroup (SandboxCgroupsPath under the pod's parent) counts the
+// OOM kills that end a container. runc-compatible: the container's own, which
+// holds its processes. gVisor: the pod sandbox's, since every container's
+// memory is the sentry's and the sentry lives in the sandbox's cgroup (runsc
+// 20221219 makes each container's cgroup but puts no process in it).
+const std::string& OomCgroupOwnerId(RuntimeKind kind, const std::string& container_id,
+                                    const std::string& sandbox_id);
+
+// A container's exit as berth reports it, given conmon's record and whether
+// OomCgroupOwnerId's cgroup counted an OOM kill.
+struct OomVerdict {
+  bool oom_killed = false;
+  int exit_code = -1;
+  std::string message;  // for ContainerStatus when oom_killed
+};
+// runc-compatible: an OOM kill in the container's cgroup means it was OOM
+// killed; the code is conmon's. gVisor: the host's OOM killer SIGKILLs the
+// sentry, which ends every container of the pod at once; a container's
+// berth-gvisor-shim then finds `runsc wait` losing its sandbox and records
+// kGvisorShimAbandoned (255), so that record (or a 137) with a kill counted
+// means OOMKilled with 137 (128 + SIGKILL, the OOM killer's signal); any
+// other code is one the container gave itself before the kill.
+OomVerdict JudgeOomKill(RuntimeKind kind, int recorded_exit_code, bool cgroup_saw_oom_kill);
 
 // "runc-compatible" or "gvisor" (Status verbose info, logs).
 std::string_view RuntimeKindName(RuntimeKind kind);

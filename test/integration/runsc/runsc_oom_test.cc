@@ -1,0 +1,141 @@
+// OOM kills under gVisor (Debian's runsc) through a real berthd, conmon and
+// berth-gvisor-shim. The workload's memory is the sandbox's (the sentry's),
+// charged to the pod's cgroup, so a pod whose cgroup parent is sized below
+// what a container allocates has its sandbox killed by the host's OOM
+// killer: its containers must come out OOMKilled, in ContainerStatus and in
+// GetContainerEvents. A container that ends by itself with 137 must not.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "test/integration/runsc/runsc_env.h"
+
+namespace berth::testing {
+namespace {
+
+constexpr char kMemoryCgroupRoot[] = "/sys/fs/cgroup/memory";
+// Far above a busybox shell, the sentry and its gofer; far below the 400 MB
+// the hog holds in a shell variable.
+constexpr long long kPodMemoryLimit = 160LL << 20;
+constexpr char kHogScript[] =
+    "x=$(head -c 400000000 /dev/zero | tr '\\0' a); echo survived; sleep 1000";
+
+// The first STOPPED event of one container, read from a GetContainerEvents
+// subscription opened before the container starts.
+class StoppedEventOf {
+ public:
+  StoppedEventOf(BerthdProcess& d, std::string id) : id_(std::move(id)) {
+    ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
+    reader_ = d.runtime().GetContainerEvents(&ctx_, rt::GetEventsRequest());
+    // berthd sends the headers once it has subscribed us.
+    reader_->WaitForInitialMetadata();
+    thread_ = std::thread([this] {
+      rt::ContainerEventResponse e;
+      while (reader_->Read(&e)) {
+        if (e.container_id() != id_ || e.container_event_type() != rt::CONTAINER_STOPPED_EVENT) {
+          continue;
+        }
+        std::lock_guard<std::mutex> l(mu_);
+        event_ = e;
+        cv_.notify_all();
+        return;
+      }
+    });
+  }
+  ~StoppedEventOf() {
+    ctx_.TryCancel();
+    thread_.join();
+    (void)reader_->Finish();
+  }
+  // nullopt when none came within `timeout`.
+  std::optional<rt::ContainerEventResponse> Wait(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait_for(l, timeout, [&] { return event_.has_value(); });
+    return event_;
+  }
+
+ private:
+  std::string id_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReaderInterface<rt::ContainerEventResponse>> reader_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<rt::ContainerEventResponse> event_;  // guarded by mu_
+};
+
+class GvisorOomTest : public GvisorTest {
+ protected:
+  // The pod-level cgroup the kubelet would make (cgroupfs layout), with a
+  // memory limit; runsc creates the sandbox's cgroup under it.
+  void SetUp() override {
+    GvisorTest::SetUp();
+    parent_ = "/berth-runsc-oom-" + std::to_string(getpid());
+    const std::string dir = std::string(kMemoryCgroupRoot) + parent_;
+    ASSERT_TRUE(std::filesystem::create_directory(dir)) << dir;
+    std::ofstream(dir + "/memory.limit_in_bytes") << kPodMemoryLimit;
+  }
+  // runsc made the parent in every controller hierarchy; its own children
+  // are gone once the pod is removed.
+  void TearDown() override {
+    GvisorTest::TearDown();
+    for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup")) {
+      std::error_code ec;
+      std::filesystem::remove(hierarchy.path().string() + parent_, ec);
+    }
+  }
+
+  std::string RunLimitedPodOk(const std::string& name) {
+    rt::PodSandboxConfig c = PodConfig(name, "uid-" + name);
+    c.set_log_directory(LogDir());
+    c.mutable_linux()->set_cgroup_parent(parent_);
+    std::string id;
+    grpc::Status s = Run(c, &id);
+    EXPECT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
+    return id;
+  }
+
+  std::string parent_;
+};
+
+TEST_F(GvisorOomTest, PodMemoryLimitBreachIsReportedAsOOMKilledInStatusAndEvents) {
+  const std::string pod = RunLimitedPodOk("oom");
+  ASSERT_FALSE(pod.empty());
+  const std::string id = CreateOk(pod, Config("hog", {"/bin/sh", "-c", kHogScript}));
+  StoppedEventOf stopped(*d_, id);
+  ASSERT_TRUE(Start(id).ok());
+
+  rt::ContainerStatus st = WaitExited(id, std::chrono::seconds(120));
+  EXPECT_EQ(st.reason(), "OOMKilled") << "exit " << st.exit_code() << "\n" << d_->Log();
+  EXPECT_EQ(st.exit_code(), 137);
+  EXPECT_THAT(Slurp(LogDir() + "/hog.log"), ::testing::Not(::testing::HasSubstr("survived")));
+  std::optional<rt::ContainerEventResponse> event = stopped.Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(event.has_value()) << "no STOPPED event for " << id;
+  ASSERT_EQ(event->containers_statuses_size(), 1);
+  EXPECT_EQ(event->containers_statuses(0).reason(), "OOMKilled");
+  EXPECT_EQ(event->containers_statuses(0).exit_code(), 137);
+  CleanUpAndExpectNoGvisorLeaks();
+}
+
+TEST_F(GvisorOomTest, ContainerExitingWith137ByItselfIsNotOOMKilled) {
+  const std::string pod = RunLimitedPodOk("self");
+  ASSERT_FALSE(pod.empty());
+  for (const char* script : {"kill -9 $$", "exit 137"}) {
+    SCOPED_TRACE(script);
+    const std::string id = CreateAndStartOk(
+        pod, Config(script[0] == 'k' ? "killed" : "exits", {"/bin/sh", "-c", script}));
+    rt::ContainerStatus st = WaitExited(id, std::chrono::seconds(60));
+    EXPECT_EQ(st.exit_code(), 137);
+    EXPECT_EQ(st.reason(), "Error");
+  }
+  CleanUpAndExpectNoGvisorLeaks();
+}
+
+}  // namespace
+}  // namespace berth::testing
