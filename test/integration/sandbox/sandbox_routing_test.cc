@@ -95,78 +95,30 @@ TEST_F(RoutingTest, EveryRuleOfTheTableRunsTheExpectedBinary) {
   ASSERT_NO_FATAL_FAILURE(
       StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
                 "default_workload_trust: trusted\n"));
+  // clang-format off
   ExpectRows({
-      {"handler names the untrusted slot",
-       "recorder",
-       false,
-       {},
-       "recorder",
-       "untrusted",
+      {"handler names the untrusted slot", "recorder", false, {}, "recorder", "untrusted",
        "runtime handler recorder"},
-      {"handler beats an untrusted annotation",
-       "runc",
-       false,
-       {{kCrio, "false"}},
-       "runc",
-       "trusted",
-       "runtime handler runc"},
-      {"privileged beats an untrusted annotation",
-       "",
-       true,
-       {{kCrio, "false"}},
-       "runc",
-       "trusted",
-       "privileged"},
-      {"cri-o annotation false",
-       "",
-       false,
-       {{kCrio, "false"}},
-       "recorder",
-       "untrusted",
+      {"handler beats an untrusted annotation", "runc", false, {{kCrio, "false"}}, "runc",
+       "trusted", "runtime handler runc"},
+      {"privileged beats an untrusted annotation", "", true, {{kCrio, "false"}}, "runc",
+       "trusted", "privileged"},
+      {"cri-o annotation false", "", false, {{kCrio, "false"}}, "recorder", "untrusted",
        "io.kubernetes.cri-o.TrustedSandbox=false"},
-      {"cri-o annotation true",
-       "",
-       false,
-       {{kCrio, "true"}},
-       "runc",
-       "trusted",
+      {"cri-o annotation true", "", false, {{kCrio, "true"}}, "runc", "trusted",
        "io.kubernetes.cri-o.TrustedSandbox=true"},
-      {"berth annotation false",
-       "",
-       false,
-       {{kBerth, "false"}},
-       "recorder",
-       "untrusted",
+      {"berth annotation false", "", false, {{kBerth, "false"}}, "recorder", "untrusted",
        "io.berth.trusted-sandbox=false"},
-      {"berth annotation true",
-       "",
-       false,
-       {{kBerth, "true"}},
-       "runc",
-       "trusted",
+      {"berth annotation true", "", false, {{kBerth, "true"}}, "runc", "trusted",
        "io.berth.trusted-sandbox=true"},
-      {"containerd untrusted-workload true",
-       "",
-       false,
-       {{kContainerd, "true"}},
-       "recorder",
-       "untrusted",
-       "io.kubernetes.cri.untrusted-workload=true"},
-      {"containerd untrusted-workload false is no opinion",
-       "",
-       false,
-       {{kContainerd, "false"}},
-       "runc",
-       "trusted",
-       "default_workload_trust=trusted"},
-      {"no annotation: default trust",
-       "",
-       false,
-       {},
-       "runc",
-       "trusted",
+      {"containerd untrusted-workload true", "", false, {{kContainerd, "true"}}, "recorder",
+       "untrusted", "io.kubernetes.cri.untrusted-workload=true"},
+      {"containerd untrusted-workload false is no opinion", "", false, {{kContainerd, "false"}},
+       "runc", "trusted", "default_workload_trust=trusted"},
+      {"no annotation: default trust", "", false, {}, "runc", "trusted",
        "default_workload_trust=trusted"},
   });
+  // clang-format on
   EXPECT_THAT(d_->Log(), HasSubstr("runtime recorder (untrusted,"));  // the choice is logged
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
@@ -190,17 +142,14 @@ TEST_F(RoutingTest, DefaultWorkloadTrustUntrustedRoutesUnannotatedPodsToTheUntru
   ASSERT_NO_FATAL_FAILURE(
       StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
                 "default_workload_trust: untrusted\n"));
+  // clang-format off
   ExpectRows({
       {"no annotation", "", false, {}, "recorder", "untrusted", "default_workload_trust=untrusted"},
-      {"explicitly trusted",
-       "",
-       false,
-       {{kCrio, "true"}},
-       "runc",
-       "trusted",
+      {"explicitly trusted", "", false, {{kCrio, "true"}}, "runc", "trusted",
        "io.kubernetes.cri-o.TrustedSandbox=true"},
       {"privileged", "", true, {}, "runc", "trusted", "privileged"},
   });
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
@@ -214,13 +163,10 @@ TEST_F(RoutingTest, UntrustedPodWithoutUntrustedRuntimeIsRefusedNamingThePod) {
   EXPECT_THAT(s.error_message(), HasSubstr("untrusted_runtime"));
   EXPECT_TRUE(List().empty());
   // A RuntimeClass handler still works, with the trust of no slot: trusted.
-  ExpectRows({{"handler recorder",
-               "recorder",
-               false,
-               {},
-               "recorder",
-               "trusted",
+  // clang-format off
+  ExpectRows({{"handler recorder", "recorder", false, {}, "recorder", "trusted",
                "runtime handler recorder"}});
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
@@ -228,20 +174,19 @@ TEST_F(RoutingTest, UntrustedFallbackToTrustedRunsTheTrustedRuntime) {
   ASSERT_NO_FATAL_FAILURE(
       StartWith("trusted_runtime: runc\nuntrusted_runtime: \"\"\n"
                 "untrusted_fallback_to_trusted: true\n"));
-  ExpectRows({{"untrusted falls back",
-               "",
-               false,
-               {{kBerth, "false"}},
-               "runc",
-               "trusted",
+  // clang-format off
+  ExpectRows({{"untrusted falls back", "", false, {{kBerth, "false"}}, "runc", "trusted",
                "fell back to the trusted runtime"}});
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
 TEST_F(RoutingTest, TrustedRuntimeCanBeTheWrapper) {
   ASSERT_NO_FATAL_FAILURE(StartWith("trusted_runtime: recorder\nuntrusted_runtime: runc\n"));
+  // clang-format off
   ExpectRows({{"default trusted", "", false, {}, "recorder", "trusted", "default_workload_trust"},
               {"untrusted", "", false, {{kCrio, "false"}}, "runc", "untrusted", "TrustedSandbox"}});
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
@@ -276,28 +221,15 @@ TEST_F(RoutingTest, ForbidTrustedOptOutRefusesATrustedAnnotation) {
     EXPECT_THAT(s.error_message(), HasSubstr("forbid_trusted_opt_out"));
     EXPECT_TRUE(List().empty());
   }
-  ExpectRows({{"no annotation: untrusted",
-               "",
-               false,
-               {},
-               "recorder",
-               "untrusted",
+  // clang-format off
+  ExpectRows({{"no annotation: untrusted", "", false, {}, "recorder", "untrusted",
                "default_workload_trust=untrusted"},
-              {"annotation false",
-               "",
-               false,
-               {{kCrio, "false"}},
-               "recorder",
-               "untrusted",
+              {"annotation false", "", false, {{kCrio, "false"}}, "recorder", "untrusted",
                "TrustedSandbox=false"},
-              {"handler runc",
-               "runc",
-               false,
-               {{kCrio, "true"}},
-               "runc",
-               "trusted",
+              {"handler runc", "runc", false, {{kCrio, "true"}}, "runc", "trusted",
                "runtime handler runc"},
               {"privileged", "", true, {{kCrio, "true"}}, "runc", "trusted", "privileged"}});
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
@@ -307,27 +239,14 @@ TEST_F(RoutingTest, WithoutForbidTrustedOptOutATrustedAnnotationRunsTrusted) {
       StartWith("trusted_runtime: runc\nuntrusted_runtime: recorder\n"
                 "default_workload_trust: untrusted\n"
                 "forbid_trusted_opt_out: false\n"));
-  ExpectRows({{"cri-o annotation true",
-               "",
-               false,
-               {{kCrio, "true"}},
-               "runc",
-               "trusted",
+  // clang-format off
+  ExpectRows({{"cri-o annotation true", "", false, {{kCrio, "true"}}, "runc", "trusted",
                "io.kubernetes.cri-o.TrustedSandbox=true"},
-              {"berth annotation true",
-               "",
-               false,
-               {{kBerth, "true"}},
-               "runc",
-               "trusted",
+              {"berth annotation true", "", false, {{kBerth, "true"}}, "runc", "trusted",
                "io.berth.trusted-sandbox=true"},
-              {"no annotation",
-               "",
-               false,
-               {},
-               "recorder",
-               "untrusted",
+              {"no annotation", "", false, {}, "recorder", "untrusted",
                "default_workload_trust=untrusted"}});
+  // clang-format on
   ExpectNoLeaks({RuncRoot(), RecRoot()});
 }
 
