@@ -51,6 +51,28 @@ TEST(RuntimeKind, FromVersionOutput) {
   EXPECT_EQ(RuntimeKindName(RuntimeKind::kGvisor), "gvisor");
 }
 
+// gVisor: the OOM kill is counted in the pod sandbox's cgroup, and a
+// container whose sandbox was killed under it is recorded by its shim as 255.
+TEST(RuntimeKind, OomKillsAreJudgedPerRuntimeKind) {
+  EXPECT_EQ(OomCgroupOwnerId(RuntimeKind::kRuncCompatible, "ctr", "pod"), "ctr");
+  EXPECT_EQ(OomCgroupOwnerId(RuntimeKind::kGvisor, "ctr", "pod"), "pod");
+
+  OomVerdict runc = JudgeOomKill(RuntimeKind::kRuncCompatible, 1, true);
+  EXPECT_TRUE(runc.oom_killed);
+  EXPECT_EQ(runc.exit_code, 1);
+  EXPECT_FALSE(JudgeOomKill(RuntimeKind::kRuncCompatible, 137, false).oom_killed);
+
+  OomVerdict lost = JudgeOomKill(RuntimeKind::kGvisor, kGvisorShimAbandoned, true);
+  EXPECT_TRUE(lost.oom_killed);
+  EXPECT_EQ(lost.exit_code, 137);
+  EXPECT_TRUE(JudgeOomKill(RuntimeKind::kGvisor, 137, true).oom_killed);
+  // A code the container gave itself, and any code without a kill counted.
+  EXPECT_FALSE(JudgeOomKill(RuntimeKind::kGvisor, 3, true).oom_killed);
+  OomVerdict self = JudgeOomKill(RuntimeKind::kGvisor, 137, false);
+  EXPECT_FALSE(self.oom_killed);
+  EXPECT_EQ(self.exit_code, 137);
+}
+
 TEST(RuntimeKind, ProbeRunsVersion) {
   auto missing = ProbeRuntimeIdentity("/nonexistent/runsc");
   ASSERT_FALSE(missing.ok());
