@@ -46,13 +46,17 @@ TEST_F(DeepTreeTest, ContainerWithAHundredThousandDeepTreeIsStoppedAndRemoved) {
 
   s = StopContainer(id, 10);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  // Unlinking 100,000 directories is disk-bound: on a busy disk it takes
-  // minutes, longer than a usual RPC deadline.
+  // RemoveContainer answers once the removal is durable; unlinking 100,000
+  // directories runs after the answer and is disk-bound: on a busy disk it
+  // takes minutes.
   rt::RemoveContainerRequest remove;
   remove.set_container_id(id);
   rt::RemoveContainerResponse removed;
-  s = d_->runtime().RemoveContainer(Ctx(std::chrono::seconds(900)).get(), remove, &removed);
+  s = d_->runtime().RemoveContainer(Ctx().get(), remove, &removed);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
+  ASSERT_TRUE(d_->WaitRemovalsFinished(std::chrono::seconds(900)))
+      << "the deep tree's removal did not finish\n"
+      << d_->Log();
   EXPECT_FALSE(fs::exists(ContainerBundle(id)));
   EXPECT_TRUE(ListContainers().empty());
 

@@ -58,6 +58,8 @@ TEST_F(GvisorTest, ContainerLifecycleRunsInsideThePodsSandboxThroughConmon) {
   EXPECT_EQ(st.status().exit_code(), 7);
   EXPECT_THAT(Slurp(log), HasSubstr(" stdout F got-term\n"));
   ASSERT_TRUE(RemoveContainer(id).ok());
+  // The runtime's delete runs after RemoveContainer's answer.
+  ASSERT_TRUE(d_->WaitRemovalsFinished()) << "the removal did not finish after its answer";
   EXPECT_EQ(RunscStatus(id), "gone");
   CleanUpAndExpectNoGvisorLeaks();
 }
