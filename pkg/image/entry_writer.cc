@@ -1,7 +1,5 @@
 #include "pkg/image/entry_writer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -47,23 +45,23 @@ Status Errno(const char* name, const std::string& what, int err) {
 
 }  // namespace
 
-void EntryTimes(archive_entry* e, timespec out[2]) {
-  out[1].tv_sec = archive_entry_mtime(e);
-  out[1].tv_nsec = archive_entry_mtime_nsec(e);
-  if (archive_entry_atime_is_set(e)) {
-    out[0].tv_sec = archive_entry_atime(e);
-    out[0].tv_nsec = archive_entry_atime_nsec(e);
+void EntryTimes(const dynlib::ArchiveLibrary& lib, archive_entry* e, timespec out[2]) {
+  out[1].tv_sec = lib.entry_mtime(e);
+  out[1].tv_nsec = lib.entry_mtime_nsec(e);
+  if (lib.entry_atime_is_set(e)) {
+    out[0].tv_sec = lib.entry_atime(e);
+    out[0].tv_nsec = lib.entry_atime_nsec(e);
   } else {
     out[0] = out[1];
   }
 }
 
 Status EntryWriter::Write(archive* a, archive_entry* e) {
-  const char* name = archive_entry_pathname(e);
-  if (name == nullptr) name = archive_entry_pathname_utf8(e);
+  const char* name = lib_.entry_pathname(e);
+  if (name == nullptr) name = lib_.entry_pathname_utf8(e);
   if (name == nullptr) return InvalidArgument("layer has an entry with an unreadable name");
 
-  const bool is_dir = archive_entry_hardlink(e) == nullptr && archive_entry_filetype(e) == AE_IFDIR;
+  const bool is_dir = lib_.entry_hardlink(e) == nullptr && lib_.entry_filetype(e) == AE_IFDIR;
   BERTH_ASSIGN_OR_RETURN(auto comps, SplitEntryPath(name, /*allow_root=*/is_dir));
   if (is_dir) return WriteDir(e, comps, name);
 
@@ -73,13 +71,13 @@ Status EntryWriter::Write(archive* a, archive_entry* e) {
   if (std::string_view(base).starts_with(kWhiteoutPrefix)) {
     return WriteWhiteout(comps, parent.get(), name);
   }
-  if (archive_entry_hardlink(e) != nullptr) return WriteHardlink(e, parent.get(), base, name);
+  if (lib_.entry_hardlink(e) != nullptr) return WriteHardlink(e, parent.get(), base, name);
 
-  switch (archive_entry_filetype(e)) {
+  switch (lib_.entry_filetype(e)) {
     case AE_IFREG:
       return WriteFile(a, e, parent.get(), base, name);
     case AE_IFLNK: {
-      const char* target = archive_entry_symlink(e);
+      const char* target = lib_.entry_symlink(e);
       if (target == nullptr) return InvalidArgument("layer symlink " + Q(name) + " has no target");
       bool keep = false;
       BERTH_RETURN_IF_ERROR(ClearTarget(parent.get(), base, false, &keep, name));
@@ -91,7 +89,7 @@ Status EntryWriter::Write(archive* a, archive_entry* e) {
       BERTH_RETURN_IF_ERROR(Chown(parent.get(), base, e, name));
       BERTH_RETURN_IF_ERROR(SetXattrs(-1, parent.get(), base, e, name));
       timespec t[2];
-      EntryTimes(e, t);
+      EntryTimes(lib_, e, t);
       if (::utimensat(parent.get(), base.c_str(), t, AT_SYMLINK_NOFOLLOW) != 0) {
         return Errno(name, "set symlink times", errno);
       }
@@ -149,10 +147,10 @@ Status EntryWriter::WriteFile(archive* a, archive_entry* e, int parent, const st
     const void* buf = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &buf, &size, &offset);
+    int r = lib_.read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(a);
+      const char* msg = lib_.error_string(a);
       return InvalidArgument("layer entry " + Q(name) +
                              ": reading data: " + (msg ? msg : "unknown error"));
     }
@@ -166,26 +164,26 @@ Status EntryWriter::WriteFile(archive* a, archive_entry* e, int parent, const st
       size -= static_cast<size_t>(n);
     }
   }
-  if (archive_entry_size_is_set(e)) {
-    if (::ftruncate(fd.get(), archive_entry_size(e)) != 0) return Errno(name, "truncate", errno);
-    unpacked_bytes_ += static_cast<uint64_t>(archive_entry_size(e));
+  if (lib_.entry_size_is_set(e)) {
+    if (::ftruncate(fd.get(), lib_.entry_size(e)) != 0) return Errno(name, "truncate", errno);
+    unpacked_bytes_ += static_cast<uint64_t>(lib_.entry_size(e));
   }
   // Owner before mode (chown clears setuid/setgid) and before xattrs (it also
   // drops security.capability); times last, since everything else touches ctime only.
-  if (!rootless_ && ::fchown(fd.get(), archive_entry_uid(e), archive_entry_gid(e)) != 0) {
+  if (!rootless_ && ::fchown(fd.get(), lib_.entry_uid(e), lib_.entry_gid(e)) != 0) {
     return Errno(name, "chown", errno);
   }
-  if (::fchmod(fd.get(), archive_entry_perm(e) & 07777) != 0) return Errno(name, "chmod", errno);
+  if (::fchmod(fd.get(), lib_.entry_perm(e) & 07777) != 0) return Errno(name, "chmod", errno);
   BERTH_RETURN_IF_ERROR(SetXattrs(fd.get(), -1, base, e, name));
   timespec t[2];
-  EntryTimes(e, t);
+  EntryTimes(lib_, e, t);
   if (::futimens(fd.get(), t) != 0) return Errno(name, "set times", errno);
   return OkStatus();
 }
 
 Status EntryWriter::WriteHardlink(archive_entry* e, int parent, const std::string& base,
                                   const char* name) {
-  const char* target = archive_entry_hardlink(e);
+  const char* target = lib_.entry_hardlink(e);
   auto tcomps = SplitEntryPath(target, false);
   if (!tcomps.ok()) {
     return InvalidArgument("layer hard link " + Q(name) + " -> " + Q(target) +
@@ -244,8 +242,8 @@ Status EntryWriter::WriteSpecial(archive_entry* e, int parent, const std::string
                                  const char* name) {
   bool keep = false;
   BERTH_RETURN_IF_ERROR(ClearTarget(parent, base, false, &keep, name));
-  const mode_t type = archive_entry_filetype(e);
-  const dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+  const mode_t type = lib_.entry_filetype(e);
+  const dev_t dev = makedev(lib_.entry_rdevmajor(e), lib_.entry_rdevminor(e));
   if (::mknodat(parent, base.c_str(), type | 0600, type == AE_IFIFO ? 0 : dev) != 0) {
     if (rootless_ && errno == EPERM) {
       spdlog::warn("layer entry {}: device node skipped (not root)", Q(name));
@@ -254,12 +252,12 @@ Status EntryWriter::WriteSpecial(archive_entry* e, int parent, const std::string
     return Errno(name, "mknod", errno);
   }
   BERTH_RETURN_IF_ERROR(Chown(parent, base, e, name));
-  if (::fchmodat(parent, base.c_str(), archive_entry_perm(e) & 07777, 0) != 0) {
+  if (::fchmodat(parent, base.c_str(), lib_.entry_perm(e) & 07777, 0) != 0) {
     return Errno(name, "chmod", errno);
   }
   BERTH_RETURN_IF_ERROR(SetXattrs(-1, parent, base, e, name));
   timespec t[2];
-  EntryTimes(e, t);
+  EntryTimes(lib_, e, t);
   if (::utimensat(parent, base.c_str(), t, AT_SYMLINK_NOFOLLOW) != 0) {
     return Errno(name, "set times", errno);
   }
@@ -284,8 +282,8 @@ Status EntryWriter::ClearTarget(int parent, const std::string& base, bool new_is
 
 Status EntryWriter::Chown(int parent, const std::string& base, archive_entry* e, const char* name) {
   if (rootless_) return OkStatus();
-  if (::fchownat(parent, base.c_str(), archive_entry_uid(e), archive_entry_gid(e),
-                 AT_SYMLINK_NOFOLLOW) != 0) {
+  if (::fchownat(parent, base.c_str(), lib_.entry_uid(e), lib_.entry_gid(e), AT_SYMLINK_NOFOLLOW) !=
+      0) {
     return Errno(name, "chown", errno);
   }
   return OkStatus();
@@ -293,11 +291,11 @@ Status EntryWriter::Chown(int parent, const std::string& base, archive_entry* e,
 
 Status EntryWriter::SetXattrs(int fd, int parent, const std::string& base, archive_entry* e,
                               const char* name) {
-  if (archive_entry_xattr_reset(e) == 0) return OkStatus();
+  if (lib_.entry_xattr_reset(e) == 0) return OkStatus();
   const char* key = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
+  while (lib_.entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
     std::string_view k = key;
     if (k.starts_with("trusted.overlay.") || k.starts_with("user.overlay.")) {
       spdlog::warn("layer entry {}: overlay xattr {} dropped", Q(name), QuoteEntry(k));
@@ -317,8 +315,8 @@ Status EntryWriter::SetXattrs(int fd, int parent, const std::string& base, archi
 }
 
 void EntryWriter::Defer(const std::vector<std::string>& comps, archive_entry* e) {
-  DeferredDir d{comps, static_cast<mode_t>(archive_entry_perm(e) & 07777), {}};
-  EntryTimes(e, d.times);
+  DeferredDir d{comps, static_cast<mode_t>(lib_.entry_perm(e) & 07777), {}};
+  EntryTimes(lib_, e, d.times);
   // A repeated directory entry keeps its first position (parents before
   // children) but takes the later metadata, as tar extraction does.
   auto [it, inserted] = dir_index_.emplace(Join(comps), dirs_.size());

@@ -12,16 +12,15 @@
 #include <vector>
 
 #include "pkg/base/status.h"
-
-struct archive;
-struct archive_entry;
+#include "pkg/dynlib/archive_library.h"
 
 namespace berth::image {
 
 class EntryWriter {
  public:
-  // `rootfd` is the layer directory; it must outlive the writer.
-  EntryWriter(int rootfd, bool rootless) : rootfd_(rootfd), rootless_(rootless) {}
+  // `rootfd` is the layer directory; it and `lib` must outlive the writer.
+  EntryWriter(const dynlib::ArchiveLibrary& lib, int rootfd, bool rootless)
+      : lib_(lib), rootfd_(rootfd), rootless_(rootless) {}
 
   // Writes the entry `e` just read from `a` (its data is read from `a`).
   Status Write(archive* a, archive_entry* e);
@@ -54,6 +53,7 @@ class EntryWriter {
   Status SetXattrs(int fd, int parent, const std::string& base, archive_entry* e, const char* name);
   void Defer(const std::vector<std::string>& comps, archive_entry* e);
 
+  const dynlib::ArchiveLibrary& lib_;
   int rootfd_;
   bool rootless_;
   uint64_t unpacked_bytes_ = 0;
@@ -62,6 +62,6 @@ class EntryWriter {
 };
 
 // Access and modification times of `e` (access = modification when unset).
-void EntryTimes(archive_entry* e, timespec out[2]);
+void EntryTimes(const dynlib::ArchiveLibrary& lib, archive_entry* e, timespec out[2]);
 
 }  // namespace berth::image

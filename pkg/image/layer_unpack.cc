@@ -1,7 +1,5 @@
 #include "pkg/image/layer_unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 
 #include <cerrno>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "pkg/base/digest.h"
+#include "pkg/dynlib/archive_library.h"
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/image/entry_writer.h"
 #include "spdlog/spdlog.h"
@@ -16,10 +15,13 @@
 namespace berth::image {
 namespace {
 
+using dynlib::ArchiveLibrary;
+
 constexpr size_t kBlockSize = 1 << 16;
 
 struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
+  const ArchiveLibrary* lib;
+  void operator()(archive* a) const { lib->read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 
@@ -28,6 +30,7 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 // so the diff ID covers exactly what the tar reader saw plus the trailing
 // padding drained afterwards.
 struct Decompressed {
+  const ArchiveLibrary* lib = nullptr;
   archive* raw = nullptr;
   const UnpackOptions* options = nullptr;
   Sha256Hasher hash;
@@ -42,9 +45,9 @@ la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
   auto* s = static_cast<Decompressed*>(ctx);
   *out = s->buf.data();
   if (s->eof) return 0;
-  la_ssize_t n = archive_read_data(s->raw, s->buf.data(), s->buf.size());
+  la_ssize_t n = s->lib->read_data(s->raw, s->buf.data(), s->buf.size());
   if (n < 0) {
-    const char* msg = archive_error_string(s->raw);
+    const char* msg = s->lib->error_string(s->raw);
     s->error = msg ? msg : "decompression failed";
     return ARCHIVE_FATAL;
   }
@@ -69,14 +72,14 @@ la_ssize_t ReadDecompressed(archive*, void* ctx, const void** out) {
 
 // libarchive may fail without a message (a gzip stream corrupt from its
 // first block does): a null message must not reach std::string.
-std::string LibarchiveError(archive* a) {
-  const char* msg = archive_error_string(a);
+std::string LibarchiveError(const ArchiveLibrary& lib, archive* a) {
+  const char* msg = lib.error_string(a);
   return msg ? msg : "unknown error";
 }
 
 std::string ArchiveError(archive* a, const Decompressed& src) {
   if (!src.error.empty()) return src.error;
-  return LibarchiveError(a);
+  return LibarchiveError(*src.lib, a);
 }
 
 }  // namespace
@@ -104,41 +107,44 @@ Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string
                                  const UnpackOptions& options) {
   ScopedFd root(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("open layer directory " + dest_dir, errno);
+  BERTH_ASSIGN_OR_RETURN(const ArchiveLibrary* loaded, dynlib::LoadArchive());
+  const ArchiveLibrary& lib = *loaded;
 
   // 1. The outer reader only decompresses: gzip or zstd detected from the
   //    magic bytes, anything else passed through ("raw" format, one entry).
-  ArchivePtr raw(archive_read_new());
+  ArchivePtr raw(lib.read_new(), ArchiveFree{&lib});
   if (!raw) return Internal("archive_read_new failed");
-  archive_read_support_filter_gzip(raw.get());
-  archive_read_support_filter_zstd(raw.get());
-  archive_read_support_format_raw(raw.get());
-  if (archive_read_open_filename(raw.get(), blob_path.c_str(), kBlockSize) != ARCHIVE_OK) {
-    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(raw.get()));
+  lib.read_support_filter_gzip(raw.get());
+  lib.read_support_filter_zstd(raw.get());
+  lib.read_support_format_raw(raw.get());
+  if (lib.read_open_filename(raw.get(), blob_path.c_str(), kBlockSize) != ARCHIVE_OK) {
+    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(lib, raw.get()));
   }
   archive_entry* raw_entry = nullptr;
-  if (archive_read_next_header(raw.get(), &raw_entry) != ARCHIVE_OK) {
-    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(raw.get()));
+  if (lib.read_next_header(raw.get(), &raw_entry) != ARCHIVE_OK) {
+    return InvalidArgument("layer blob " + blob_path + ": " + LibarchiveError(lib, raw.get()));
   }
 
   // 2. The inner reader parses tar (ustar, pax, GNU) from the decompressed stream.
   Decompressed src;
+  src.lib = &lib;
   src.raw = raw.get();
   src.options = &options;
-  ArchivePtr tar(archive_read_new());
+  ArchivePtr tar(lib.read_new(), ArchiveFree{&lib});
   if (!tar) return Internal("archive_read_new failed");
-  archive_read_support_format_tar(tar.get());
-  if (archive_read_open(tar.get(), &src, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
+  lib.read_support_format_tar(tar.get());
+  if (lib.read_open(tar.get(), &src, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
     if (!src.stop.ok()) return src.stop;
     return InvalidArgument("layer blob " + blob_path +
                            " is not a tar stream: " + ArchiveError(tar.get(), src));
   }
 
   // 3. Entries, one by one.
-  EntryWriter writer(root.get(), options.rootless);
+  EntryWriter writer(lib, root.get(), options.rootless);
   UnpackResult result;
   for (;;) {
     archive_entry* e = nullptr;
-    int r = archive_read_next_header(tar.get(), &e);
+    int r = lib.read_next_header(tar.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (!src.stop.ok()) return src.stop;
     if (r < ARCHIVE_WARN) {

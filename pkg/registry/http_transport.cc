@@ -1,29 +1,27 @@
 #include "pkg/registry/http_transport.h"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <memory>
-#include <mutex>
 
 #include "pkg/base/quote.h"
+#include "pkg/dynlib/curl_library.h"
 
 namespace berth::registry {
 namespace {
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+using dynlib::CurlLibrary;
 
 struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const CurlLibrary* lib;
+  void operator()(CURL* c) const { lib->easy_cleanup(c); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlLibrary* lib;
+  void operator()(curl_slist* l) const { lib->slist_free_all(l); }
 };
 
 struct TransferState {
+  const CurlLibrary* lib = nullptr;
   CURL* curl = nullptr;
   const HttpStreaming* streaming = nullptr;
   CancelToken cancel;
@@ -64,7 +62,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   size_t len = size * n;
   if (st->streaming_mode < 0) {
     long code = 0;
-    curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &code);
+    st->lib->easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &code);
     st->streaming_mode = (st->streaming->write && code >= 200 && code < 300) ? 1 : 0;
   }
   if (st->streaming_mode == 1) {
@@ -140,9 +138,15 @@ std::string UrlEscape(std::string_view s) {
 
 HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
                        const HttpStreaming& streaming) {
-  GlobalInit();
   HttpResult result;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  Result<const CurlLibrary*> loaded = dynlib::LoadCurl();
+  if (!loaded.ok()) {
+    result.failure = HttpFailure::kFatal;
+    result.status = loaded.status();
+    return result;
+  }
+  const CurlLibrary& lib = **loaded;
+  std::unique_ptr<CURL, CurlDeleter> curl(lib.easy_init(), CurlDeleter{&lib});
   if (!curl) {
     result.failure = HttpFailure::kFatal;
     result.status = Internal("curl_easy_init failed");
@@ -150,15 +154,16 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
   }
   CURL* c = curl.get();
   TransferState st;
+  st.lib = &lib;
   st.curl = c;
   st.streaming = &streaming;
   st.cancel = request.cancel;
   st.max_body = max_body;
   st.response = &result.response;
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  std::unique_ptr<curl_slist, SlistDeleter> headers(nullptr, SlistDeleter{&lib});
   for (const std::string& h : request.headers) {
-    curl_slist* next = curl_slist_append(headers.get(), h.c_str());
+    curl_slist* next = lib.slist_append(headers.get(), h.c_str());
     if (next == nullptr) {
       result.failure = HttpFailure::kFatal;
       result.status = Internal("curl_slist_append failed");
@@ -168,43 +173,43 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
     headers.reset(next);
   }
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // required for use from many threads
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  lib.easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // required for use from many threads
+  lib.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+  lib.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   // Custom Authorization headers stay with the original host across redirects
   // (curl's default; stated because blob redirects go to storage hosts).
-  curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_USERAGENT, request.user_agent.c_str());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(request.connect_timeout.count()));
+  lib.easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  lib.easy_setopt(c, CURLOPT_USERAGENT, request.user_agent.c_str());
+  lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(request.connect_timeout.count()));
   if (request.stall_timeout.count() > 0) {
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
+    lib.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lib.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
   }
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &st);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &st);
+  lib.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
+  lib.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
+  lib.easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  lib.easy_setopt(c, CURLOPT_HEADERDATA, &st);
+  lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  lib.easy_setopt(c, CURLOPT_WRITEDATA, &st);
+  lib.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  lib.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  lib.easy_setopt(c, CURLOPT_XFERINFODATA, &st);
   if (request.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    lib.easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    lib.easy_setopt(c, CURLOPT_POST, 1L);
+    lib.easy_setopt(c, CURLOPT_POSTFIELDS, request.body.c_str());
+    lib.easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
   }
 
-  CURLcode code = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.response.status);
-  if (char* eff = nullptr; curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) {
+  CURLcode code = lib.easy_perform(c);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.response.status);
+  if (char* eff = nullptr; lib.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) {
     result.response.effective_url = eff;
   }
   if (code == CURLE_OK) return result;
@@ -222,8 +227,7 @@ HttpResult PerformHttp(const HttpRequest& request, size_t max_body,
                                       std::to_string(max_body) + " bytes");
   } else {
     result.failure = Classify(code);
-    result.status =
-        Unavailable(what + (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(code)));
+    result.status = Unavailable(what + (errbuf[0] ? std::string(errbuf) : lib.easy_strerror(code)));
   }
   return result;
 }
