@@ -4,9 +4,13 @@
 
 namespace berth::streaming {
 
+bool PendingStreams::Expects(const std::string& type) const {
+  return std::find(expected_.begin(), expected_.end(), type) != expected_.end();
+}
+
 bool PendingStreams::Add(const std::string& type, std::shared_ptr<spdy::Stream> stream) {
+  if (!Expects(type)) return false;
   std::lock_guard lock(mu_);
-  if (std::find(expected_.begin(), expected_.end(), type) == expected_.end()) return false;
   if (!streams_.emplace(type, std::move(stream)).second) return false;
   changed_.notify_all();
   return true;
@@ -23,6 +27,11 @@ bool PendingStreams::AwaitAll() {
   changed_.wait_until(lock, deadline_,
                       [&] { return over_ || streams_.size() == expected_.size(); });
   return !over_ && streams_.size() == expected_.size();
+}
+
+bool PendingStreams::AwaitEnd(std::chrono::steady_clock::duration timeout) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, timeout, [&] { return over_; });
 }
 
 size_t PendingStreams::opened() const {

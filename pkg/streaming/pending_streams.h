@@ -25,6 +25,9 @@ class PendingStreams {
   PendingStreams(std::vector<std::string> expected, std::chrono::steady_clock::time_point deadline)
       : expected_(std::move(expected)), deadline_(deadline) {}
 
+  // Whether the session has a channel of `type` (whether or not the client
+  // opened its stream yet).
+  bool Expects(const std::string& type) const;
   // Takes the client's stream of `type`: false (the caller refuses it) when
   // the session does not expect that type or already has one.
   bool Add(const std::string& type, std::shared_ptr<spdy::Stream> stream);
@@ -33,6 +36,9 @@ class PendingStreams {
   // Waits until all expected streams are open (true), or until the session
   // ended or the deadline passed (false).
   bool AwaitAll();
+  // Waits up to `timeout` for End(): true once the session is over (at once
+  // if it already is), false when the time ran out first.
+  bool AwaitEnd(std::chrono::steady_clock::duration timeout);
   // How many streams are open, of how many expected.
   size_t opened() const;
   size_t expected() const { return expected_.size(); }

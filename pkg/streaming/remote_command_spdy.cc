@@ -7,10 +7,7 @@
 // for a few seconds).
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "pkg/streaming/connection.h"
@@ -38,38 +35,33 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
   if (request.stderr) expected.push_back("stderr");
   if (request.tty && version >= 3) expected.push_back("resize");
 
-  PendingStreams streams(expected, std::chrono::steady_clock::now() + kStreamCreationTimeout);
-  std::mutex mu;
-  std::condition_variable changed;
-  bool session_over = false;  // guarded by mu
+  PendingStreams streams(std::move(expected),
+                         std::chrono::steady_clock::now() + kStreamCreationTimeout);
   Hangup hangup;
   spdy::Session session(std::make_unique<ConnectionTransport>(conn), spdy::Role::kServer);
 
   // A client that never opens all its streams loses the session when the
   // creation time is up; the handler, already running, sees the hang-up.
+  // (AwaitAll also gives up when the session ended first: nothing to close.)
   std::thread creation_watch([&] {
-    if (streams.AwaitAll()) return;
-    std::unique_lock lock(mu);
-    if (session_over) return;
+    if (streams.AwaitAll() || streams.AwaitEnd(std::chrono::steady_clock::duration::zero())) {
+      return;
+    }
     spdlog::info("streaming: {} {} {}: client opened {} of {} streams in {}s; closing",
                  conn->peer(), KindPath(request.kind), request.container_id, streams.opened(),
                  streams.expected(), kStreamCreationTimeout.count());
-    lock.unlock();
     session.Close();
   });
 
   std::thread handler([&] {
-    auto wants = [&](const char* type) {
-      return std::find(expected.begin(), expected.end(), type) != expected.end();
-    };
     std::optional<PendingReader> in, resize;
     std::optional<PendingWriter> out, err;
     ExecIo io;
     io.hangup = &hangup;
-    if (wants("stdin")) io.stdin = &in.emplace(streams, "stdin");
-    if (wants("stdout")) io.stdout = &out.emplace(streams, "stdout");
-    if (wants("stderr")) io.stderr = &err.emplace(streams, "stderr");
-    if (wants("resize")) io.resize = &resize.emplace(streams, "resize");
+    if (streams.Expects("stdin")) io.stdin = &in.emplace(streams, "stdin");
+    if (streams.Expects("stdout")) io.stdout = &out.emplace(streams, "stdout");
+    if (streams.Expects("stderr")) io.stderr = &err.emplace(streams, "stderr");
+    if (streams.Expects("resize")) io.resize = &resize.emplace(streams, "resize");
     ExecOutcome outcome = handlers.exec(request, io);
     // The outcome goes on the error stream: without all streams (the client
     // gave up or timed out) there is nobody to tell.
@@ -96,28 +88,19 @@ void ServeSpdyRemoteCommand(std::shared_ptr<Connection> conn, const StreamReques
       boost::system::error_code ignored;
       conn->tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     });
-    {
-      std::unique_lock lock(mu);
-      changed.wait_for(lock, kLingerTimeout, [&] { return session_over; });
-    }
+    (void)streams.AwaitEnd(kLingerTimeout);
     session.Close();
   });
 
   Status ended = session.Run([&](std::shared_ptr<spdy::Stream> s) {
     std::string type(s->headers().Get("streamtype").value_or(""));
-    bool wanted = std::find(expected.begin(), expected.end(), type) != expected.end();
     if (!streams.Add(type, s)) {
       spdlog::info("streaming: {}: refusing {} stream \"{}\"", conn->peer(),
-                   wanted ? "a second" : "an unexpected", type);
+                   streams.Expects(type) ? "a second" : "an unexpected", type);
       (void)s->Reset(spdy::RstStatus::kRefusedStream);
     }
   });
   if (!ended.ok()) spdlog::info("streaming: {}: {}", conn->peer(), ended.message());
-  {
-    std::lock_guard lock(mu);
-    session_over = true;
-    changed.notify_all();
-  }
   streams.End();
   hangup.Signal();
   handler.join();
