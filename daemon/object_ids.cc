@@ -1,15 +1,15 @@
 #include "daemon/object_ids.h"
 
-#include <sys/random.h>
-
 #include <chrono>
 #include <cstdlib>
+
+#include "pkg/base/random_bytes.h"
 
 namespace berth::daemon {
 
 std::string NewObjectId() {
   unsigned char bytes[32];
-  if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) std::abort();  // no entropy: fatal
+  if (!FillRandomBytes(bytes).ok()) std::abort();  // no entropy: fatal
   static const char kHex[] = "0123456789abcdef";
   std::string id;
   for (unsigned char b : bytes) {

@@ -1,9 +1,8 @@
 #include "pkg/streaming/token_store.h"
 
-#include <sys/random.h>
+#include <cstdint>
 
-#include <cerrno>
-#include <cstring>
+#include "pkg/base/random_bytes.h"
 
 namespace berth::streaming {
 
@@ -21,15 +20,7 @@ const char* KindPath(StreamKind kind) {
 
 Result<std::string> NewToken() {
   unsigned char raw[32];
-  size_t got = 0;
-  while (got < sizeof raw) {
-    ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Internal(std::string("getrandom: ") + strerror(errno));
-    }
-    got += static_cast<size_t>(n);
-  }
+  BERTH_RETURN_IF_ERROR(FillRandomBytes(raw));
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;

@@ -1,8 +1,5 @@
 // Linux build: no registry, no HCS. gMSA requests are refused; the CSPRNG is getrandom(2).
-#include <sys/random.h>
-
-#include <cerrno>
-
+#include "pkg/base/random_bytes.h"
 #include "pkg/platform/platform.h"
 #include "pkg/platform/random_source.h"
 
@@ -11,18 +8,7 @@ namespace {
 
 class GetrandomSource final : public RandomSource {
  public:
-  Status Fill(std::span<std::uint8_t> out) override {
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = getrandom(out.data() + done, out.size() - done, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoError("getrandom", errno);
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    return OkStatus();
-  }
+  Status Fill(std::span<std::uint8_t> out) override { return FillRandomBytes(out); }
 };
 
 }  // namespace
