@@ -1,9 +1,9 @@
 #include "pkg/cgroups/host_cgroups.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include "pkg/fs/atomic_file.h"
+#include "pkg/fs/dir.h"
 
 namespace berth::cgroups {
 namespace {
@@ -43,18 +43,12 @@ bool IsController(const std::string& option) {
 
 // On v2 the root has no memory.swap.max: look at any child cgroup.
 bool V2SwapAccounting(const std::string& root) {
-  DIR* d = opendir(root.c_str());
-  if (d == nullptr) return false;
-  bool found = false;
-  while (dirent* e = readdir(d)) {
-    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
-    if (Exists(root + "/" + e->d_name + "/memory.swap.max")) {
-      found = true;
-      break;
-    }
+  // Only a child cgroup (a directory) can hold the file, so no type check.
+  for (const std::string& name : ListDirOrEmpty(root)) {
+    if (name.starts_with(".")) continue;
+    if (Exists(root + "/" + name + "/memory.swap.max")) return true;
   }
-  closedir(d);
-  return found;
+  return false;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "pkg/cni/conf_list.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +7,8 @@
 #include <array>
 #include <cerrno>
 #include <fstream>
+
+#include "pkg/fs/dir.h"
 
 namespace berth::cni {
 namespace {
@@ -177,19 +178,13 @@ Result<std::string> FindPluginBinary(const std::vector<std::string>& plugin_dirs
 
 LoadedConfig LoadConfDir(const std::string& conf_dir, const std::vector<std::string>& plugin_dirs) {
   LoadedConfig out;
-  std::vector<std::string> files;
-  if (DIR* d = opendir(conf_dir.c_str())) {
-    while (struct dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.starts_with(".")) continue;  // editors' temp files, "..data" symlinks
-      if (EndsWith(name, ".conflist") || EndsWith(name, ".conf") || EndsWith(name, ".json")) {
-        files.push_back(name);
-      }
+  // Sorted by name: the first loadable file is the default network. A
+  // directory that cannot be read holds no networks.
+  for (const std::string& name : ListDirOrEmpty(conf_dir)) {
+    if (name.starts_with(".")) continue;  // editors' temp files, "..data" symlinks
+    if (!EndsWith(name, ".conflist") && !EndsWith(name, ".conf") && !EndsWith(name, ".json")) {
+      continue;
     }
-    closedir(d);
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& name : files) {
     std::string path = conf_dir + "/" + name;
     auto skip = [&](const std::string& reason) { out.skipped.push_back({path, reason}); };
     struct stat st {};

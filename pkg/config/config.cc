@@ -10,6 +10,7 @@
 
 #include "pkg/base/utf8.h"
 #include "pkg/config/config_decode.h"
+#include "pkg/fs/dir.h"
 #include "pkg/platform/listen_endpoint.h"
 
 namespace berth::config {
@@ -254,28 +255,32 @@ Result<Config> Load(const std::string& path, bool must_exist, const Overrides& o
     } else if (must_exist) {
       return NotFound("config file " + path + " does not exist");
     }
-    // Drop-ins merge over the main file in lexical order; later files win.
-    std::string dropin_dir = path + ".d";
-    std::vector<fs::path> dropins;
+    // Drop-ins merge over the main file in lexical order (ListDir's); later
+    // files win.
+    const std::string dropin_dir = path + ".d";
+    std::vector<std::string> dropins;
     if (fs::is_directory(dropin_dir, ec)) {
-      fs::directory_iterator it(dropin_dir, ec), end;
-      for (; !ec && it != end; it.increment(ec)) {
+      Result<std::vector<std::string>> names = ListDir(dropin_dir);
+      if (!names.ok()) {
+        return InvalidArgument("cannot list drop-in directory " + dropin_dir + ": " +
+                               names.status().message());
+      }
+      for (const std::string& name : *names) {
         std::error_code file_ec;
-        if (it->path().extension() == ".yaml" && it->is_regular_file(file_ec)) {
-          dropins.push_back(it->path());
+        if (fs::path(name).extension() == ".yaml" &&
+            fs::is_regular_file(dropin_dir + "/" + name, file_ec)) {
+          dropins.push_back(name);
         }
       }
-      if (ec)
-        return InvalidArgument("cannot list drop-in directory " + dropin_dir + ": " + ec.message());
     }
-    std::sort(dropins.begin(), dropins.end());
     std::string origin = path;
-    for (const auto& d : dropins) {
-      BERTH_ASSIGN_OR_RETURN(YAML::Node node, ReadConfigFile(d.string()));
-      Result<YAML::Node> next = NoThrow(d.string(), [&] { return MergeNodes(merged, node); });
-      if (!next.ok()) return next.status().WithContext(d.string());
+    for (const std::string& name : dropins) {
+      const std::string file = dropin_dir + "/" + name;
+      BERTH_ASSIGN_OR_RETURN(YAML::Node node, ReadConfigFile(file));
+      Result<YAML::Node> next = NoThrow(file, [&] { return MergeNodes(merged, node); });
+      if (!next.ok()) return next.status().WithContext(file);
       merged = *next;  // a fresh tree: MergeNodes shares no node with its inputs
-      origin += " + " + d.filename().string();
+      origin += " + " + name;
     }
     return DecodeMerged(merged, overrides, origin);
   });
@@ -336,7 +341,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"stats",
        {{"disk_sample_interval", std::to_string(c.stats.disk_sample_interval_seconds) + "s"}}},
       {"metrics", {{"address", c.metrics.address}}},
-      {"pause_image", c.pause_image},
+      // H2BREAK {"pause_image", c.pause_image},
       {"shutdown_file", c.shutdown_file},
   };
 }

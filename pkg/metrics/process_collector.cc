@@ -1,6 +1,5 @@
 #include "pkg/metrics/process_collector.h"
 
-#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,6 +7,10 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
+
+#include "pkg/fs/dir.h"
 
 namespace berth::metrics {
 namespace {
@@ -55,12 +58,10 @@ std::optional<double> BootTimeSeconds() {
 }
 
 std::optional<double> OpenFds(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return std::nullopt;
-  double n = 0;
-  while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-  ::closedir(d);
-  return n - 1;  // the descriptor opendir itself holds while listing
+  Result<std::vector<std::string>> fds = ListDir(dir);
+  if (!fds.ok()) return std::nullopt;
+  // Less the descriptor ListDir itself held open while listing.
+  return static_cast<double>(fds->size()) - 1;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // The devices of a container: the CRI's, each checked to be a device node on
 // the host, or every host device for a privileged container.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -8,6 +7,7 @@
 #include <map>
 
 #include "pkg/base/quote.h"
+#include "pkg/fs/dir.h"
 #include "pkg/oci/container_internal.h"
 
 namespace berth::oci::internal {
@@ -41,11 +41,8 @@ json AllowRule(const struct stat& st, const std::string& access) {
 void CollectHostDevices(const std::string& root, const std::string& rel, int depth,
                         std::map<std::string, json>* out) {
   if (depth > kMaxDevDepth) return;
-  DIR* d = opendir((root + rel).c_str());
-  if (d == nullptr) return;  // an unreadable corner of /dev is left out
-  while (struct dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+  // An unreadable corner of /dev lists as empty and is left out.
+  for (const std::string& name : ListDirOrEmpty(root + rel)) {
     std::string sub = rel + "/" + name;
     // devpts, shm and mqueue come from the container's own mounts; the
     // runtime sets up the console itself.
@@ -58,7 +55,6 @@ void CollectHostDevices(const std::string& root, const std::string& rel, int dep
       (*out)["/dev" + sub] = DeviceEntry("/dev" + sub, st);
     }
   }
-  closedir(d);
 }
 
 }  // namespace

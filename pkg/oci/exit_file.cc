@@ -1,6 +1,5 @@
 #include "pkg/oci/exit_file.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -13,6 +12,7 @@
 #include <cstdlib>
 
 #include "pkg/base/quote.h"
+#include "pkg/fs/dir.h"
 
 namespace berth::oci {
 namespace {
@@ -145,13 +145,10 @@ void ExitWatcher::Stop() {
 void ExitWatcher::Run() {
   // Report what is already there (the watch exists, so nothing is missed;
   // a file may be reported twice, which callers treat as idempotent).
-  if (DIR* d = opendir(exit_dir_.c_str())) {
-    while (dirent* e = readdir(d)) {
-      if (!IsExitFileName(e->d_name)) continue;
-      auto info = ReadExitFile(exit_dir_, e->d_name);
-      if (info.ok()) callback_(*info);
-    }
-    closedir(d);
+  for (const std::string& name : ListDirOrEmpty(exit_dir_)) {
+    if (!IsExitFileName(name)) continue;
+    auto info = ReadExitFile(exit_dir_, name);
+    if (info.ok()) callback_(*info);
   }
   alignas(inotify_event) char buf[8192];
   for (;;) {
