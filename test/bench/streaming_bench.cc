@@ -6,7 +6,8 @@
 //   - exec round trip of `true`: the Exec call, the upgrade, the streams, to
 //     the status on the error stream; ExecSync of `true` alternating with it
 //     in the same run, for comparison (--runs each), and the median of each
-//     pair's difference;
+//     pair's difference; the median time at which each step of the Exec
+//     ended (answer, upgrade, each stream's reply, output's end, status);
 //   - port-forward into a pod on the endpoint's pod network: throughput of
 //     one --transfer-mib MiB download (busybox nc + dd in the pod), and the
 //     same download over a direct TCP connection to the pod's IP; with
@@ -234,6 +235,31 @@ std::string ReadAll(berth::streaming::spdy::Stream& s) {
   return out;
 }
 
+// When each step of an exec round trip ended, from the Exec call's start:
+// the medians show where the round trip's time goes (the runtime's exec
+// starts on berthd's side once the upgrade is in).
+class ExecSteps {
+ public:
+  enum Step { kAnswered, kUpgraded, kErrorReplied, kStdoutReplied, kOutputEnded, kStatus, kClosed };
+  void Mark(Step step, Clock::time_point start) {
+    at_[step].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  void Print() const {
+    for (size_t i = 0; i < kSteps; ++i) {
+      std::printf("  %-38s median at %8.3f ms\n", kNames[i], bench::Median(at_[i]));
+    }
+  }
+
+ private:
+  static constexpr size_t kSteps = kClosed + 1;
+  static constexpr const char* kNames[kSteps] = {
+      "Exec call answered",    "connected, 101 read",         "error stream replied",
+      "stdout stream replied", "stdout's FIN (output ended)", "status and FIN on error",
+      "session closed",
+  };
+  std::vector<double> at_[kSteps];
+};
+
 class StreamingBench {
  public:
   StreamingBench(const std::shared_ptr<grpc::Channel>& channel, std::string image, std::string pid)
@@ -251,28 +277,39 @@ class StreamingBench {
     // the node's load drifts.
     std::vector<double> differences;
     int exec_not_slower = 0;
+    ExecSteps steps;
     for (int i = 0; i < runs; ++i) {
       const double exec_ms = streamed.Measure([&] {
+        const auto t0 = Clock::now();
         rt::ExecRequest req;
         req.set_container_id(id);
         req.add_cmd("true");
         req.set_stdout(true);
         rt::ExecResponse resp;
         Check(cri_.runtime().Exec(Ctx().get(), req, &resp), "Exec true");
+        steps.Mark(ExecSteps::kAnswered, t0);
         std::unique_ptr<Session> session = Dial(resp.url(), "v4.channel.k8s.io");
+        steps.Mark(ExecSteps::kUpgraded, t0);
         auto error = Open(*session, {{"streamType", "error"}});
+        steps.Mark(ExecSteps::kErrorReplied, t0);
         auto out = Open(*session, {{"streamType", "stdout"}});
+        steps.Mark(ExecSteps::kStdoutReplied, t0);
         ReadAll(*out);
+        steps.Mark(ExecSteps::kOutputEnded, t0);
         const std::string status = ReadAll(*error);
+        steps.Mark(ExecSteps::kStatus, t0);
         if (status.find("\"Success\"") == std::string::npos) {
           throw BenchError{"exec of true did not succeed: " + status};
         }
+        session.reset();
+        steps.Mark(ExecSteps::kClosed, t0);
       });
       const double sync_ms = sync.Measure([&] { cri_.ExecSyncTrue(id); });
       differences.push_back(exec_ms - sync_ms);
       if (exec_ms <= sync_ms) ++exec_not_slower;
     }
     streamed.Print("Exec + SPDY session (true)");
+    steps.Print();
     sync.Print("ExecSync (true), same run");
     std::printf("%-40s n=%-5d median=%+8.3f ms  Exec not slower in %d of %d pairs\n",
                 "Exec minus ExecSync, paired", runs, bench::Median(differences), exec_not_slower,
