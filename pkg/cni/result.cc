@@ -5,16 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "pkg/cni/conf_list.h"
+#include "pkg/cni/json_member.h"
 
 namespace berth::cni {
 namespace {
 
 using nlohmann::json;
-
-std::string Str(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Splits "addr[/len]" and checks both parts. Sets family to 4 or 6.
 Status ParseAddress(const std::string& text, std::string* addr, int* prefix, int* family) {
@@ -50,7 +46,7 @@ bool IsIp(const std::string& text) {
 
 Result<CniResult> ParseResultObject(const json& doc, std::string_view expected_version) {
   CniResult r;
-  r.cni_version = Str(doc, "cniVersion");
+  r.cni_version = StringMember(doc, "cniVersion");
   if (r.cni_version.empty()) r.cni_version = std::string(expected_version);
   if (!IsSupportedCniVersion(r.cni_version)) {
     // 0.1.0/0.2.0 results use "ip4"/"ip6" objects, a format berth does not read.
@@ -60,7 +56,8 @@ Result<CniResult> ParseResultObject(const json& doc, std::string_view expected_v
     if (!it->is_array()) return InvalidArgument("result \"interfaces\" is not an array");
     for (const auto& i : *it) {
       if (!i.is_object()) return InvalidArgument("result interface is not an object");
-      r.interfaces.push_back({Str(i, "name"), Str(i, "mac"), Str(i, "sandbox")});
+      r.interfaces.push_back(
+          {StringMember(i, "name"), StringMember(i, "mac"), StringMember(i, "sandbox")});
     }
   }
   if (auto it = doc.find("ips"); it != doc.end() && !it->is_null()) {
@@ -69,13 +66,13 @@ Result<CniResult> ParseResultObject(const json& doc, std::string_view expected_v
       if (!i.is_object()) return InvalidArgument("result ip is not an object");
       CniIp ip;
       BERTH_RETURN_IF_ERROR(
-          ParseAddress(Str(i, "address"), &ip.address, &ip.prefix_length, &ip.family));
+          ParseAddress(StringMember(i, "address"), &ip.address, &ip.prefix_length, &ip.family));
       // 0.3.x/0.4.0 also say "version": "4"/"6"; it must agree with the address.
-      std::string version = Str(i, "version");
+      std::string version = StringMember(i, "version");
       if (!version.empty() && version != std::to_string(ip.family)) {
         return InvalidArgument("result ip \"" + ip.address + "\" says version " + version);
       }
-      ip.gateway = Str(i, "gateway");
+      ip.gateway = StringMember(i, "gateway");
       if (!ip.gateway.empty() && !IsIp(ip.gateway)) {
         return InvalidArgument("invalid gateway \"" + ip.gateway + "\"");
       }
@@ -94,7 +91,7 @@ Result<CniResult> ParseResultObject(const json& doc, std::string_view expected_v
     if (!it->is_array()) return InvalidArgument("result \"routes\" is not an array");
     for (const auto& rt : *it) {
       if (!rt.is_object()) return InvalidArgument("result route is not an object");
-      CniRoute route{Str(rt, "dst"), Str(rt, "gw")};
+      CniRoute route{StringMember(rt, "dst"), StringMember(rt, "gw")};
       std::string a;
       int p = 0, f = 0;
       BERTH_RETURN_IF_ERROR(ParseAddress(route.dst, &a, &p, &f));
@@ -135,8 +132,8 @@ std::optional<PluginError> ParsePluginError(std::string_view text) {
   if (code == doc.end() || !code->is_number_integer()) return std::nullopt;
   PluginError err;
   err.code = code->get<int>();
-  err.msg = Str(doc, "msg");
-  err.details = Str(doc, "details");
+  err.msg = StringMember(doc, "msg");
+  err.details = StringMember(doc, "details");
   return err;
 }
 

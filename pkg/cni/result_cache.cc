@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "pkg/cni/json_member.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
 
@@ -15,11 +16,6 @@ namespace berth::cni {
 namespace {
 
 using nlohmann::json;
-
-std::string Str(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 Result<CacheEntry> ParseEntry(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -33,14 +29,14 @@ Result<CacheEntry> ParseEntry(const std::string& path) {
     return InvalidArgument("CNI cache entry " + path + " is not a JSON object");
   }
   CacheEntry e;
-  e.network_name = Str(doc, "networkName");
-  e.container_id = Str(doc, "containerId");
-  e.ifname = Str(doc, "ifName");
-  e.netns_path = Str(doc, "netns");
-  e.pod_name = Str(doc, "podName");
-  e.pod_namespace = Str(doc, "podNamespace");
-  e.pod_uid = Str(doc, "podUid");
-  e.cni_args = Str(doc, "cniArgs");
+  e.network_name = StringMember(doc, "networkName");
+  e.container_id = StringMember(doc, "containerId");
+  e.ifname = StringMember(doc, "ifName");
+  e.netns_path = StringMember(doc, "netns");
+  e.pod_name = StringMember(doc, "podName");
+  e.pod_namespace = StringMember(doc, "podNamespace");
+  e.pod_uid = StringMember(doc, "podUid");
+  e.cni_args = StringMember(doc, "cniArgs");
   if (auto it = doc.find("config"); it != doc.end() && it->is_object()) e.config = *it;
   if (!e.config.is_object()) return InvalidArgument("CNI cache entry " + path + " has no config");
   if (auto it = doc.find("result"); it != doc.end() && it->is_object()) e.result = *it;
@@ -54,8 +50,8 @@ Result<CacheEntry> ParseEntry(const std::string& path) {
       };
       pm.host_port = num("hostPort");
       pm.container_port = num("containerPort");
-      pm.protocol = Str(m, "protocol");
-      pm.host_ip = Str(m, "hostIP");
+      pm.protocol = StringMember(m, "protocol");
+      pm.host_ip = StringMember(m, "hostIP");
       e.port_mappings.push_back(std::move(pm));
     }
   }
