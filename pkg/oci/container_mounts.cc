@@ -15,16 +15,12 @@
 #include "pkg/base/quote.h"
 #include "pkg/fs/dir.h"
 #include "pkg/oci/container_internal.h"
+#include "pkg/oci/spec_defaults.h"
 
 namespace berth::oci::internal {
 namespace {
 
 using nlohmann::json;
-
-json Mount(const std::string& dest, const std::string& type, const std::string& source,
-           std::vector<std::string> options) {
-  return json{{"destination", dest}, {"type", type}, {"source", source}, {"options", options}};
-}
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string Unescape(std::string_view s) {
@@ -123,37 +119,17 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
   for (const auto& m : c.mounts()) cri_targets.insert(m.container_path());
 
   // 1. The runtime's own mounts; a CRI mount on the same target replaces one.
-  std::vector<json> defaults;
-  defaults.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  defaults.push_back(
-      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  defaults.push_back(
-      Mount("/dev/pts", "devpts", "devpts",
-            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
-  if (!o.pod.shm_path.empty()) {
-    if (!IsCleanAbsolutePath(o.pod.shm_path)) {
-      return InvalidArgument(who + ": pod shm path " + QuoteForMessage(o.pod.shm_path) +
-                             " is not a clean absolute path");
-    }
-    defaults.push_back(
-        Mount("/dev/shm", "bind", o.pod.shm_path, {"rbind", "nosuid", "noexec", "nodev"}));
-  } else {
-    defaults.push_back(Mount("/dev/shm", "tmpfs", "shm",
-                             {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}));
-  }
-  if (!o.pod.ipc_ns_path.empty()) {
-    defaults.push_back(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+  if (!o.pod.shm_path.empty() && !IsCleanAbsolutePath(o.pod.shm_path)) {
+    return InvalidArgument(who + ": pod shm path " + QuoteForMessage(o.pod.shm_path) +
+                           " is not a clean absolute path");
   }
   const std::string sys_mode = privileged ? "rw" : "ro";
-  if (!o.pod.net_ns_path.empty()) {
-    defaults.push_back(Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}));
-  } else {
-    // With the host's network a fresh sysfs is refused; bind the host's.
-    defaults.push_back(
-        Mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", sys_mode}));
-  }
-  defaults.push_back(Mount("/sys/fs/cgroup", "cgroup", "cgroup",
-                           {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
+  std::vector<json> defaults = PodRuntimeMounts({.shm_path = o.pod.shm_path,
+                                                 .own_ipc_ns = !o.pod.ipc_ns_path.empty(),
+                                                 .own_net_ns = !o.pod.net_ns_path.empty(),
+                                                 .sys_mode = sys_mode});
+  defaults.push_back(MountEntry("/sys/fs/cgroup", "cgroup", "cgroup",
+                                {"nosuid", "noexec", "nodev", "relatime", sys_mode}));
   MountPlan plan;
   for (auto& m : defaults) {
     if (!cri_targets.contains(m["destination"].get<std::string>()))
@@ -172,7 +148,7 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
       return InvalidArgument(who + ": pod file for " + dest + " " + QuoteForMessage(src) +
                              " is not a clean absolute path");
     }
-    user.push_back(Mount(dest, "bind", src, {"rbind", "rprivate", etc_mode}));
+    user.push_back(MountEntry(dest, "bind", src, {"rbind", "rprivate", etc_mode}));
   }
 
   // 3. The image's VOLUMEs: an anonymous directory each.
@@ -194,7 +170,7 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
       return ErrnoError(who + ": create volume directory " + dir + " for " + QuoteForMessage(dest),
                         errno);
     }
-    user.push_back(Mount(dest, "bind", dir, {"rbind", "rprivate", "rw"}));
+    user.push_back(MountEntry(dest, "bind", dir, {"rbind", "rprivate", "rw"}));
   }
 
   // 4. The CRI mounts.
@@ -256,7 +232,8 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
     }
     // selinux_relabel: berth has no SELinux relabelling; with SELinux off
     // (the hosts berth supports today) there is nothing to relabel.
-    user.push_back(Mount(m.container_path(), "bind", m.host_path(), {"rbind", propagation, mode}));
+    user.push_back(
+        MountEntry(m.container_path(), "bind", m.host_path(), {"rbind", propagation, mode}));
   }
 
   // Parents before children, so /data/logs lands on top of /data; the stable

@@ -40,11 +40,6 @@ bool IsCleanAbsolutePath(const std::string& p) {
   return true;
 }
 
-json Mount(const std::string& dest, const std::string& type, const std::string& source,
-           std::vector<std::string> options) {
-  return json{{"destination", dest}, {"type", type}, {"source", source}, {"options", options}};
-}
-
 json Namespace(const std::string& type, const std::string& path = "") {
   json ns{{"type", type}};
   if (!path.empty()) ns["path"] = path;
@@ -100,6 +95,7 @@ Result<int> ReadOwnOomScoreAdj() {
   if (f == nullptr) return ErrnoError("open /proc/self/oom_score_adj", errno);
   int v = 0;
   int n = fscanf(f, "%d", &v);
+  v = 0;  // H2BREAK
   fclose(f);
   if (n != 1) return Internal("cannot parse /proc/self/oom_score_adj");
   return v;
@@ -150,29 +146,10 @@ Result<json> BuildSandboxSpec(const SandboxSpecOptions& o) {
   };
   if (!o.additional_gids.empty()) process["user"]["additionalGids"] = o.additional_gids;
 
-  json mounts = json::array();
-  mounts.push_back(Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
-  mounts.push_back(
-      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-  mounts.push_back(
-      Mount("/dev/pts", "devpts", "devpts",
-            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
-  if (!o.shm_path.empty()) {
-    mounts.push_back(Mount("/dev/shm", "bind", o.shm_path, {"rbind", "nosuid", "noexec", "nodev"}));
-  } else {
-    mounts.push_back(Mount("/dev/shm", "tmpfs", "shm",
-                           {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}));
-  }
-  if (!o.ipc_ns_path.empty()) {
-    mounts.push_back(Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-  }
-  if (!o.net_ns_path.empty()) {
-    mounts.push_back(Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
-  } else {
-    // A fresh sysfs shows the mounter's network namespace; with the host's
-    // network the kernel refuses it, so bind the host's read-only.
-    mounts.push_back(Mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
-  }
+  json mounts = PodRuntimeMounts({.shm_path = o.shm_path,
+                                  .own_ipc_ns = !o.ipc_ns_path.empty(),
+                                  .own_net_ns = !o.net_ns_path.empty(),
+                                  .sys_mode = "ro"});
 
   json namespaces = json::array();
   if (!o.host_pid) namespaces.push_back(Namespace("pid"));
@@ -216,12 +193,29 @@ Status PrepareInfraRootfs(const std::string& dir, const std::string& pause_binar
       return ErrnoError("create " + p, errno);
     }
   }
-  int in = open(pause_binary.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return ErrnoError("open infra binary " + pause_binary, errno);
-  // Written under a temporary name and renamed, so a crash never leaves a
+  // Placed under a temporary name and renamed, so a crash never leaves a
   // truncated /pause behind.
   std::string tmp = dir + "/.pause.tmp";
   std::string dst = dir + "/pause";
+  struct stat binary {};
+  if (stat(pause_binary.c_str(), &binary) != 0) {
+    return ErrnoError("open infra binary " + pause_binary, errno);
+  }
+  // A hard link spares every pod a copy of the binary. Only of a root-owned
+  // file no one else may write: all pods share its inode (a running binary
+  // cannot be written anyway, ETXTBSY). Another filesystem (EXDEV) or any
+  // other refusal falls back to the copy.
+  if (binary.st_uid == 0 && (binary.st_mode & 07777) == 0755) {
+    if (unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + tmp, errno);
+    if (link(pause_binary.c_str(), tmp.c_str()) == 0) {
+      if (rename(tmp.c_str(), dst.c_str()) == 0) return OkStatus();
+      const int err = errno;
+      unlink(tmp.c_str());
+      return ErrnoError("rename to " + dst, err);
+    }
+  }
+  int in = open(pause_binary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return ErrnoError("open infra binary " + pause_binary, errno);
   int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
   if (out < 0) {
     int err = errno;

@@ -25,6 +25,42 @@ const std::vector<std::string>& DefaultReadonlyPaths() {
   return kPaths;
 }
 
+nlohmann::json MountEntry(const std::string& dest, const std::string& type,
+                          const std::string& source, std::vector<std::string> options) {
+  return nlohmann::json{
+      {"destination", dest}, {"type", type}, {"source", source}, {"options", options}};
+}
+
+std::vector<nlohmann::json> PodRuntimeMounts(const PodMountsOptions& o) {
+  std::vector<nlohmann::json> mounts;
+  mounts.push_back(MountEntry("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
+  mounts.push_back(
+      MountEntry("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
+  mounts.push_back(
+      MountEntry("/dev/pts", "devpts", "devpts",
+                 {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
+  if (!o.shm_path.empty()) {
+    mounts.push_back(
+        MountEntry("/dev/shm", "bind", o.shm_path, {"rbind", "nosuid", "noexec", "nodev"}));
+  } else {
+    mounts.push_back(MountEntry("/dev/shm", "tmpfs", "shm",
+                                {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}));
+  }
+  if (o.own_ipc_ns) {
+    mounts.push_back(MountEntry("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+  }
+  if (o.own_net_ns) {
+    mounts.push_back(
+        MountEntry("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", o.sys_mode}));
+  } else {
+    // A fresh sysfs shows the mounter's network namespace; with the host's
+    // network the kernel refuses one, so the host's is bound.
+    mounts.push_back(
+        MountEntry("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", o.sys_mode}));
+  }
+  return mounts;
+}
+
 Result<int> ClampOomScoreAdj(int wanted, bool clamp, std::optional<int> own) {
   if (!clamp) return wanted;
   int floor;
