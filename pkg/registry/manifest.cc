@@ -74,6 +74,23 @@ Status Schema1Error(std::string_view what) {
                             "supported; push the image again with a current tool");
 }
 
+// The top of an image manifest and of an index alike: schemaVersion 2, and a
+// mediaType, when the body names one, of the `kind` asked for (a body that
+// names another type is not that kind, whatever the Content-Type said).
+// Returns the body's mediaType, "" when it names none.
+Result<std::string> CheckTopLevel(const json& j, std::string_view what, std::string_view kind,
+                                  std::string_view oci_type, std::string_view docker_type) {
+  auto sv = j.find("schemaVersion");
+  if (sv == j.end() || !sv->is_number_integer() || *sv != 2) {
+    return Bad(what, "schemaVersion must be 2");
+  }
+  std::string media_type = StringField(j, "mediaType");
+  if (!media_type.empty() && media_type != oci_type && media_type != docker_type) {
+    return Bad(what, "mediaType " + QuoteForMessage(media_type) + " is not " + std::string(kind));
+  }
+  return media_type;
+}
+
 // Arm variants as numbers ("v7" -> 7); 0 when absent or unparsable.
 int ArmVariant(std::string_view v) {
   if (v.size() < 2 || v[0] != 'v') return 0;
@@ -136,17 +153,12 @@ Result<ManifestKind> ClassifyManifest(std::string_view content_type, std::string
 
 Result<ImageManifest> ParseImageManifest(std::string_view body, std::string_view what) {
   BERTH_ASSIGN_OR_RETURN(json j, ParseJson(body, what));
-  auto sv = j.find("schemaVersion");
-  if (sv == j.end() || !sv->is_number_integer() || *sv != 2) {
-    if (sv != j.end() && sv->is_number_integer() && *sv == 1) return Schema1Error(what);
-    return Bad(what, "schemaVersion must be 2");
+  if (auto sv = j.find("schemaVersion"); sv != j.end() && sv->is_number_integer() && *sv == 1) {
+    return Schema1Error(what);
   }
   ImageManifest m;
-  m.media_type = StringField(j, "mediaType");
-  if (!m.media_type.empty() && m.media_type != media::kOciManifest &&
-      m.media_type != media::kDockerManifest) {
-    return Bad(what, "mediaType " + QuoteForMessage(m.media_type) + " is not an image manifest");
-  }
+  BERTH_ASSIGN_OR_RETURN(m.media_type, CheckTopLevel(j, what, "an image manifest",
+                                                     media::kOciManifest, media::kDockerManifest));
   auto config = j.find("config");
   if (config == j.end()) return Bad(what, "has no config");
   BERTH_ASSIGN_OR_RETURN(m.config, ParseDescriptor(*config, what, "config"));
@@ -170,18 +182,9 @@ Result<ImageManifest> ParseImageManifest(std::string_view body, std::string_view
 
 Result<ManifestIndex> ParseManifestIndex(std::string_view body, std::string_view what) {
   BERTH_ASSIGN_OR_RETURN(json j, ParseJson(body, what));
-  auto sv = j.find("schemaVersion");
-  if (sv == j.end() || !sv->is_number_integer() || *sv != 2) {
-    return Bad(what, "schemaVersion must be 2");
-  }
   ManifestIndex idx;
-  idx.media_type = StringField(j, "mediaType");
-  // As for image manifests: a body that names another type is not an index,
-  // whatever the Content-Type said.
-  if (!idx.media_type.empty() && idx.media_type != media::kOciIndex &&
-      idx.media_type != media::kDockerList) {
-    return Bad(what, "mediaType " + QuoteForMessage(idx.media_type) + " is not an index");
-  }
+  BERTH_ASSIGN_OR_RETURN(idx.media_type,
+                         CheckTopLevel(j, what, "an index", media::kOciIndex, media::kDockerList));
   auto manifests = j.find("manifests");
   if (manifests == j.end() || !manifests->is_array()) return Bad(what, "has no manifests array");
   if (manifests->size() > kMaxIndexEntries) return Bad(what, "has too many entries");
