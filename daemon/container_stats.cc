@@ -14,12 +14,7 @@ namespace rt = runtime::v1;
 
 Status Server::ContainerStats(const rt::ContainerStatsRequest& req,
                               rt::ContainerStatsResponse* resp) {
-  if (req.container_id().empty()) return InvalidArgument("container_id is required");
-  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, containers_.Get(req.container_id()));
-  // Not there yet for clients (as ListContainers hides it) until created.
-  if (std::string stage = containers_.Read([&] { return c->stage; }); !stage.empty()) {
-    return NotFound("container " + c->id + " is still being created (stage: " + stage + ")");
-  }
+  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Container> c, CreatedContainer(req.container_id()));
   stats_->FillContainer(*c, resp->mutable_stats());
   return OkStatus();
 }

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "daemon/bundle_marker.h"
@@ -123,6 +124,21 @@ Status ApplyStateFile(const std::string& bundle, Object* object,
   return apply(*text, object).WithContext(path);
 }
 
+// Step 1 of loading a sandbox or a container from `dir`: a removal or a
+// creation a crash interrupted is completed (the removal finished, the
+// creation undone) by releasing what the object holds outside its bundle and
+// removing the bundle. True when it was one of those, and `dir` is now gone.
+bool FinishedInterrupted(std::string_view kind, const std::string& id, const std::string& dir,
+                         const std::function<void()>& release_leftovers) {
+  const bool removing = HasMarker(dir, kRemovingMarker);
+  if (!removing && !HasMarker(dir, kCreatingMarker) && !HoldsNothingYet(dir)) return false;
+  release_leftovers();
+  LogIfError(RemoveAll(dir), "remove " + dir);
+  spdlog::info("restore: {} {}: {} interrupted by a crash; completed", kind, id,
+               removing ? "removal" : "creation (undone)");
+  return true;
+}
+
 }  // namespace
 
 // ---- releasing what an object holds outside its bundle ----
@@ -215,13 +231,10 @@ void Server::LoadSandbox(const std::string& id) {
   Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
   const auto* known = ann.ok() ? &*ann : nullptr;
   // 1. Interrupted removal: finish it. Interrupted creation: undo it.
-  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || HoldsNothingYet(dir)) {
-    const bool removing = HasMarker(dir, kRemovingMarker);
-    ReleaseSandboxLeftovers(id, known);
-    LogIfError(UnmountRecursive(dir), "unmount " + dir);
-    LogIfError(RemoveAll(dir), "remove " + dir);
-    spdlog::info("restore: pod sandbox {}: {} interrupted by a crash; completed", id,
-                 removing ? "removal" : "creation (undone)");
+  if (FinishedInterrupted("pod sandbox", id, dir, [&] {
+        ReleaseSandboxLeftovers(id, known);
+        LogIfError(UnmountRecursive(dir), "unmount " + dir);
+      })) {
     return;
   }
   // 2. The record: annotations, then the state file.
@@ -272,12 +285,7 @@ void Server::LoadContainer(const std::string& id) {
   if (!IsObjectId(id)) return Quarantine("container", dir, "not a container ID");
   Result<std::map<std::string, std::string>> ann = ReadAnnotations(dir);
   const auto* known = ann.ok() ? &*ann : nullptr;
-  if (HasMarker(dir, kRemovingMarker) || HasMarker(dir, kCreatingMarker) || HoldsNothingYet(dir)) {
-    const bool removing = HasMarker(dir, kRemovingMarker);
-    ReleaseContainerLeftovers(id, known);
-    LogIfError(RemoveAll(dir), "remove " + dir);
-    spdlog::info("restore: container {}: {} interrupted by a crash; completed", id,
-                 removing ? "removal" : "creation (undone)");
+  if (FinishedInterrupted("container", id, dir, [&] { ReleaseContainerLeftovers(id, known); })) {
     return;
   }
   Result<std::shared_ptr<Container>> c =

@@ -236,6 +236,10 @@ class Server {
   std::vector<std::shared_ptr<Container>> ContainersOf(const std::string& sandbox_id) const;
   Status StopContainersOf(const std::string& sandbox_id);
   Status RemoveContainersOf(const std::string& sandbox_id);
+  // The container `id` (a unique prefix) names, for ContainerStatus and
+  // ContainerStats: NotFound while it is still being created, as clients
+  // see it only once CreateContainer answered (container_status.cc).
+  Result<std::shared_ptr<Container>> CreatedContainer(const std::string& id);
   // The container `id` names when it is running; `what` starts the error.
   Result<std::shared_ptr<Container>> RunningContainer(const std::string& id,
                                                       const std::string& what);
