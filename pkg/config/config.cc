@@ -341,7 +341,7 @@ nlohmann::ordered_json ToJsonValue(const Config& c) {
       {"stats",
        {{"disk_sample_interval", std::to_string(c.stats.disk_sample_interval_seconds) + "s"}}},
       {"metrics", {{"address", c.metrics.address}}},
-      // H2BREAK {"pause_image", c.pause_image},
+      {"pause_image", c.pause_image},
       {"shutdown_file", c.shutdown_file},
   };
 }
