@@ -30,17 +30,6 @@ namespace rt = runtime::v1;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// Polls `cond` against a deadline (the runtime script has no other way to
-// tell the test it arrived).
-bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -101,11 +90,8 @@ class ContainerConcurrencyTest : public ContainerTest {
     d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() + "runtimes: {slow: {path: " +
                                          wrapper + ", root: " + tmp_.Sub("slow-root") + "}}\n");
     ASSERT_NO_FATAL_FAILURE(d_->Start());
-    rt::PullImageRequest pull;
-    pull.mutable_image()->set_image(BusyboxRef());
-    rt::PullImageResponse pulled;
-    grpc::Status s = d_->image().PullImage(Ctx(std::chrono::seconds(120)).get(), pull, &pulled);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    Reply<rt::PullImageResponse> pulled = cri().PullImage(BusyboxRef());
+    ASSERT_TRUE(pulled.ok()) << pulled.status.error_message();
   }
   void TearDown() override {
     if (gate_) gate_->Open();  // a held create would keep its pod from being removed

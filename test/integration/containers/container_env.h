@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/harness/cri_client.h"
+#include "test/integration/harness/wait_for.h"
 
 namespace berth::testing {
 
@@ -50,6 +52,8 @@ class ContainerTest : public ::testing::Test {
   void ExpectContainerGone(const std::string& id);
 
   std::string log_dir() const { return tmp_.Sub("logs"); }
+  // A client of the current d_ (which subclasses may replace in SetUp).
+  CriClient cri() { return CriClient(*d_); }
 
   TempDir tmp_{"berth-ctr-it"};
   std::unique_ptr<BerthdProcess> d_;

@@ -10,12 +10,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "test/integration/harness/cri_client.h"
+#include "test/integration/harness/event_subscriber.h"
 #include "test/integration/stats/stats_env.h"
 
 namespace berth::testing {
@@ -23,85 +22,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-
-constexpr auto kEventWait = std::chrono::seconds(60);
-
-// One GetContainerEvents subscriber, read on its own thread.
-class Subscriber {
- public:
-  explicit Subscriber(BerthdProcess& d) {
-    ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-    reader_ = d.runtime().GetContainerEvents(&ctx_, rt::GetEventsRequest());
-    // berthd sends the headers once it has subscribed us: from here nothing
-    // is missed.
-    reader_->WaitForInitialMetadata();
-    thread_ = std::thread([this] {
-      rt::ContainerEventResponse e;
-      while (reader_->Read(&e)) {
-        std::lock_guard<std::mutex> l(mu_);
-        events_.push_back(e);
-        cv_.notify_all();
-      }
-      std::lock_guard<std::mutex> l(mu_);
-      ended_ = true;
-      cv_.notify_all();
-    });
-  }
-  ~Subscriber() {
-    ctx_.TryCancel();
-    thread_.join();
-    (void)reader_->Finish();
-  }
-
-  // Waits until an event of `type` for `id` has arrived; returns it.
-  rt::ContainerEventResponse WaitFor(const std::string& id, rt::ContainerEventType type) {
-    std::unique_lock<std::mutex> l(mu_);
-    rt::ContainerEventResponse found;
-    bool ok = cv_.wait_for(l, kEventWait, [&] {
-      for (const auto& e : events_) {
-        if (e.container_id() == id && e.container_event_type() == type) {
-          found = e;
-          return true;
-        }
-      }
-      return ended_;
-    });
-    EXPECT_TRUE(ok && found.container_id() == id)
-        << "no " << rt::ContainerEventType_Name(type) << " for " << id << "; have:\n"
-        << Summary();
-    return found;
-  }
-
-  // (id, type) of every event so far, in arrival order.
-  std::vector<std::pair<std::string, rt::ContainerEventType>> Seen() {
-    std::lock_guard<std::mutex> l(mu_);
-    std::vector<std::pair<std::string, rt::ContainerEventType>> out;
-    for (const auto& e : events_) out.emplace_back(e.container_id(), e.container_event_type());
-    return out;
-  }
-  std::vector<rt::ContainerEventResponse> Events() {
-    std::lock_guard<std::mutex> l(mu_);
-    return events_;
-  }
-
- private:
-  std::string Summary() const {
-    std::string s;
-    for (const auto& e : events_) {
-      s += e.container_id().substr(0, 12) + " " +
-           rt::ContainerEventType_Name(e.container_event_type()) + "\n";
-    }
-    return s;
-  }
-
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<rt::ContainerEventResponse>> reader_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<rt::ContainerEventResponse> events_;  // guarded by mu_
-  bool ended_ = false;                              // guarded by mu_
-};
 
 // The status of container `id` an event carries (nullptr when absent).
 const rt::ContainerStatus* StatusIn(const rt::ContainerEventResponse& e, const std::string& id) {
@@ -114,28 +34,17 @@ const rt::ContainerStatus* StatusIn(const rt::ContainerEventResponse& e, const s
 class EventsTest : public StatsTest {
  protected:
   void RemoveContainer(const std::string& id) {
-    rt::RemoveContainerRequest req;
-    req.set_container_id(id);
-    rt::RemoveContainerResponse resp;
-    grpc::Status s = d_->runtime().RemoveContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+    grpc::Status s = CriClient(*d_).RemoveContainer(id);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   void RemovePod(const std::string& id) {
-    rt::RemovePodSandboxRequest req;
-    req.set_pod_sandbox_id(id);
-    rt::RemovePodSandboxResponse resp;
-    grpc::Status s =
-        d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+    grpc::Status s = CriClient(*d_).RemovePod(id);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   nlohmann::json VerboseInfo(const std::string& id) {
-    rt::ContainerStatusRequest req;
-    req.set_container_id(id);
-    req.set_verbose(true);
-    rt::ContainerStatusResponse resp;
-    grpc::Status s = d_->runtime().ContainerStatus(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return nlohmann::json::parse(resp.info().at("info"));
+    Reply<rt::ContainerStatusResponse> r = CriClient(*d_).ContainerStatus(id, /*verbose=*/true);
+    EXPECT_TRUE(r.ok()) << r.status.error_message();
+    return nlohmann::json::parse(r.response.info().at("info"));
   }
 };
 
@@ -150,7 +59,7 @@ void WaitProcessEnds(pid_t pid) {
 }
 
 TEST_F(EventsTest, TwoSubscribersSeeTheSameOrderedLifecycle) {
-  Subscriber a(*d_), b(*d_);
+  EventSubscriber a(*d_), b(*d_);
   const std::string pod = RunPod("ev");
   // The container ends by itself once the file appears: its exit is the
   // exit watcher's to find.
@@ -211,7 +120,7 @@ TEST_F(EventsTest, AnExitWhileBerthdWasDownArrivesAsStoppedAfterTheRestart) {
   ASSERT_NO_FATAL_FAILURE(WaitProcessEnds(conmon));
 
   ASSERT_NO_FATAL_FAILURE(d_->Start());
-  Subscriber a(*d_), b(*d_);
+  EventSubscriber a(*d_), b(*d_);
   const rt::ContainerEventResponse stopped = a.WaitFor(ctr, rt::CONTAINER_STOPPED_EVENT);
   const rt::ContainerStatus* st = StatusIn(stopped, ctr);
   ASSERT_NE(st, nullptr);

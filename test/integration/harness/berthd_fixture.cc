@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "pkg/fs/mountinfo.h"
+
 namespace berth::testing {
 
 namespace fs = std::filesystem;
@@ -29,6 +31,20 @@ std::string BuiltBinary(const std::string& relative) {
   return std::string(BERTH_BINARY_DIR) + "/" + relative;
 }
 
+std::vector<std::string> MountPointsUnder(const std::string& base) {
+  std::vector<std::string> below;
+  Result<std::vector<MountInfo>> mounts = ReadMountInfo();
+  if (!mounts.ok()) return below;
+  for (const auto& m : *mounts) {
+    if (m.mount_point == base || m.mount_point.starts_with(base + "/")) {
+      below.push_back(m.mount_point);
+    }
+  }
+  std::sort(below.begin(), below.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return below;
+}
+
 TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -40,18 +56,7 @@ TempDir::TempDir(const std::string& prefix) {
 TempDir::~TempDir() {
   // berthd leaves runroot's shared ns mount (and a failed test may leave
   // more) under the directory: detach them, deepest first, so it can go.
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  std::vector<std::string> below;
-  std::string line;
-  while (std::getline(mountinfo, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devs, root, target;
-    fields >> id >> parent >> devs >> root >> target;
-    if (target == path_ || target.rfind(path_ + "/", 0) == 0) below.push_back(target);
-  }
-  std::sort(below.begin(), below.end(),
-            [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  for (const auto& target : below) umount2(target.c_str(), MNT_DETACH);
+  for (const auto& target : MountPointsUnder(path_)) umount2(target.c_str(), MNT_DETACH);
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
@@ -125,18 +130,11 @@ std::unique_ptr<grpc::ClientContext> Ctx(std::chrono::seconds timeout) {
   return ctx;
 }
 
-BerthdProcess::BerthdProcess(std::string extra_yaml) : dir_("berthd-it") {
+BerthdProcess::BerthdProcess(const BerthdConfig& config) : dir_("berthd-it") {
   socket_ = dir_.Sub("run/berth.sock");
   config_path_ = dir_.Sub("berth.yaml");
   log_path_ = dir_.Sub("berthd.log");
-  fs::create_directories(dir_.Sub("cni"));
-  std::ofstream(config_path_) << "root: " << dir_.Sub("root") << "\n"
-                              << "runroot: " << dir_.Sub("run") << "\n"
-                              << "listen: " << socket_ << "\n"
-                              << "shutdown_file: " << dir_.Sub("root/berth.shutdown") << "\n"
-                              << "log_level: debug\n"
-                              << "cni: {conf_dir: " << dir_.Sub("cni") << "}\n"
-                              << extra_yaml << "\n";
+  WriteBerthdConfig(config, dir_.path(), socket_, config_path_);
 }
 
 BerthdProcess::~BerthdProcess() {

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/v1/api.grpc.pb.h"
+#include "test/integration/harness/berthd_config.h"
 
 namespace berth::testing {
 
@@ -20,6 +22,10 @@ void RequireRoot();
 
 // Path of a binary built by this tree (BERTH_BINARY_DIR/...).
 std::string BuiltBinary(const std::string& relative);
+
+// Mount points at or under `base` (pkg/fs's mountinfo), deepest first: the
+// order they can be unmounted in.
+std::vector<std::string> MountPointsUnder(const std::string& base);
 
 class TempDir {
  public:
@@ -48,9 +54,13 @@ ProcessResult RunCommand(const std::vector<std::string>& argv,
 
 class BerthdProcess {
  public:
-  // `extra_yaml` is appended to the generated config (root, runroot, listen,
-  // cni conf_dir, shutdown_file point into a fresh temporary directory).
-  explicit BerthdProcess(std::string extra_yaml = "");
+  // The config's choices over a generated config whose root, runroot,
+  // listen, cni conf_dir and shutdown_file point into a fresh temporary
+  // directory (berthd_config.h).
+  explicit BerthdProcess(const BerthdConfig& config);
+  // Shorthand: only `extra_yaml` appended.
+  explicit BerthdProcess(std::string extra_yaml = "")
+      : BerthdProcess(BerthdConfig{.extra_yaml = std::move(extra_yaml)}) {}
   ~BerthdProcess();
 
   // Starts berthd and waits until its socket answers (or fails the test).

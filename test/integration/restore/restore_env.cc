@@ -20,21 +20,6 @@ using ::testing::IsEmpty;
 
 namespace {
 
-// Mount points under `base`, deepest first (for unmounting).
-std::vector<std::string> MountsUnder(const std::string& base) {
-  std::vector<std::string> out;
-  std::istringstream mountinfo(Slurp("/proc/self/mountinfo"));
-  for (std::string line; std::getline(mountinfo, line);) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, target;
-    fields >> id >> parent >> dev >> root >> target;
-    if (target.rfind(base + "/", 0) == 0) out.push_back(target);
-  }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  return out;
-}
-
 // Pids of conmon processes whose command line names `base`.
 std::vector<pid_t> ConmonsNaming(const std::string& base) {
   std::vector<pid_t> out;
@@ -59,21 +44,14 @@ void RestoreFixture::StartRestoreDaemon(const std::string& crash_point,
   ASSERT_FALSE(ImageEnv::Get("OPEN_REGISTRY").empty()) << "registry did not start";
   net_ = MakeNetwork(tmp_.path());
   have_net_ = true;
-  d_ = std::make_unique<BerthdProcess>();
-  // The whole config (as SandboxFixture::StartDaemon writes it), so that the
-  // crash point can be armed before the first start.
-  std::ofstream(d_->config_path())
-      << "root: " << Root() << "\n"
-      << "runroot: " << RunRoot() << "\n"
-      << "listen: " << d_->socket_path() << "\n"
-      << "shutdown_file: " << Root() << "/berth.shutdown\n"
-      << "log_level: debug\n"
-      << "cni: {conf_dir: " << d_->dir().Sub("cni") << ", plugin_dirs: [" << kCniDir << "]}\n"
-      << (runtimes_yaml.empty() ? RuncOnlyYaml() : runtimes_yaml) << ImageEnv::RegistriesYaml()
-      << "\n";
-  std::ofstream(d_->dir().Sub("cni/10-it.conflist")) << net_.conflist;
+  d_ = std::make_unique<BerthdProcess>(BerthdConfig{
+      .cni_plugin_dirs = {kCniDir},
+      .conflist = net_.conflist,
+      .extra_yaml =
+          (runtimes_yaml.empty() ? RuncOnlyYaml() : runtimes_yaml) + ImageEnv::RegistriesYaml()});
+  // Armed before the first start.
   if (!crash_point.empty()) d_->SetEnv("BERTH_CRASH_POINT", crash_point);
-  ASSERT_NO_FATAL_FAILURE(d_->Start());
+  ASSERT_NO_FATAL_FAILURE(StartAndTakeBaseline());
 }
 
 void RestoreFixture::StopDaemon() {
@@ -130,11 +108,8 @@ void RestoreFixture::DriveToCrash(const std::string& point, const rt::ContainerC
 }
 
 void RestoreFixture::PullBusybox() {
-  rt::PullImageRequest pull;
-  pull.mutable_image()->set_image(BusyboxRef());
-  rt::PullImageResponse pulled;
-  grpc::Status s = d_->image().PullImage(Ctx(std::chrono::seconds(120)).get(), pull, &pulled);
-  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
+  Reply<rt::PullImageResponse> r = cri_->PullImage(BusyboxRef());
+  ASSERT_TRUE(r.ok()) << r.status.error_message() << "\n" << d_->Log();
 }
 
 std::string RestoreFixture::RunPodOk(const std::string& name, bool host_network) {
@@ -148,12 +123,7 @@ std::string RestoreFixture::RunPodOk(const std::string& name, bool host_network)
 }
 
 rt::ContainerConfig RestoreFixture::Config(const std::string& name, std::vector<std::string> cmd) {
-  rt::ContainerConfig c;
-  c.mutable_metadata()->set_name(name);
-  c.mutable_image()->set_image(BusyboxRef());
-  for (auto& a : cmd) c.add_command(a);
-  c.set_log_path(name + ".log");
-  (*c.mutable_labels())["app"] = name;
+  rt::ContainerConfig c = ContainerConfig(name, BusyboxRef(), cmd);
   (*c.mutable_labels())["tier"] = "test";
   (*c.mutable_annotations())["io.berth.test/note"] = "restore";
   return c;
@@ -168,13 +138,9 @@ rt::ContainerConfig RestoreFixture::TermExiting(const std::string& name, int cod
 
 grpc::Status RestoreFixture::Create(const std::string& pod, const rt::ContainerConfig& c,
                                     std::string* id) {
-  rt::CreateContainerRequest req;
-  req.set_pod_sandbox_id(pod);
-  *req.mutable_config() = c;
-  rt::CreateContainerResponse resp;
-  grpc::Status s = d_->runtime().CreateContainer(Ctx(std::chrono::seconds(90)).get(), req, &resp);
-  if (id) *id = resp.container_id();
-  return s;
+  Reply<rt::CreateContainerResponse> r = cri_->CreateContainer(pod, c);
+  if (id) *id = r.response.container_id();
+  return r.status;
 }
 
 std::string RestoreFixture::CreateOk(const std::string& pod, const rt::ContainerConfig& c) {
@@ -185,10 +151,7 @@ std::string RestoreFixture::CreateOk(const std::string& pod, const rt::Container
 }
 
 grpc::Status RestoreFixture::Start(const std::string& id) {
-  rt::StartContainerRequest req;
-  req.set_container_id(id);
-  rt::StartContainerResponse resp;
-  return d_->runtime().StartContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+  return cri_->StartContainer(id);
 }
 
 std::string RestoreFixture::CreateAndStartOk(const std::string& pod, const rt::ContainerConfig& c) {
@@ -199,42 +162,31 @@ std::string RestoreFixture::CreateAndStartOk(const std::string& pod, const rt::C
 }
 
 grpc::Status RestoreFixture::StopContainer(const std::string& id, int64_t timeout_s) {
-  rt::StopContainerRequest req;
-  req.set_container_id(id);
-  req.set_timeout(timeout_s);
-  rt::StopContainerResponse resp;
-  return d_->runtime().StopContainer(Ctx(std::chrono::seconds(timeout_s + 60)).get(), req, &resp);
+  return cri_->StopContainer(id, timeout_s);
 }
 
 grpc::Status RestoreFixture::RemoveContainer(const std::string& id) {
-  rt::RemoveContainerRequest req;
-  req.set_container_id(id);
-  rt::RemoveContainerResponse resp;
-  return d_->runtime().RemoveContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+  return cri_->RemoveContainer(id);
 }
 
 grpc::Status RestoreFixture::ContainerStatus(const std::string& id,
                                              rt::ContainerStatusResponse* out) {
-  rt::ContainerStatusRequest req;
-  req.set_container_id(id);
-  return d_->runtime().ContainerStatus(Ctx().get(), req, out);
+  Reply<rt::ContainerStatusResponse> r = cri_->ContainerStatus(id);
+  *out = r.response;
+  return r.status;
 }
 
 std::vector<rt::Container> RestoreFixture::ListContainers() {
-  rt::ListContainersRequest req;
-  rt::ListContainersResponse resp;
-  grpc::Status s = d_->runtime().ListContainers(Ctx().get(), req, &resp);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return {resp.containers().begin(), resp.containers().end()};
+  Reply<rt::ListContainersResponse> r = cri_->ListContainers();
+  EXPECT_TRUE(r.ok()) << r.status.error_message();
+  return {r.response.containers().begin(), r.response.containers().end()};
 }
 
 grpc::Status RestoreFixture::Exec(const std::string& id, std::vector<std::string> cmd,
                                   rt::ExecSyncResponse* out) {
-  rt::ExecSyncRequest req;
-  req.set_container_id(id);
-  for (auto& a : cmd) req.add_cmd(a);
-  req.set_timeout(20);
-  return d_->runtime().ExecSync(Ctx(std::chrono::seconds(60)).get(), req, out);
+  Reply<rt::ExecSyncResponse> r = cri_->ExecSync(id, cmd);
+  *out = r.response;
+  return r.status;
 }
 
 rt::ContainerStatus RestoreFixture::WaitExited(const std::string& id,
@@ -271,19 +223,6 @@ void RestoreFixture::KubeletCleanup() {
 void RestoreFixture::ExpectNoLeaksAtAll(std::vector<std::string> runtime_roots) {
   if (runtime_roots.empty()) runtime_roots.push_back(RuncRoot());
   ExpectNoLeaks(runtime_roots);
-  EXPECT_THAT(ListDirOrEmpty(Root() + "/containers"), IsEmpty()) << "container bundle left";
-  EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/containers"), IsEmpty()) << "container run dir left";
-  EXPECT_THAT(ListDirOrEmpty(Root() + "/quarantine"), IsEmpty()) << "something was quarantined";
-  EXPECT_THAT(ListDirOrEmpty(Root() + "/image/downloads"), IsEmpty()) << "download left";
-  EXPECT_THAT(ListDirOrEmpty(Root() + "/image/layers/tmp"), IsEmpty()) << "layer temp file left";
-  for (const auto& kind : ListDirOrEmpty(RunRoot() + "/ns")) {
-    if (!fs::is_directory(RunRoot() + "/ns/" + kind)) continue;
-    EXPECT_THAT(ListDirOrEmpty(RunRoot() + "/ns/" + kind), IsEmpty()) << kind << " pin left";
-  }
-  for (const auto& pid : ConmonsNaming(tmp_.path())) {
-    ADD_FAILURE() << "conmon " << pid
-                  << " names the test dir: " << Slurp("/proc/" + std::to_string(pid) + "/cmdline");
-  }
 }
 
 void RestoreFixture::ScrubHost() {
@@ -297,7 +236,9 @@ void RestoreFixture::ScrubHost() {
   }
   for (const std::string& dir : {base, tmp_.path()}) {
     for (pid_t pid : ConmonsNaming(dir)) kill(pid, SIGKILL);
-    for (const auto& target : MountsUnder(dir)) umount2(target.c_str(), MNT_DETACH);
+    for (const auto& target : MountPointsUnder(dir)) {
+      if (target != dir) umount2(target.c_str(), MNT_DETACH);
+    }
   }
 }
 

@@ -63,10 +63,8 @@ class RestoreFixture : public SandboxFixture {
   // What the kubelet does to forget everything: stop and remove every pod,
   // remove every container (expects every call to succeed).
   void KubeletCleanup();
-  // The sandbox census plus: no container bundle or run dir, no
-  // quarantined entry, no mount under root/runroot, no file under the image
-  // store's downloads and layers/tmp, no pin under any <runroot>/ns/*.
-  // `runtime_roots`: the runtimes' state roots ({RuncRoot()} when empty).
+  // The census (SandboxFixture::ExpectNoLeaks) with `runtime_roots` the
+  // runtimes' state roots ({RuncRoot()} when empty).
   void ExpectNoLeaksAtAll(std::vector<std::string> runtime_roots = {});
 
   std::string ContainerBundle(const std::string& id) const { return Root() + "/containers/" + id; }

@@ -8,12 +8,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
+#include "test/integration/harness/event_subscriber.h"
 #include "test/integration/runsc/runsc_env.h"
 
 namespace berth::testing {
@@ -25,50 +23,6 @@ constexpr char kMemoryCgroupRoot[] = "/sys/fs/cgroup/memory";
 constexpr long long kPodMemoryLimit = 160LL << 20;
 constexpr char kHogScript[] =
     "x=$(head -c 400000000 /dev/zero | tr '\\0' a); echo survived; sleep 1000";
-
-// The first STOPPED event of one container, read from a GetContainerEvents
-// subscription opened before the container starts.
-class StoppedEventOf {
- public:
-  StoppedEventOf(BerthdProcess& d, std::string id) : id_(std::move(id)) {
-    ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
-    reader_ = d.runtime().GetContainerEvents(&ctx_, rt::GetEventsRequest());
-    // berthd sends the headers once it has subscribed us.
-    reader_->WaitForInitialMetadata();
-    thread_ = std::thread([this] {
-      rt::ContainerEventResponse e;
-      while (reader_->Read(&e)) {
-        if (e.container_id() != id_ || e.container_event_type() != rt::CONTAINER_STOPPED_EVENT) {
-          continue;
-        }
-        std::lock_guard<std::mutex> l(mu_);
-        event_ = e;
-        cv_.notify_all();
-        return;
-      }
-    });
-  }
-  ~StoppedEventOf() {
-    ctx_.TryCancel();
-    thread_.join();
-    (void)reader_->Finish();
-  }
-  // nullopt when none came within `timeout`.
-  std::optional<rt::ContainerEventResponse> Wait(std::chrono::seconds timeout) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait_for(l, timeout, [&] { return event_.has_value(); });
-    return event_;
-  }
-
- private:
-  std::string id_;
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReaderInterface<rt::ContainerEventResponse>> reader_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<rt::ContainerEventResponse> event_;  // guarded by mu_
-};
 
 class GvisorOomTest : public GvisorTest {
  protected:
@@ -108,14 +62,16 @@ TEST_F(GvisorOomTest, PodMemoryLimitBreachIsReportedAsOOMKilledInStatusAndEvents
   const std::string pod = RunLimitedPodOk("oom");
   ASSERT_FALSE(pod.empty());
   const std::string id = CreateOk(pod, Config("hog", {"/bin/sh", "-c", kHogScript}));
-  StoppedEventOf stopped(*d_, id);
+  // Subscribed before the container starts: its STOPPED event cannot be missed.
+  EventSubscriber events(*d_);
   ASSERT_TRUE(Start(id).ok());
 
   rt::ContainerStatus st = WaitExited(id, std::chrono::seconds(120));
   EXPECT_EQ(st.reason(), "OOMKilled") << "exit " << st.exit_code() << "\n" << d_->Log();
   EXPECT_EQ(st.exit_code(), 137);
   EXPECT_THAT(Slurp(LogDir() + "/hog.log"), ::testing::Not(::testing::HasSubstr("survived")));
-  std::optional<rt::ContainerEventResponse> event = stopped.Wait(std::chrono::seconds(60));
+  std::optional<rt::ContainerEventResponse> event =
+      events.Await(id, rt::CONTAINER_STOPPED_EVENT, std::chrono::seconds(60));
   ASSERT_TRUE(event.has_value()) << "no STOPPED event for " << id;
   ASSERT_EQ(event->containers_statuses_size(), 1);
   EXPECT_EQ(event->containers_statuses(0).reason(), "OOMKilled");

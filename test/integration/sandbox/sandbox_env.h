@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/harness/cri_client.h"
+#include "test/integration/harness/cri_configs.h"
+#include "test/integration/harness/host_census.h"
+#include "test/integration/harness/wait_for.h"
 
 namespace berth::testing {
-
-namespace rt = runtime::v1;
 
 inline constexpr char kRunc[] = "/usr/sbin/runc";
 inline constexpr char kCniDir[] = "/usr/lib/cni";
@@ -31,18 +33,11 @@ struct TestNetwork {
 TestNetwork MakeNetwork(const std::string& dir,
                         const std::vector<std::string>& extra_plugin_types = {});
 
-// A minimal valid pod.
-rt::PodSandboxConfig PodConfig(const std::string& name, const std::string& uid = "uid-1");
-void SetHostNetwork(rt::PodSandboxConfig* c);
-
 // Source tree paths.
 std::string TestdataPath(const std::string& rel);  // test/testdata/<rel>
 
 // Writes an executable /bin/sh script.
 void WriteScript(const std::string& path, const std::string& body);
-
-// Polls `cond` until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
 // Reads a whole file ("" when missing).
 std::string Slurp(const std::string& path);
@@ -53,12 +48,14 @@ class SandboxFixture : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Writes berth.yaml (root, runroot, listen, shutdown file, the CNI conf dir
-  // and plugin dirs `plugin_dirs` + /usr/lib/cni, then `extra_yaml`) and the
-  // test network's conflist, then starts berthd.
+  // Starts berthd with CNI plugin dirs `plugin_dirs` + /usr/lib/cni,
+  // `extra_yaml`, and the test network's conflist; takes the leak census's
+  // baseline once it serves.
   void StartDaemon(const std::string& extra_yaml = "",
                    const std::vector<std::string>& plugin_dirs = {},
                    const TestNetwork* network = nullptr);
+  // Starts d_ (made by the caller) and takes the census's baseline.
+  void StartAndTakeBaseline();
 
   grpc::Status Run(const rt::PodSandboxConfig& c, std::string* id, const std::string& handler = "",
                    std::chrono::seconds timeout = std::chrono::seconds(120));
@@ -67,13 +64,15 @@ class SandboxFixture : public ::testing::Test {
   grpc::Status Remove(const std::string& id);
   std::vector<rt::PodSandbox> List(const rt::PodSandboxFilter& f = {});
 
-  // Everything a pod may leave on the host, for the daemon as a whole: no
-  // mount under its root or runroot (but the pinned-ns mount point itself),
-  // no pinned ns file, no bundle or run dir, no exit file, no CNI cache entry,
-  // no conmon naming the daemon's dirs, no container in the runtime roots
-  // `runtime_roots`, no IP in the network's host-local store, no veth on its
-  // bridge.
+  // Waits for removals to finish, then expects the host census
+  // (harness/host_census.h) to hold nothing its baseline did not: mounts,
+  // pins, berthd's files, state in the runtime roots `runtime_roots`, IPs,
+  // veths and iptables rules of the test network, processes and cgroups of
+  // every ID berthd answered with.
   void ExpectNoLeaks(const std::vector<std::string>& runtime_roots = {});
+  // What the census looks at for this test.
+  CensusScope Scope(const std::vector<std::string>& runtime_roots) const;
+  CriClient& cri() { return *cri_; }
 
   // runtimes: with runc alone, its state root inside the test's dir.
   std::string RuncOnlyYaml() const;
@@ -86,6 +85,8 @@ class SandboxFixture : public ::testing::Test {
   TestNetwork net_;
   bool have_net_ = false;
   std::unique_ptr<BerthdProcess> d_;
+  std::unique_ptr<CriClient> cri_;
+  HostCensus baseline_;
 };
 
 }  // namespace berth::testing

@@ -3,7 +3,6 @@
 // nothing left behind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -11,7 +10,7 @@
 #include <fstream>
 #include <map>
 
-#include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/sandbox/sandbox_env.h"
 
 namespace berth::testing {
 namespace {
@@ -20,123 +19,29 @@ namespace fs = std::filesystem;
 namespace rt = runtime::v1;
 using ::testing::HasSubstr;
 
-// A private bridge and subnet per test, so tests never share CNI state.
-struct TestNetwork {
-  std::string bridge;
-  std::string subnet_prefix;  // "10.199.N."
-  std::string conflist;
-};
-
-TestNetwork MakeNetwork(const std::string& dir) {
-  unsigned char r[2];
-  if (getrandom(r, sizeof r, 0) != 2) std::abort();
-  TestNetwork n;
-  n.bridge = "berthit" + std::to_string(r[0] % 100) + std::to_string(r[1] % 10);
-  n.subnet_prefix = "10.199." + std::to_string(r[1]) + ".";
-  n.conflist = nlohmann::json{{"cniVersion", "1.0.0"},
-                              {"name", "berth-it"},
-                              {"plugins",
-                               {{{"type", "bridge"},
-                                 {"bridge", n.bridge},
-                                 {"isGateway", true},
-                                 {"ipMasq", false},
-                                 {"ipam",
-                                  {{"type", "host-local"},
-                                   {"dataDir", dir + "/ipam"},
-                                   {"ranges", {{{{"subnet", n.subnet_prefix + "0/24"}}}}},
-                                   {"routes", {{{"dst", "0.0.0.0/0"}}}}}}},
-                                {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}}
-                   .dump();
-  return n;
-}
-
-rt::PodSandboxConfig PodConfig(const std::string& name, const std::string& uid = "uid-1") {
-  rt::PodSandboxConfig c;
-  c.mutable_metadata()->set_name(name);
-  c.mutable_metadata()->set_namespace_("default");
-  c.mutable_metadata()->set_uid(uid);
-  c.set_hostname(name);
-  (*c.mutable_labels())["app"] = name;
+// The harness's pod with an annotation, which the round trip reads back.
+rt::PodSandboxConfig TestPod(const std::string& name, const std::string& uid = "uid-1") {
+  rt::PodSandboxConfig c = PodConfig(name, uid);
   (*c.mutable_annotations())["note"] = "test";
   return c;
 }
 
-class SandboxTest : public ::testing::Test {
+// A berthd with runc alone (its state root private to the test) on a private
+// bridge and subnet, so tests never share CNI or runtime state.
+class SandboxTest : public SandboxFixture {
  protected:
   void SetUp() override {
-    RequireRoot();
-    net_ = MakeNetwork(tmp_.path());
-    d_ = std::make_unique<BerthdProcess>();
-    std::ofstream(d_->dir().Sub("cni/10-it.conflist")) << net_.conflist;
-    ASSERT_NO_FATAL_FAILURE(d_->Start());
+    ASSERT_NO_FATAL_FAILURE(SandboxFixture::SetUp());
+    const TestNetwork net = MakeNetwork(tmp_.path());
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(RuncOnlyYaml(), {}, &net));
   }
-  void TearDown() override {
-    if (d_) d_->StopWith(SIGTERM);
-    RunCommand({"/usr/sbin/ip", "link", "del", net_.bridge});
-  }
-
-  grpc::Status Run(const rt::PodSandboxConfig& c, std::string* id) {
-    rt::RunPodSandboxRequest req;
-    *req.mutable_config() = c;
-    rt::RunPodSandboxResponse resp;
-    grpc::Status s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
-    if (id) *id = resp.pod_sandbox_id();
-    return s;
-  }
-  rt::PodSandboxStatusResponse Status(const std::string& id, bool verbose = false) {
-    rt::PodSandboxStatusRequest req;
-    req.set_pod_sandbox_id(id);
-    req.set_verbose(verbose);
-    rt::PodSandboxStatusResponse resp;
-    grpc::Status s = d_->runtime().PodSandboxStatus(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  }
-  grpc::Status Stop(const std::string& id) {
-    rt::StopPodSandboxRequest req;
-    req.set_pod_sandbox_id(id);
-    rt::StopPodSandboxResponse resp;
-    return d_->runtime().StopPodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-  }
-  grpc::Status Remove(const std::string& id) {
-    rt::RemovePodSandboxRequest req;
-    req.set_pod_sandbox_id(id);
-    rt::RemovePodSandboxResponse resp;
-    return d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-  }
-  std::vector<rt::PodSandbox> List(const rt::PodSandboxFilter& f = {}) {
-    rt::ListPodSandboxRequest req;
-    *req.mutable_filter() = f;
-    rt::ListPodSandboxResponse resp;
-    EXPECT_TRUE(d_->runtime().ListPodSandbox(Ctx().get(), req, &resp).ok());
-    return {resp.items().begin(), resp.items().end()};
-  }
-  // What a finished pod may leave: nothing under runroot's ns and sandboxes,
-  // no IP in host-local's store, no conmon for it.
-  void ExpectNoLeaks(const std::string& id) {
-    EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
-    std::string mounts = RunCommand({"/usr/bin/findmnt", "-rn", "-o", "TARGET"}).output;
-    EXPECT_THAT(mounts, ::testing::Not(HasSubstr(id))) << "a mount of the pod is left";
-    EXPECT_FALSE(fs::exists(d_->dir().Sub("run/sandboxes/" + id)));
-    EXPECT_FALSE(fs::exists(d_->dir().Sub("root/sandboxes/" + id)));
-    std::string ipam = tmp_.path() + "/ipam/berth-it";
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(ipam, ec)) {
-      std::string name = e.path().filename().string();
-      EXPECT_FALSE(name.rfind(net_.subnet_prefix, 0) == 0) << "IP still allocated: " << name;
-    }
-    std::string procs = RunCommand({"/usr/bin/pgrep", "-af", "conmon"}).output;
-    EXPECT_THAT(procs, ::testing::Not(HasSubstr(id)));
-  }
-
-  TempDir tmp_{"berth-sandbox-it"};
-  TestNetwork net_;
-  std::unique_ptr<BerthdProcess> d_;
+  // The census over everything a pod may leave (SandboxFixture::ExpectNoLeaks).
+  void ExpectNothingLeft() { ExpectNoLeaks({RuncRoot()}); }
 };
 
 TEST_F(SandboxTest, RunStatusStopRemoveRoundTripLeavesNothing) {
   std::string id;
-  grpc::Status s = Run(PodConfig("web"), &id);
+  grpc::Status s = Run(TestPod("web"), &id);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
   ASSERT_EQ(id.size(), 64u);
 
@@ -160,24 +65,24 @@ TEST_F(SandboxTest, RunStatusStopRemoveRoundTripLeavesNothing) {
   EXPECT_TRUE(Remove(id).ok()) << "remove of an unknown ID succeeds";
   EXPECT_TRUE(Stop(id).ok()) << "stop of an unknown ID succeeds";
   EXPECT_TRUE(List().empty());
-  ExpectNoLeaks(id);
+  ExpectNothingLeft();
 }
 
 TEST_F(SandboxTest, RemoveWithoutStopStopsFirst) {
   std::string id;
-  ASSERT_TRUE(Run(PodConfig("direct"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Run(TestPod("direct"), &id).ok()) << d_->Log();
   ASSERT_TRUE(Remove(id).ok());
-  ExpectNoLeaks(id);
+  ExpectNothingLeft();
 }
 
 TEST_F(SandboxTest, SameNameConflictsAndRetryOfSameConfigReturnsTheSandbox) {
   std::string id, again, other;
-  ASSERT_TRUE(Run(PodConfig("dup"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Run(TestPod("dup"), &id).ok()) << d_->Log();
   // The kubelet retrying the very same request gets the sandbox it asked for.
-  ASSERT_TRUE(Run(PodConfig("dup"), &again).ok());
+  ASSERT_TRUE(Run(TestPod("dup"), &again).ok());
   EXPECT_EQ(again, id);
   // The same name with a different config is a conflict naming the holder.
-  rt::PodSandboxConfig changed = PodConfig("dup");
+  rt::PodSandboxConfig changed = TestPod("dup");
   (*changed.mutable_labels())["v"] = "2";
   grpc::Status s = Run(changed, &other);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
@@ -187,8 +92,8 @@ TEST_F(SandboxTest, SameNameConflictsAndRetryOfSameConfigReturnsTheSandbox) {
 
 TEST_F(SandboxTest, PrefixesAndFiltersFindTheRightPods) {
   std::string a, b;
-  ASSERT_TRUE(Run(PodConfig("alpha", "u-a"), &a).ok()) << d_->Log();
-  ASSERT_TRUE(Run(PodConfig("beta", "u-b"), &b).ok());
+  ASSERT_TRUE(Run(TestPod("alpha", "u-a"), &a).ok()) << d_->Log();
+  ASSERT_TRUE(Run(TestPod("beta", "u-b"), &b).ok());
   EXPECT_EQ(Status(a.substr(0, 12)).status().id(), a);
 
   rt::PodSandboxFilter by_label;
@@ -221,7 +126,7 @@ TEST_F(SandboxTest, PrefixesAndFiltersFindTheRightPods) {
 }
 
 TEST_F(SandboxTest, HostNetworkPodHasNoNetnsAndNoIp) {
-  rt::PodSandboxConfig c = PodConfig("hostnet");
+  rt::PodSandboxConfig c = TestPod("hostnet");
   c.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(rt::NODE);
   std::string id;
   ASSERT_TRUE(Run(c, &id).ok()) << d_->Log();
@@ -230,7 +135,7 @@ TEST_F(SandboxTest, HostNetworkPodHasNoNetnsAndNoIp) {
   EXPECT_EQ(st.status().network().ip(), "");
   EXPECT_EQ(nlohmann::json::parse(st.info().at("info"))["netns_path"], "");
   ASSERT_TRUE(Remove(id).ok());
-  ExpectNoLeaks(id);
+  ExpectNothingLeft();
 }
 
 // The "Seccomp:" line of a process's status: 0 none, 2 a filter.
@@ -249,7 +154,7 @@ TEST_F(SandboxTest, PodSeccompProfileAppliesToTheInfraProcess) {
   std::map<std::string, std::string> mode;
   for (auto [name, type] : {std::pair{"filtered", rt::SecurityProfile::RuntimeDefault},
                             std::pair{"unfiltered", rt::SecurityProfile::Unconfined}}) {
-    rt::PodSandboxConfig c = PodConfig(name);
+    rt::PodSandboxConfig c = TestPod(name);
     auto* sc = c.mutable_linux()->mutable_security_context();
     sc->mutable_namespace_options()->set_network(rt::NODE);
     sc->mutable_seccomp()->set_profile_type(type);
@@ -416,7 +321,7 @@ TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
        "linux.resources.cpu_period"},
   };
   for (const auto& bad : cases) {
-    rt::PodSandboxConfig c = PodConfig("bad");
+    rt::PodSandboxConfig c = TestPod("bad");
     bad.mutate(&c);
     grpc::Status s = Run(c, nullptr);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
@@ -424,15 +329,17 @@ TEST_F(SandboxTest, InvalidConfigsAreRefusedNamingTheFieldAndLeaveNothing) {
     EXPECT_THAT(s.error_message(), HasSubstr(bad.names)) << bad.what;
   }
   EXPECT_TRUE(List().empty());
+  ExpectNothingLeft();
   // The daemon is still up and the name is free.
   std::string id;
-  ASSERT_TRUE(Run(PodConfig("bad"), &id).ok()) << d_->Log();
+  ASSERT_TRUE(Run(TestPod("bad"), &id).ok()) << d_->Log();
   ASSERT_TRUE(Remove(id).ok());
+  ExpectNothingLeft();
 }
 
 TEST_F(SandboxTest, UnknownRuntimeHandlerListsTheConfiguredOnes) {
   rt::RunPodSandboxRequest req;
-  *req.mutable_config() = PodConfig("handler");
+  *req.mutable_config() = TestPod("handler");
   req.set_runtime_handler("kata");
   rt::RunPodSandboxResponse resp;
   grpc::Status s = d_->runtime().RunPodSandbox(Ctx().get(), req, &resp);
@@ -442,7 +349,7 @@ TEST_F(SandboxTest, UnknownRuntimeHandlerListsTheConfiguredOnes) {
 }
 
 TEST_F(SandboxTest, UntrustedPodWithoutUntrustedRuntimeIsRefused) {
-  rt::PodSandboxConfig c = PodConfig("untrusted");
+  rt::PodSandboxConfig c = TestPod("untrusted");
   (*c.mutable_annotations())["io.kubernetes.cri.untrusted-workload"] = "true";
   grpc::Status s = Run(c, nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);

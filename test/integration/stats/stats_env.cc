@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "test/integration/images/image_env.h"
 
@@ -25,27 +24,20 @@ void StatsTest::SetUp() {
   ASSERT_FALSE(ImageEnv::Get("OPEN_REGISTRY").empty()) << "registry did not start";
   net_ = MakeNetwork(tmp_.path());
   // Measuring writable layers every second keeps the disk test short.
-  d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() +
-                                       "\nstats: {disk_sample_interval: 1s}\n");
-  std::ofstream(d_->dir().Sub("cni/10-it.conflist")) << net_.conflist;
+  d_ = std::make_unique<BerthdProcess>(BerthdConfig{
+      .conflist = net_.conflist,
+      .extra_yaml = ImageEnv::RegistriesYaml() + "\nstats: {disk_sample_interval: 1s}\n"});
   ASSERT_NO_FATAL_FAILURE(d_->Start());
-  rt::PullImageRequest pull;
-  pull.mutable_image()->set_image(BusyboxRef());
-  rt::PullImageResponse pulled;
-  grpc::Status s = d_->image().PullImage(Ctx(std::chrono::seconds(120)).get(), pull, &pulled);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  Reply<rt::PullImageResponse> pulled = CriClient(*d_).PullImage(BusyboxRef());
+  ASSERT_TRUE(pulled.ok()) << pulled.status.error_message();
 }
 
 void StatsTest::TearDown() {
   if (d_) {
-    rt::ListPodSandboxResponse pods;
-    (void)d_->runtime().ListPodSandbox(Ctx().get(), {}, &pods);
-    for (const auto& p : pods.items()) {
-      rt::RemovePodSandboxRequest req;
-      req.set_pod_sandbox_id(p.id());
-      rt::RemovePodSandboxResponse resp;
-      grpc::Status s =
-          d_->runtime().RemovePodSandbox(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+    CriClient cri(*d_);
+    const Reply<rt::ListPodSandboxResponse> pods = cri.ListPods();
+    for (const auto& p : pods.response.items()) {
+      grpc::Status s = cri.RemovePod(p.id());
       EXPECT_TRUE(s.ok()) << s.error_message();
     }
     d_->StopWith(SIGTERM);
@@ -73,52 +65,36 @@ std::string StatsTest::RunPod(const std::string& name,
     c.mutable_linux()->set_cgroup_parent(cgroup_parent);
     own_cgroups_.push_back(cgroup_parent);
   }
-  rt::RunPodSandboxRequest req;
-  *req.mutable_config() = c;
-  rt::RunPodSandboxResponse resp;
-  grpc::Status s = d_->runtime().RunPodSandbox(Ctx(std::chrono::seconds(120)).get(), req, &resp);
-  EXPECT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
-  return resp.pod_sandbox_id();
+  Reply<rt::RunPodSandboxResponse> r = CriClient(*d_).RunPod(c);
+  EXPECT_TRUE(r.ok()) << r.status.error_message() << "\n" << d_->Log();
+  return r.response.pod_sandbox_id();
 }
 
 rt::ContainerConfig StatsTest::Config(const std::string& name, const std::string& script) {
-  rt::ContainerConfig c;
-  c.mutable_metadata()->set_name(name);
-  c.mutable_image()->set_image(BusyboxRef());
-  c.add_command("/bin/sh");
-  c.add_command("-c");
-  c.add_command(script);
-  (*c.mutable_labels())["app"] = name;
+  rt::ContainerConfig c = ContainerConfig(name, BusyboxRef(), {"/bin/sh", "-c", script});
+  c.clear_log_path();  // the stats tests read no logs
   return c;
 }
 
 std::string StatsTest::Create(const std::string& pod, const rt::ContainerConfig& c) {
-  rt::CreateContainerRequest req;
-  req.set_pod_sandbox_id(pod);
-  *req.mutable_config() = c;
-  rt::CreateContainerResponse resp;
-  grpc::Status s = d_->runtime().CreateContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
-  EXPECT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
-  return resp.container_id();
+  Reply<rt::CreateContainerResponse> r =
+      CriClient(*d_).CreateContainer(pod, c, std::chrono::seconds(60));
+  EXPECT_TRUE(r.ok()) << r.status.error_message() << "\n" << d_->Log();
+  return r.response.container_id();
 }
 
 std::string StatsTest::CreateAndStart(const std::string& pod, const rt::ContainerConfig& c) {
   const std::string id = Create(pod, c);
-  rt::StartContainerRequest req;
-  req.set_container_id(id);
-  rt::StartContainerResponse resp;
-  grpc::Status s = d_->runtime().StartContainer(Ctx(std::chrono::seconds(60)).get(), req, &resp);
+  grpc::Status s = CriClient(*d_).StartContainer(id);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return id;
 }
 
 grpc::Status StatsTest::Exec(const std::string& id, const std::vector<std::string>& cmd,
                              rt::ExecSyncResponse* out) {
-  rt::ExecSyncRequest req;
-  req.set_container_id(id);
-  for (const auto& a : cmd) req.add_cmd(a);
-  req.set_timeout(60);
-  return d_->runtime().ExecSync(Ctx(std::chrono::seconds(90)).get(), req, out);
+  Reply<rt::ExecSyncResponse> r = CriClient(*d_).ExecSync(id, cmd, 60);
+  *out = r.response;
+  return r.status;
 }
 
 rt::ContainerStats StatsTest::ContainerStats(const std::string& id) {
