@@ -1,10 +1,12 @@
 // Every crash point of daemon/crash_point.h, one test each: a fresh berthd
-// (pods on a private bridge network, so CNI and host-local run) is armed
-// with the point, the operation that reaches it is driven until berthd dies
+// (pods on a private bridge network, so CNI and host-local run) makes a
+// bystander pod with a running container, is restarted armed with the point,
+// the operation that reaches it is driven on another pod until berthd dies
 // there (exit status 86), and berthd is started again unarmed. Then:
-//  1. consistency: every listed pod and container answers its status call
-//     coherently, the interrupted object is complete or gone, and what is
-//     on disk is exactly what is listed;
+//  1. consistency: the bystanders are exactly as before the crash (ids,
+//     state, IPs, times), every listed pod and container answers its status
+//     call coherently, the interrupted object is complete or gone, and what
+//     is on disk is exactly what is listed;
 //  2. the kubelet's cleanup (stop and remove every pod, remove every
 //     container) succeeds;
 //  3. the leak census finds nothing (mounts, pins, bundles, quarantine, exit
@@ -14,10 +16,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "daemon/crash_point.h"
+#include "test/integration/harness/object_snapshot.h"
 #include "test/integration/restore/restore_env.h"
 
 namespace berth::testing {
@@ -100,16 +104,36 @@ class CrashPointsTest : public RestoreFixture,
 TEST_P(CrashPointsTest, RestartIsConsistentAndCleanupLeaksNothing) {
   const std::string point(GetParam());
   const std::string op = point.substr(0, point.find('/'));
-  ASSERT_NO_FATAL_FAILURE(StartRestoreDaemon(point));
+  // The bystanders exist before the point is armed (arming it at the first
+  // start would crash their own creation).
+  ASSERT_NO_FATAL_FAILURE(StartRestoreDaemon());
+  ASSERT_NO_FATAL_FAILURE(PullBusybox());
+  const std::string bystander_pod = RunPodOk("bystander");
+  ASSERT_FALSE(bystander_pod.empty());
+  const std::string bystander = CreateAndStartOk(
+      bystander_pod, Config("bystander", {"/bin/sh", "-c", "while true; do sleep 1; done"}));
+  StopDaemon();
+  d_->SetEnv("BERTH_CRASH_POINT", point);
+  ASSERT_NO_FATAL_FAILURE(d_->Start());
+  const ObjectSnapshot untouched = SnapshotObjects(cri(), {bystander_pod}, {bystander});
   // Exit code 3 on SIGTERM: what container-stop checks was recorded.
   ASSERT_NO_FATAL_FAILURE(DriveToCrash(point, TermExiting("worker", 3)));
   ExpectCrashed(point);
   ASSERT_NO_FATAL_FAILURE(Restart());
 
   // 1. Consistency.
-  std::vector<rt::PodSandbox> pods = List();
-  std::vector<rt::Container> containers = ListContainers();
-  ExpectDiskMatchesMemory(pods, containers);
+  EXPECT_EQ(SnapshotObjects(cri(), {bystander_pod}, {bystander}), untouched)
+      << "the crash changed objects it did not touch";
+  std::vector<rt::PodSandbox> all_pods = List();
+  std::vector<rt::Container> all_containers = ListContainers();
+  ExpectDiskMatchesMemory(all_pods, all_containers);
+  // What the interrupted operation made or touched: all but the bystanders.
+  std::vector<rt::PodSandbox> pods;
+  std::copy_if(all_pods.begin(), all_pods.end(), std::back_inserter(pods),
+               [&](const auto& p) { return p.id() != bystander_pod; });
+  std::vector<rt::Container> containers;
+  std::copy_if(all_containers.begin(), all_containers.end(), std::back_inserter(containers),
+               [&](const auto& c) { return c.id() != bystander; });
   if (op != "sandbox-run" && op != "sandbox-remove") {
     EXPECT_EQ(pods.size(), 1u) << "the pod was not the interrupted object";
   }
@@ -123,8 +147,8 @@ TEST_P(CrashPointsTest, RestartIsConsistentAndCleanupLeaksNothing) {
       EXPECT_THAT(pods, IsEmpty()) << "the removed pod came back";
     }
   }
-  for (const auto& p : pods) ExpectPodCoherent(p);
-  for (const auto& c : containers) ExpectContainerCoherent(c, pods);
+  for (const auto& p : all_pods) ExpectPodCoherent(p);
+  for (const auto& c : all_containers) ExpectContainerCoherent(c, all_pods);
   if (op == "container-stop" && containers.size() == 1) {
     // SIGTERM was sent before the crash: the exit (code 3) is recorded.
     rt::ContainerStatus st = WaitExited(containers[0].id());

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test/integration/harness/object_snapshot.h"
 #include "test/integration/runsc/runsc_env.h"
 
 namespace berth::testing {
@@ -49,20 +50,28 @@ namespace {
 
 // berthd killed at a crash point in the middle of an operation on a gVisor
 // pod (the points where the runsc path differs from runc's: CNI before the
-// infra container, the shim, runsc create and delete): after a restart every
-// listed object is coherent, and the kubelet's cleanup leaves nothing.
+// infra container, the shim, runsc create and delete): after a restart a
+// bystander pod and container made before the crash are exactly as they were
+// (ids, state, IP, times), every listed object is coherent, and the kubelet's
+// cleanup leaves nothing.
 class GvisorCrashTest : public GvisorTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(GvisorCrashTest, RestartAfterACrashIsCoherentAndCleanupLeaksNothing) {
   const std::string point = GetParam();
+  const std::vector<std::string> loop = {"/bin/sh", "-c", "while true; do sleep 1; done"};
+  const std::string bystander_pod = RunPodOk("bystander");
+  ASSERT_FALSE(bystander_pod.empty());
+  const std::string bystander = CreateAndStartOk(bystander_pod, Config("bystander", loop));
   // SetUp's berthd goes; the same one is started again with the point armed.
   StopDaemon();
   d_->SetEnv("BERTH_CRASH_POINT", point);
   ASSERT_NO_FATAL_FAILURE(d_->Start());
-  ASSERT_NO_FATAL_FAILURE(
-      DriveToCrash(point, Config("worker", {"/bin/sh", "-c", "while true; do sleep 1; done"})));
+  const ObjectSnapshot untouched = SnapshotObjects(cri(), {bystander_pod}, {bystander});
+  ASSERT_NO_FATAL_FAILURE(DriveToCrash(point, Config("worker", loop)));
   ExpectCrashed(point);
   ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(SnapshotObjects(cri(), {bystander_pod}, {bystander}), untouched)
+      << "the crash changed objects it did not touch";
 
   for (const rt::PodSandbox& p : List()) {
     rt::PodSandboxStatusResponse st = Status(p.id());
