@@ -192,12 +192,34 @@ Status PrepareInfraRootfs(const std::string& dir, const std::string& pause_binar
       return ErrnoError("create " + p, errno);
     }
   }
-  int in = open(pause_binary.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return ErrnoError("open infra binary " + pause_binary, errno);
-  // Written under a temporary name and renamed, so a crash never leaves a
+  // Placed under a temporary name and renamed, so a crash never leaves a
   // truncated /pause behind.
   std::string tmp = dir + "/.pause.tmp";
   std::string dst = dir + "/pause";
+  struct stat binary {};
+  if (stat(pause_binary.c_str(), &binary) != 0) {
+    return ErrnoError("open infra binary " + pause_binary, errno);
+  }
+  // A hard link spares every pod a copy of the binary. Only of a root-owned
+  // file no one else may write: all pods share its inode (a running binary
+  // cannot be written anyway, ETXTBSY). Another filesystem (EXDEV) or any
+  // other refusal falls back to the copy.
+  if (binary.st_uid == 0 && (binary.st_mode & 07777) == 0755) {
+    struct stat placed {};
+    if (stat(dst.c_str(), &placed) == 0 && placed.st_dev == binary.st_dev &&
+        placed.st_ino == binary.st_ino) {
+      return OkStatus();  // linked before (rename onto the same inode would keep tmp)
+    }
+    if (unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + tmp, errno);
+    if (link(pause_binary.c_str(), tmp.c_str()) == 0) {
+      if (rename(tmp.c_str(), dst.c_str()) == 0) return OkStatus();
+      const int err = errno;
+      unlink(tmp.c_str());
+      return ErrnoError("rename to " + dst, err);
+    }
+  }
+  int in = open(pause_binary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return ErrnoError("open infra binary " + pause_binary, errno);
   int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
   if (out < 0) {
     int err = errno;

@@ -80,7 +80,9 @@ Result<int> ReadOwnOomScoreAdj();
 Result<nlohmann::json> BuildSandboxSpec(const SandboxSpecOptions& options);
 
 // Creates `dir` (0755, parents must exist) holding the infra binary as /pause
-// (mode 0755) plus the empty mount points the spec needs. Idempotent.
+// (mode 0755) plus the empty mount points the spec needs. Idempotent. /pause
+// is a hard link to a root-owned 0755 binary on the same filesystem, else a
+// copy.
 Status PrepareInfraRootfs(const std::string& dir, const std::string& pause_binary);
 
 }  // namespace berth::oci

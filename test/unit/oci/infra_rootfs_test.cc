@@ -1,0 +1,67 @@
+// PrepareInfraRootfs's choice between a hard link and a copy of the infra
+// binary: linked only when no one but root can change what every pod runs.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "pkg/oci/sandbox_spec.h"
+
+namespace berth::oci {
+namespace {
+
+class InfraRootfs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "these tests need root, to own the binary as root";
+    char tmpl[] = "/tmp/berth-infra-rootfs-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    top_ = tmpl;
+    bin_ = top_ + "/berth-pause";
+    { std::ofstream(bin_) << "#!pause-binary"; }
+  }
+  void TearDown() override { std::filesystem::remove_all(top_); }
+
+  struct stat Stat(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    return st;
+  }
+
+  std::string top_, bin_;
+};
+
+TEST_F(InfraRootfs, LinksARootOwnedBinaryOnlyRootMayWrite) {
+  ASSERT_EQ(chmod(bin_.c_str(), 0755), 0);
+  const std::string dir = top_ + "/rootfs";
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin_).ok());
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin_).ok());  // idempotent
+  EXPECT_EQ(Stat(dir + "/pause").st_ino, Stat(bin_).st_ino);
+  EXPECT_EQ(Stat(bin_).st_nlink, 2u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.pause.tmp"));
+}
+
+TEST_F(InfraRootfs, CopiesABinaryOthersMayWrite) {
+  ASSERT_EQ(chmod(bin_.c_str(), 0775), 0);  // group-writable: a pod must not share it
+  const std::string dir = top_ + "/rootfs";
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin_).ok());
+  EXPECT_NE(Stat(dir + "/pause").st_ino, Stat(bin_).st_ino);
+  EXPECT_EQ(Stat(dir + "/pause").st_mode & 0777, 0755u);
+  std::ifstream in(dir + "/pause");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "#!pause-binary");
+}
+
+TEST_F(InfraRootfs, CopiesABinaryRootDoesNotOwn) {
+  ASSERT_EQ(chmod(bin_.c_str(), 0755), 0);
+  ASSERT_EQ(chown(bin_.c_str(), 65534, 65534), 0);
+  const std::string dir = top_ + "/rootfs";
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin_).ok());
+  EXPECT_NE(Stat(dir + "/pause").st_ino, Stat(bin_).st_ino);
+  EXPECT_EQ(Stat(dir + "/pause").st_uid, 0u);
+}
+
+}  // namespace
+}  // namespace berth::oci
