@@ -1,15 +1,16 @@
 // LayerStore's overlay side: lowerdir= options built from short links, and
-// the rootfs mount made from a child process whose working directory is the
-// layers directory (so the relative l/<id> names resolve, without changing
-// the daemon's own working directory under its other threads).
+// the rootfs mount made from a short-lived thread with a working directory of
+// its own, the layers directory (so the relative l/<id> names resolve, without
+// changing the daemon's working directory under its other threads).
+#include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "pkg/image/layer_store.h"
-#include "pkg/process/spawn.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -31,24 +32,30 @@ Status CheckMountPath(const std::string& what, const std::string& path) {
   return OkStatus();
 }
 
-// Runs mount(2) in a child whose working directory is `cwd`; its errno comes
-// back as the exit code.
+// Runs mount(2) with `cwd` as the working directory. A thread that unshares
+// its filesystem attributes (CLONE_FS) gets a working directory of its own:
+// far cheaper than forking the daemon for every rootfs, and the daemon's
+// other threads never see the chdir.
 Status MountFromDir(const std::string& cwd, const std::string& target, unsigned long flags,
                     const std::string& data) {
-  process::SpawnOptions o;
-  o.argv = {"overlay mount on " + target};
-  o.cwd = cwd;
-  auto mount_overlay = [&] {
-    if (::mount("overlay", target.c_str(), "overlay", flags, data.c_str()) == 0) return 0;
-    return errno == 0 ? 255 : errno;
-  };
-  BERTH_ASSIGN_OR_RETURN(process::Child child, process::ForkRun(o, mount_overlay));
-  BERTH_ASSIGN_OR_RETURN(process::ExitStatus ended, child.Wait());
-  if (ended.success()) return OkStatus();
-  const int err = ended.exit_code > 0 ? ended.exit_code : EIO;
-  return ErrnoError(
-      "mount overlay on " + target + " (" + std::to_string(data.size()) + " bytes of options)",
-      err);
+  Status result;
+  std::thread mounter([&] {
+    if (::unshare(CLONE_FS) != 0) {
+      result = ErrnoError("unshare the working directory to mount on " + target, errno);
+      return;
+    }
+    if (::chdir(cwd.c_str()) != 0) {
+      result = ErrnoError("enter layers directory " + cwd + " to mount on " + target, errno);
+      return;
+    }
+    if (::mount("overlay", target.c_str(), "overlay", flags, data.c_str()) != 0) {
+      result = ErrnoError(
+          "mount overlay on " + target + " (" + std::to_string(data.size()) + " bytes of options)",
+          errno);
+    }
+  });
+  mounter.join();
+  return result;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "gtest/gtest.h"
 #include "pkg/image/layer_store.h"
@@ -179,6 +180,27 @@ TEST_F(RootLayerTest, MountOfOneHundredTwentyLayers) {
   EXPECT_EQ(ReadAll(target + "/layer-0"), "0");
   EXPECT_EQ(ReadAll(target + "/layer-119"), "119");
   EXPECT_EQ(ReadAll(target + "/shared"), "119");  // the top layer wins
+}
+
+// The relative l/<id> names resolve in the layers directory, yet the
+// mounting process's own working directory (shared by all its threads) stays
+// where it was, after a mount and after a failed one.
+TEST_F(RootLayerTest, MountLeavesTheProcessWorkingDirectoryAlone) {
+  auto l = AddLayer({File("a", "b")}, "");
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  const std::string before = MakeDir("cwd");
+  ASSERT_EQ(::chdir(before.c_str()), 0);
+  const std::string upper = MakeDir("upper"), work = MakeDir("work"), target = MakeDir("rootfs");
+  auto mount = store_->MountRootfs(l->chain_id, upper, work, target, false);
+  ASSERT_TRUE(mount.ok()) << mount.status().ToString();
+  EXPECT_EQ(ReadAll(target + "/a"), "b");
+  EXPECT_EQ(std::filesystem::current_path().string(), before);
+  auto missing = store_->MountRootfs(l->chain_id, upper, work, target + "/absent", false);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(target + "/absent"), std::string::npos)
+      << missing.status().ToString();
+  EXPECT_EQ(std::filesystem::current_path().string(), before);
+  ASSERT_EQ(::chdir("/"), 0);
 }
 
 TEST_F(RootLayerTest, MountPathsThatWouldInjectOptionsAreRefused) {
