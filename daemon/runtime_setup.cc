@@ -151,6 +151,10 @@ Status Server::InitRuntime() {
   cni::CniOptions cni_options;
   cni_options.conf_dir = config_.cni.conf_dir;
   cni_options.plugin_dirs = config_.cni.plugin_dirs;
+  // RunPodSandbox's pinned network namespace has lo up already (pkg/ns sets
+  // it when it makes the namespace): the loopback plugin would only cost a
+  // process per pod, on the pod's critical path before the bridge ADD.
+  cni_options.bring_up_loopback = false;
   cni_options.cache_dir =
       config_.cni.cache_dir.empty() ? config_.root + "/cni-cache" : config_.cni.cache_dir;
   network_ = std::make_unique<cni::CniNetwork>(cni_options);

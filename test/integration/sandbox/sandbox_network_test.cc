@@ -77,14 +77,36 @@ TEST_F(NetworkTest, HostReachesPodListenerAtPodIpAndThroughHostPortOnLoopback) {
                         std::chrono::seconds(20)))
         << "pod IP " << ip;
     EXPECT_EQ(TcpRead("127.0.0.1", host_port), "hello from pod\n") << "hostPort " << host_port;
-  }
 
-  ASSERT_TRUE(Remove(id).ok());
-  EXPECT_EQ(TcpRead("127.0.0.1", host_port, std::chrono::milliseconds(300)), "");
+    ASSERT_TRUE(Remove(id).ok());
+    ASSERT_TRUE(d_->WaitRemovalsFinished());
+    EXPECT_EQ(cni::itest::TcpReadInNetnsOf(listener.pid(), kPodPort), "hello from pod\n")
+        << "control: the listener must still serve inside its netns";
+    EXPECT_EQ(TcpRead("127.0.0.1", host_port, std::chrono::milliseconds(300)), "");
+    EXPECT_EQ(TcpRead(ip, kPodPort, std::chrono::milliseconds(300)), "");
+  }
   std::string rules = RunCommand({"/usr/sbin/iptables-save"}).output;
   EXPECT_THAT(rules, Not(HasSubstr(id))) << "a CNI-HOSTPORT/CNI-DN rule of the pod is left";
   EXPECT_THAT(rules, Not(HasSubstr("--dport " + std::to_string(host_port) + " ")));
   ExpectNoLeaks({RuncRoot()});
+}
+
+// A pod's processes talk to each other over 127.0.0.1: lo is up with its
+// address in the pod's netns (berthd brings it up when it pins the
+// namespace, without running the CNI loopback plugin).
+TEST_F(NetworkTest, PodNetnsHasLoopbackUpWithItsAddress) {
+  std::string id;
+  grpc::Status s = Run(PodConfig("lo"), &id);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d_->Log();
+  const std::string netns =
+      nlohmann::json::parse(Status(id, true).info().at("info"))["netns_path"].get<std::string>();
+  ProcessResult link = RunCommand(
+      {"/usr/bin/nsenter", "--net=" + netns, "/usr/sbin/ip", "-o", "link", "show", "lo"});
+  EXPECT_THAT(link.output, HasSubstr(",UP")) << link.output;
+  ProcessResult addr = RunCommand(
+      {"/usr/bin/nsenter", "--net=" + netns, "/usr/sbin/ip", "-o", "-4", "addr", "show", "lo"});
+  EXPECT_THAT(addr.output, HasSubstr("inet 127.0.0.1/8")) << addr.output;
+  ASSERT_TRUE(Remove(id).ok());
 }
 
 TEST_F(NetworkTest, TwentyPodsStartedConcurrentlyAreReadyWithDistinctIpsAndRemoveCleanly) {
