@@ -90,6 +90,7 @@ Status Server::ListPodSandbox(const rt::ListPodSandboxRequest& req,
     id_filter = (*one)->id;
   }
   std::vector<std::shared_ptr<Sandbox>> all = sandboxes_.List();
+  resp->mutable_items()->Reserve(static_cast<int>(all.size()));  // as ListContainers
   sandboxes_.Read([&] {
     for (const auto& s : all) {
       if (!s->stage.empty()) continue;  // still being created: not there yet
