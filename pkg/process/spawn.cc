@@ -1,4 +1,6 @@
-// Spawn: fork and exec with an exact descriptor map.
+// Spawn: fork and exec with an exact descriptor map. A plain program goes
+// through posix_spawn (spawn_without_copy.h); this file's own fork is for a
+// controlling terminal and for ForkRun's function.
 //
 // Between fork and exec the child is a copy of a multi-threaded process in
 // which another thread may have held malloc's (or any) lock at the fork: it
@@ -20,6 +22,7 @@
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/process/child_state.h"
 #include "pkg/process/internal.h"
+#include "pkg/process/spawn_without_copy.h"
 
 extern char** environ;
 
@@ -243,6 +246,23 @@ Result<Child> internal::StartChild(const SpawnOptions& options, const std::funct
   Plan plan;
   BERTH_RETURN_IF_ERROR(MakePlan(options, plan));
   plan.body = body;
+  auto adopt = [&](pid_t pid) {
+    auto state = std::make_unique<Child::State>();
+    state->pid = pid;
+    // The child is unreaped, so `pid` is still its own. Without pidfds
+    // (ENOSYS) Child falls back to kill(2) and waitid(2) under its lock.
+    state->pidfd.reset(internal::PidfdOpen(pid));
+    state->group = options.new_process_group || options.new_session;
+    state->argv0 = argv0;
+    return Child(std::move(state));
+  };
+  if (internal::CanSpawnWithoutCopy(options, body != nullptr)) {
+    BERTH_ASSIGN_OR_RETURN(pid_t pid,
+                           internal::SpawnWithoutCopy({&argv0, plan.argv.data(), plan.envp.data(),
+                                                       &plan.fds, &plan.keep, plan.high, plan.cwd,
+                                                       plan.new_session, plan.new_process_group}));
+    return adopt(pid);
+  }
   int report_pipe[2];
   if (pipe2(report_pipe, O_CLOEXEC) != 0) return ErrnoError("spawn " + argv0 + ": pipe2", errno);
   ScopedFd report_r(report_pipe[0]);
@@ -260,14 +280,7 @@ Result<Child> internal::StartChild(const SpawnOptions& options, const std::funct
   if (pid < 0) return ErrnoError("fork for " + argv0, fork_err);
   report_w.reset();
 
-  auto state = std::make_unique<Child::State>();
-  state->pid = pid;
-  // The child is unreaped, so `pid` is still its own. Without pidfds
-  // (ENOSYS) Child falls back to kill(2) and waitid(2) under its lock.
-  state->pidfd.reset(internal::PidfdOpen(pid));
-  state->group = options.new_process_group || options.new_session;
-  state->argv0 = argv0;
-  Child child(std::move(state));
+  Child child = adopt(pid);
 
   Report report{};
   ssize_t n;
