@@ -1,7 +1,6 @@
 #include "pkg/fs/atomic_file.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "pkg/base/random_bytes.h"
 #include "pkg/fs/scoped_fd.h"
 
 namespace berth {
@@ -22,8 +22,7 @@ constexpr char kTempInfix[] = ".tmp-";
 
 std::string RandomSuffix() {
   uint64_t r = 0;
-  // getrandom without flags blocks only before the pool is first seeded.
-  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+  if (!FillRandomBytes({reinterpret_cast<std::uint8_t*>(&r), sizeof r}).ok()) {
     // Uniqueness, not secrecy, is what matters: O_EXCL catches collisions.
     r = static_cast<uint64_t>(::getpid()) << 32 ^ static_cast<uint64_t>(::time(nullptr));
   }

@@ -1,19 +1,20 @@
 #include "pkg/image/layer_store.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "nlohmann/json.hpp"
 #include "pkg/base/digest.h"
+#include "pkg/base/random_bytes.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
 #include "pkg/fs/scoped_fd.h"
@@ -42,16 +43,11 @@ std::string RandomName(size_t n, bool upper = false) {
   static constexpr char kLower[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   static constexpr char kUpper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   const char* alphabet = upper ? kUpper : kLower;
-  std::vector<unsigned char> bytes(n);
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::getrandom(bytes.data() + got, n - got, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) std::abort();  // no entropy source at all: nothing sane to do
-    got += static_cast<size_t>(r);
-  }
+  std::vector<std::uint8_t> bytes(n);
+  // No entropy source at all: nothing sane to do.
+  if (!FillRandomBytes(bytes).ok()) std::abort();
   std::string out;
-  for (unsigned char b : bytes) out.push_back(alphabet[b % 36]);
+  for (std::uint8_t b : bytes) out.push_back(alphabet[b % 36]);
   return out;
 }
 
