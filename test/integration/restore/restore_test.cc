@@ -245,17 +245,9 @@ TEST_F(RestoreTest, AfterRebootPodsAreNotReadyContainersExitedAndCleanupLeaksNot
       std::chrono::seconds(30)))
       << "conmon outlived its containers";
   for (int pass = 0; pass < 3; ++pass) {  // stacked and shared mounts
-    std::istringstream mi(Slurp("/proc/self/mountinfo"));
-    std::vector<std::string> targets;
-    for (std::string line; std::getline(mi, line);) {
-      std::istringstream f(line);
-      std::string a, b, c, r, target;
-      f >> a >> b >> c >> r >> target;
-      if (target.rfind(d_->dir().path() + "/", 0) == 0) targets.push_back(target);
+    for (const auto& t : MountPointsUnder(d_->dir().path())) {
+      if (t != d_->dir().path()) umount2(t.c_str(), MNT_DETACH);
     }
-    std::sort(targets.begin(), targets.end(),
-              [](const auto& x, const auto& y) { return x.size() > y.size(); });
-    for (const auto& t : targets) umount2(t.c_str(), MNT_DETACH);
   }
   fs::remove_all(RunRoot());
   fs::remove_all(RuncRoot());

@@ -72,7 +72,7 @@ class PodCidrTest : public SandboxFixture {
         << "], network_config_template: \"" << template_path << "\"}\n"
         << RuncOnlyYaml();
     if (!conflist.empty()) std::ofstream(ConfDir() + "/20-operator.conflist") << conflist;
-    ASSERT_NO_FATAL_FAILURE(d_->Start());
+    ASSERT_NO_FATAL_FAILURE(StartAndTakeBaseline());
   }
   void Restart() {
     ASSERT_EQ(d_->StopWith(SIGTERM), 0);
