@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "test/unit/oci/container_test_util.h"
+#include "test/unit/oci/expected_capabilities.h"
 
 namespace berth::oci {
 namespace {
@@ -273,7 +274,8 @@ TEST_F(ContainerSpecTest, OomScoreAdjClampedToOwn) {
 
 TEST_F(ContainerSpecTest, DefaultCapabilitiesInBoundingEffectivePermitted) {
   json caps = Build()["process"]["capabilities"];
-  EXPECT_EQ(caps["bounding"].size(), 14u);
+  EXPECT_THAT(caps["bounding"].get<std::vector<std::string>>(),
+              ::testing::UnorderedElementsAreArray(ContainerDefaultCapabilities()));
   EXPECT_EQ(caps["bounding"], caps["effective"]);
   EXPECT_EQ(caps["bounding"], caps["permitted"]);
   EXPECT_EQ(caps["inheritable"], json::array());

@@ -125,10 +125,22 @@ TEST(SandboxSpec, OomScoreAdjClampedToOwn) {
 TEST(SandboxSpec, OomScoreAdjClampReadsOwnValueByDefault) {
   SandboxSpecOptions o = Base();
   o.own_oom_score_adj.reset();
-  auto own = ReadOwnOomScoreAdj();
-  ASSERT_TRUE(own.ok());
+  // This process's own value, set and read back through /proc by the test
+  // rather than taken from ReadOwnOomScoreAdj: a reader that returned a
+  // constant (0 is the usual value) would otherwise agree with itself.
+  const std::string path = "/proc/self/oom_score_adj";
+  int before = 0;
+  ASSERT_TRUE(std::ifstream(path) >> before) << "cannot read " << path;
+  const int own = 100 + static_cast<int>(getpid() % 400);
+  ASSERT_TRUE(std::ofstream(path) << own << std::flush) << "cannot write " << path;
+  int now = 0;
+  ASSERT_TRUE(std::ifstream(path) >> now);
+  ASSERT_EQ(now, own);
   o.oom_score_adj = -1000;
-  EXPECT_EQ((*BuildSandboxSpec(o))["process"]["oomScoreAdj"], *own);
+  Result<json> spec = BuildSandboxSpec(o);
+  std::ofstream(path) << before << std::flush;  // lowering it again needs root, which tests have
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ((*spec)["process"]["oomScoreAdj"], own);
 }
 
 TEST(SandboxSpec, SysctlsSeccompUserPassed) {
