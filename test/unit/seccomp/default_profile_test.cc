@@ -8,22 +8,14 @@
 #include "pkg/seccomp/libseccomp_names.h"
 #include "pkg/seccomp/profile_parser.h"
 #include "pkg/seccomp/seccomp_profile.h"
+#include "test/unit/seccomp/plain_allowed.h"
 
 namespace berth::seccomp {
 namespace {
 
 using nlohmann::json;
+using test_support::PlainAllowed;
 using ::testing::ElementsAre;
-
-// Names allowed with no argument condition.
-std::set<std::string> PlainAllowed(const json& profile) {
-  std::set<std::string> out;
-  for (const json& rule : profile["syscalls"]) {
-    if (rule["action"] != "SCMP_ACT_ALLOW" || rule.contains("args")) continue;
-    for (const json& name : rule["names"]) out.insert(name.get<std::string>());
-  }
-  return out;
-}
 
 // Every rule naming `name`.
 std::vector<json> RulesFor(const json& profile, const std::string& name) {

@@ -52,32 +52,52 @@ std::string TestDataPath(const char* name) {
   return std::string(BERTH_TESTDATA_DIR) + "/seccomp/" + name;
 }
 
+// Each refusal below has a control run: the same calls under a filter that
+// allows everything, loaded the same way, must succeed. Without it an EPERM
+// the kernel or the test's own privileges gave would pass for the filter's.
+const nlohmann::json kAllowAll = {{"defaultAction", "SCMP_ACT_ALLOW"}};
+
+// `result` is an EPERM refusal when `refused`, else a success.
+std::string Expect(bool refused, const char* what, long result) {
+  return refused ? ExpectErrno(what, result, EPERM) : ExpectSuccess(what, result);
+}
+
+std::string KeyctlAndNamespaceCalls(bool refused) {
+  std::string out;
+  // KEYCTL_GET_KEYRING_ID (0) of KEY_SPEC_SESSION_KEYRING (-3).
+  out += Expect(refused, "keyctl", syscall(SYS_keyctl, 0, -3, 0));
+  out += Expect(refused, "add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3));
+  out += Expect(refused, "unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
+  out += Expect(refused, "unshare(CLONE_NEWNS)", unshare(CLONE_NEWNS));
+  return out;
+}
+
+// Raw clone(2) with a namespace flag: the MASKED_EQ argument rule must refuse
+// it. A child that does get made leaves at once.
+std::string CloneOfNewUserNamespace(bool refused) {
+  const long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) _exit(0);
+  if (pid > 0) waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  return Expect(refused, "clone(CLONE_NEWUSER)", pid);
+}
+
+// ADDR_NO_RANDOMIZE (0x0040000): turning off ASLR is not for containers.
+std::string PersonalityWithoutAslr(bool refused) {
+  return Expect(refused, "personality(ADDR_NO_RANDOMIZE)", syscall(SYS_personality, 0x0040000UL));
+}
+
 TEST(SeccompFilterTest, RuntimeDefaultRefusesKeyctlAndNewUserNamespaces) {
-  const std::string report = RunUnderFilter(RuntimeDefaultProfile({}), [] {
-    std::string out;
-    // KEYCTL_GET_KEYRING_ID (0) of KEY_SPEC_SESSION_KEYRING (-3).
-    out += ExpectErrno("keyctl", syscall(SYS_keyctl, 0, -3, 0), EPERM);
-    out += ExpectErrno("add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3), EPERM);
-    out += ExpectErrno("unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER), EPERM);
-    out += ExpectErrno("unshare(CLONE_NEWNS)", unshare(CLONE_NEWNS), EPERM);
-    return out;
-  });
-  EXPECT_EQ(report, "");
+  EXPECT_EQ(RunUnderFilter(RuntimeDefaultProfile({}), [] { return KeyctlAndNamespaceCalls(true); }),
+            "");
+  EXPECT_EQ(RunUnderFilter(kAllowAll, [] { return KeyctlAndNamespaceCalls(false); }), "")
+      << "control run: the calls must succeed without the filter";
 }
 
 TEST(SeccompFilterTest, RuntimeDefaultRefusesCloneOfNewUserNamespace) {
-  const std::string report = RunUnderFilter(RuntimeDefaultProfile({}), [] {
-    // Raw clone(2) with a namespace flag: the MASKED_EQ argument rule must
-    // refuse it. Should the filter let it through, the new child leaves at once.
-    const long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0);
-    if (pid == 0) _exit(0);
-    if (pid > 0) {
-      waitpid(static_cast<pid_t>(pid), nullptr, 0);
-      return std::string("clone(CLONE_NEWUSER) was allowed; ");
-    }
-    return ExpectErrno("clone(CLONE_NEWUSER)", pid, EPERM);
-  });
-  EXPECT_EQ(report, "");
+  EXPECT_EQ(RunUnderFilter(RuntimeDefaultProfile({}), [] { return CloneOfNewUserNamespace(true); }),
+            "");
+  EXPECT_EQ(RunUnderFilter(kAllowAll, [] { return CloneOfNewUserNamespace(false); }), "")
+      << "control run: the call must succeed without the filter";
 }
 
 TEST(SeccompFilterTest, RuntimeDefaultAllowsOrdinaryCalls) {
@@ -113,12 +133,10 @@ TEST(SeccompFilterTest, CapSysAdminLetsClone3ReachTheKernel) {
 }
 
 TEST(SeccompFilterTest, RuntimeDefaultRefusesDisallowedPersonality) {
-  const std::string report = RunUnderFilter(RuntimeDefaultProfile({}), [] {
-    // ADDR_NO_RANDOMIZE (0x0040000): turning off ASLR is not for containers.
-    return ExpectErrno("personality(ADDR_NO_RANDOMIZE)", syscall(SYS_personality, 0x0040000UL),
-                       EPERM);
-  });
-  EXPECT_EQ(report, "");
+  EXPECT_EQ(RunUnderFilter(RuntimeDefaultProfile({}), [] { return PersonalityWithoutAslr(true); }),
+            "");
+  EXPECT_EQ(RunUnderFilter(kAllowAll, [] { return PersonalityWithoutAslr(false); }), "")
+      << "control run: the call must succeed without the filter";
 }
 
 class LocalhostDenyMkdirTest : public ::testing::TestWithParam<const char*> {};
@@ -144,6 +162,11 @@ TEST_P(LocalhostDenyMkdirTest, MkdirFailsWithEpermAndOtherCallsWork) {
   struct stat st {};
   EXPECT_NE(stat(path.c_str(), &st), 0) << "the directory was created despite the profile";
   EXPECT_EQ(stat(file.c_str(), &st), 0);
+  // Control run: without the profile the same mkdir makes the directory.
+  EXPECT_EQ(
+      RunUnderFilter(kAllowAll, [&] { return ExpectSuccess("mkdir", mkdir(path.c_str(), 0700)); }),
+      "");
+  EXPECT_EQ(stat(path.c_str(), &st), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothForms, LocalhostDenyMkdirTest,
