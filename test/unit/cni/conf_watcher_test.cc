@@ -88,15 +88,28 @@ TEST_F(WatchTest, InvalidFileIsSkippedUntilFixed) {
 
 TEST(ConfWatcherTest, StopJoinsAndCallsBackOnStart) {
   TempDir dir;
-  std::atomic<int> calls{0};
-  {
-    ConfWatcher w(dir.path(), [&] { ++calls; });
-    ASSERT_TRUE(w.Start().ok());
-    EXPECT_TRUE(testing::WaitFor([&] { return calls.load() >= 1; }));
-    w.Stop();
-    w.Stop();  // idempotent
-  }
-  EXPECT_GE(calls.load(), 1);
+  std::atomic<int> calls{0}, control_calls{0};
+  ConfWatcher w(dir.path(), [&] { ++calls; });
+  ASSERT_TRUE(w.Start().ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return calls.load() >= 1; }));
+  // While it runs, a change in the directory reaches the callback.
+  const int before_change = calls.load();
+  WriteFile(dir.path() + "/10-a.conflist", kList);
+  EXPECT_TRUE(testing::WaitFor([&] { return calls.load() > before_change; }));
+
+  w.Stop();
+  w.Stop();  // idempotent
+  const int at_stop = calls.load();
+  // A second watcher on the same directory is the control: once it has seen
+  // the next change, the stopped one would have seen it too, had Stop left
+  // its thread watching.
+  ConfWatcher control(dir.path(), [&] { ++control_calls; });
+  ASSERT_TRUE(control.Start().ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return control_calls.load() >= 1; }));
+  const int control_before = control_calls.load();
+  WriteFile(dir.path() + "/20-b.conflist", kList);
+  ASSERT_TRUE(testing::WaitFor([&] { return control_calls.load() > control_before; }));
+  EXPECT_EQ(calls.load(), at_stop) << "the stopped watcher still called back";
 }
 
 }  // namespace

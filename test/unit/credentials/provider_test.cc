@@ -187,12 +187,31 @@ TEST_F(ProviderTest, ConcurrentRequestsForOneImageRunThePluginOnce) {
   EXPECT_EQ(Runs(), 1);
 }
 
+// Alive: /proc/<pid> exists and the process is not a zombie waiting for
+// its reaper.
+bool Alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || stat.substr(paren + 2, 1) != "Z";
+}
+
 TEST_F(ProviderTest, SlowPluginIsKilledAndYieldsNothing) {
-  ExecCredentialProvider p(Spec({{"MODE", "slow"}}), std::chrono::milliseconds(300));
+  const std::string pid_file = dir_ + "/pids";
+  ExecCredentialProvider p(Spec({{"MODE", "slow"}, {"PID_FILE", pid_file}}),
+                           std::chrono::milliseconds(1000));
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(p.Provide("a.example.com/app").has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_NE(log_.str().find("did not finish"), std::string::npos) << log_.str();
+  // The plugin and its own child (a `sleep 30`) are gone long before the
+  // sleep would end: the process group was killed. The shell is reaped by
+  // the provider; the orphaned sleep by init, hence the wait.
+  pid_t shell = 0, child = 0;
+  ASSERT_TRUE(std::ifstream(pid_file) >> shell >> child) << "the plugin wrote no " << pid_file;
+  EXPECT_FALSE(Alive(shell)) << "plugin " << shell;
+  EXPECT_TRUE(Eventually([&] { return !Alive(child); })) << "plugin's child " << child;
 }
 
 TEST_F(ProviderTest, FailingPluginYieldsNothingAndLogsNoSecret) {

@@ -82,6 +82,15 @@ TEST(NameRegistrarTest, ReleaseByIdFreesAllNamesOfThatIdOnly) {
 TEST(NameRegistrarTest, GetNamesOfUnknownIdIsEmpty) {
   NameRegistrar r;
   EXPECT_THAT(r.GetNames("nobody"), IsEmpty());
+  // With names held by other IDs (one a prefix of the asked ID, one its
+  // extension): still empty, while the holders get theirs, so an answer that
+  // is always empty or ignores the ID fails here.
+  ASSERT_TRUE(r.Reserve("b", "id2").ok());
+  ASSERT_TRUE(r.Reserve("a", "id").ok());
+  ASSERT_TRUE(r.Reserve("c", "id10").ok());
+  EXPECT_THAT(r.GetNames("id1"), IsEmpty());
+  EXPECT_THAT(r.GetNames("id"), ElementsAre("a"));
+  EXPECT_THAT(r.GetNames("id2"), ElementsAre("b"));
 }
 
 TEST(NameRegistrarTest, ConcurrentReserveOfOneNameHasExactlyOneWinner) {
