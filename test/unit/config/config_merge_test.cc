@@ -6,6 +6,9 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -233,6 +236,50 @@ TEST(ConfigMergeTest, AnyValidDropInOverAnyValidBaseMerges) {
       m.apply(expected);
       EXPECT_EQ(ToJson(*got), ToJson(expected));
     }
+  }
+}
+
+// The tests above compare configs through ToJson, which is only as good as
+// ToJson's coverage: a field it left out would compare equal everywhere.
+// `yaml` is the text the config was loaded from; the first key path of it
+// that `printed` lacks, or whose string the printed JSON does not hold.
+std::string FirstKeyToJsonMisses(const YAML::Node& yaml, const nlohmann::json& printed,
+                                 const std::string& at) {
+  if (!yaml.IsMap()) {
+    const std::string& text = yaml.IsScalar() ? yaml.Scalar() : "";
+    // Durations ("3m") print in their canonical form ("180s"): key only.
+    const bool duration = !text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) &&
+                          std::isalpha(static_cast<unsigned char>(text.back()));
+    if (yaml.IsScalar() && !duration && printed.is_string() && printed != text) {
+      return at + " is \"" + yaml.Scalar() + "\" but printed " + printed.dump();
+    }
+    return "";
+  }
+  for (const auto& kv : yaml) {
+    const std::string key = kv.first.Scalar();
+    const std::string path = at.empty() ? key : at + "." + key;
+    if (!printed.is_object() || !printed.contains(key)) return path + " is not printed";
+    std::string missing = FirstKeyToJsonMisses(kv.second, printed.at(key), path);
+    if (!missing.empty()) return missing;
+  }
+  return "";
+}
+
+TEST(ConfigMergeTest, ToJsonPrintsEveryKeyOfTheShippedFileAndOfEachDropIn) {
+  ConfigDir alone;  // the shipped file without the shipped drop-ins beside it
+  Result<Config> shipped = Load(alone.Main(ReadFile(kShipped)), true);
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_EQ(
+      FirstKeyToJsonMisses(YAML::LoadFile(kShipped), nlohmann::json::parse(ToJson(*shipped)), ""),
+      "");
+  for (const MergeCase& m : Cases()) {
+    ConfigDir dir;
+    std::string main = dir.Main(ReadFile(kShipped));
+    dir.DropIn("50-local.yaml", m.dropin);
+    Result<Config> c = Load(main, true);
+    ASSERT_TRUE(c.ok()) << m.dropin << c.status().ToString();
+    EXPECT_EQ(FirstKeyToJsonMisses(YAML::Load(m.dropin), nlohmann::json::parse(ToJson(*c)), ""), "")
+        << m.dropin;
   }
 }
 

@@ -225,7 +225,14 @@ TEST(ConfigTest, PrintedYamlReadsBackToTheSameConfig) {
   Result<Config> again = Parse(yaml);
   ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << yaml;
   EXPECT_EQ(ToJson(*again), ToJson(*c));
-  EXPECT_THAT(ToJson(*c), HasSubstr("\"untrusted_runtime\":\"kata\""));
+  // The values themselves, not only ToJson's view of them (which a field it
+  // skipped would pass unseen).
+  EXPECT_EQ(again->untrusted_runtime, "kata");
+  ASSERT_EQ(again->runtimes.count("kata"), 1u);
+  EXPECT_EQ(again->runtimes.at("kata").path, "/k");
+  EXPECT_EQ(again->runtimes.at("kata").root, "/r");
+  EXPECT_EQ(again->root, "/var/lib/berth");  // the defaults survive the trip too
+  EXPECT_EQ(again->cni.plugin_dirs, (std::vector<std::string>{"/usr/lib/cni", "/opt/cni/bin"}));
 }
 
 // Found by config_fuzz: a path holding bytes that are not UTF-8 loaded, and
