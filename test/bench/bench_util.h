@@ -47,9 +47,29 @@ inline double Median(std::vector<double> values) {
   return values[(values.size() - 1) / 2];
 }
 
+// A failed step ends the bench (after cleanup) with the call's message.
+struct BenchError {
+  std::string what;
+};
+
 class Latencies {
  public:
-  // Times one call of `fn`, keeps the sample and returns it (ms).
+  // Times one call of `call`, which returns its status (a grpc::Status or
+  // anything with ok() and error_message()). A failed call is not a latency:
+  // it keeps no sample and throws BenchError naming `what`.
+  template <typename Call>
+  double MeasureCall(const std::string& what, Call&& call) {
+    auto start = std::chrono::steady_clock::now();
+    const auto status = call();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!status.ok()) throw BenchError{what + ": " + status.error_message()};
+    samples_.push_back(ms);
+    return ms;
+  }
+
+  // Times one call of `fn`, keeps the sample and returns it (ms). When `fn`
+  // throws, no sample is kept.
   template <typename Fn>
   double Measure(Fn&& fn) {
     auto start = std::chrono::steady_clock::now();

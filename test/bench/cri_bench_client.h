@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "runtime/v1/api.grpc.pb.h"
+#include "test/bench/bench_util.h"
 
 namespace berth::bench {
 
@@ -26,11 +27,6 @@ namespace rt = runtime::v1;
 // Every pod and container of a run carries kRunLabel=<tag>, so that cleanup
 // finds them whatever state a failure left them in.
 constexpr char kRunLabel[] = "io.berth.bench.run";
-
-// A failed step ends the bench (after cleanup) with the call's message.
-struct BenchError {
-  std::string what;
-};
 
 inline void Check(const grpc::Status& s, const std::string& what) {
   if (!s.ok()) throw BenchError{what + ": " + s.error_message()};

@@ -1,10 +1,15 @@
 // Pull throughput: pulls one image (default: the ~100 MB test image) through a
-// CRI endpoint and prints the pull time, MB/s and berthd's peak RSS.
+// CRI endpoint and prints the pull time, MB/s and berthd's peak RSS during
+// the pull.
 //
 //   image_pull_bench --endpoint unix:///run/berth/berth.sock
 //       --image 127.0.0.1:5000/berth-test/big:latest [--pid <berthd pid>]
-// The image is removed first so the pull downloads everything. Without --pid
-// the peak RSS line is skipped.
+// The image is removed first, and ImageStatus must then not find it, so the
+// pull downloads everything; a failed remove ends the bench. The peak RSS is
+// the pull's own: berthd's VmHWM is reset just before it (/proc/<pid>/clear_refs,
+// which needs root), not the daemon's lifetime peak after earlier benches.
+// Without --pid, or when the reset is refused, the peak RSS line is skipped
+// and says why.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -14,6 +19,7 @@
 
 #include "runtime/v1/api.grpc.pb.h"
 #include "test/bench/bench_util.h"
+#include "test/bench/proc_memory.h"
 
 namespace {
 
@@ -24,13 +30,17 @@ std::string Arg(int argc, char** argv, const std::string& name, const std::strin
   return def;
 }
 
-// VmHWM (peak resident set) of `pid`, as /proc prints it ("123456 kB").
-std::string PeakRss(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
-  }
-  return "unknown";
+// Resets `pid`'s VmHWM to its current RSS ("5" to clear_refs, Linux 4.0+), so
+// that the next reading is the peak since now. False when refused.
+bool ResetPeakRss(const std::string& pid) {
+  std::ofstream out("/proc/" + pid + "/clear_refs");
+  out << "5" << std::flush;
+  return out.good();
+}
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "image_pull_bench: %s\n", what.c_str());
+  std::exit(1);
 }
 
 }  // namespace
@@ -49,8 +59,19 @@ int main(int argc, char** argv) {
     req.mutable_image()->set_image(image);
     rt::RemoveImageResponse resp;
     grpc::Status s = stub->RemoveImage(&ctx, req, &resp);
-    if (!s.ok()) std::fprintf(stderr, "remove before pull: %s\n", s.error_message().c_str());
+    if (!s.ok()) Fail("remove before pull: " + s.error_message());
+    // Still there (another tag or a container holds it): the pull would time
+    // a no-op.
+    grpc::ClientContext sctx;
+    rt::ImageStatusRequest sreq;
+    sreq.mutable_image()->set_image(image);
+    rt::ImageStatusResponse sresp;
+    s = stub->ImageStatus(&sctx, sreq, &sresp);
+    if (!s.ok()) Fail("image status before pull: " + s.error_message());
+    if (sresp.has_image()) Fail(image + " is still present after RemoveImage");
   }
+  const long rss_before = pid.empty() ? -1 : berth::bench::StatusKb(pid, "VmRSS");
+  const bool peak_reset = !pid.empty() && ResetPeakRss(pid);
 
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
@@ -61,10 +82,9 @@ int main(int argc, char** argv) {
   grpc::Status s = stub->PullImage(&ctx, req, &resp);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!s.ok()) {
-    std::fprintf(stderr, "pull %s: %s\n", image.c_str(), s.error_message().c_str());
-    return 1;
-  }
+  // Read at once, before anything else makes berthd grow.
+  const long peak = peak_reset ? berth::bench::StatusKb(pid, "VmHWM") : -1;
+  if (!s.ok()) Fail("pull " + image + ": " + s.error_message());
 
   // The bytes transferred: ImageStatus size (compressed layers + config).
   grpc::ClientContext sctx;
@@ -72,12 +92,17 @@ int main(int argc, char** argv) {
   sreq.mutable_image()->set_image(resp.image_ref());
   rt::ImageStatusResponse sresp;
   if (!stub->ImageStatus(&sctx, sreq, &sresp).ok() || !sresp.has_image()) {
-    std::fprintf(stderr, "image status after pull failed\n");
-    return 1;
+    Fail("image status after pull failed");
   }
   const double mb = double(sresp.image().size()) / 1e6;
   std::printf("%-40s %8.3f s  %8.1f MB  %8.1f MB/s\n", ("pull " + image).c_str(), secs, mb,
               mb / secs);
-  if (!pid.empty()) std::printf("%-40s %s\n", "berthd peak RSS (VmHWM)", PeakRss(pid).c_str());
+  if (peak_reset && peak >= 0 && rss_before >= 0) {
+    std::printf("%-40s %8ld kB  (RSS before %ld kB, +%ld kB)\n",
+                "berthd peak RSS during the pull (VmHWM)", peak, rss_before, peak - rss_before);
+  } else if (!pid.empty()) {
+    std::printf("berthd peak RSS skipped: no /proc/%s, or its clear_refs refused the reset\n",
+                pid.c_str());
+  }
   return 0;
 }

@@ -15,17 +15,22 @@ int main(int argc, char** argv) {
   auto stub = runtime::v1::RuntimeService::NewStub(channel);
   constexpr int kRuns = 1000;
   berth::bench::Latencies version, status;
-  for (int i = 0; i < kRuns; ++i) {
-    version.Measure([&] {
-      grpc::ClientContext ctx;
-      runtime::v1::VersionResponse r;
-      stub->Version(&ctx, runtime::v1::VersionRequest(), &r);
-    });
-    status.Measure([&] {
-      grpc::ClientContext ctx;
-      runtime::v1::StatusResponse r;
-      stub->Status(&ctx, runtime::v1::StatusRequest(), &r);
-    });
+  try {
+    for (int i = 0; i < kRuns; ++i) {
+      version.MeasureCall("Version", [&] {
+        grpc::ClientContext ctx;
+        runtime::v1::VersionResponse r;
+        return stub->Version(&ctx, runtime::v1::VersionRequest(), &r);
+      });
+      status.MeasureCall("Status", [&] {
+        grpc::ClientContext ctx;
+        runtime::v1::StatusResponse r;
+        return stub->Status(&ctx, runtime::v1::StatusRequest(), &r);
+      });
+    }
+  } catch (const berth::bench::BenchError& e) {
+    std::fprintf(stderr, "rpc_latency_bench: %s\n", e.what.c_str());
+    return 1;
   }
   version.Print("Version");
   status.Print("Status");

@@ -29,6 +29,7 @@ extern char** environ;
 namespace {
 
 namespace rt = runtime::v1;
+using berth::bench::BenchError;
 using berth::bench::Latencies;
 
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
@@ -51,12 +52,29 @@ rt::PodSandboxConfig Pod(const std::string& name, bool host_network) {
   return c;
 }
 
-bool Check(const grpc::Status& s, const char* what) {
-  if (!s.ok()) std::fprintf(stderr, "%s failed: %s\n", what, s.error_message().c_str());
-  return s.ok();
+// Removes the pods of `ids` (empty ones skipped), 4 callers at once; a
+// failure is said on stderr (this is cleanup, nothing is timed).
+void RemovePods(rt::RuntimeService::Stub& stub, const std::vector<std::string>& ids) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < ids.size(); i = next++) {
+      if (ids[i].empty()) continue;
+      grpc::ClientContext ctx;
+      rt::RemovePodSandboxRequest req;
+      req.set_pod_sandbox_id(ids[i]);
+      rt::RemovePodSandboxResponse resp;
+      grpc::Status s = stub.RemovePodSandbox(&ctx, req, &resp);
+      if (!s.ok())
+        std::fprintf(stderr, "cleanup: pod %s: %s\n", ids[i].c_str(), s.error_message().c_str());
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
 }
 
-// Runs a pod through Run/Stop/Remove `runs` times, timing each call.
+// Runs a pod through Run/Stop/Remove `runs` times, timing each call. A
+// failed call ends the bench (BenchError) after removing the pod it made.
 void BenchLifecycle(rt::RuntimeService::Stub& stub, int runs) {
   Latencies run, stop, remove;
   const std::string tag = std::to_string(getpid());
@@ -64,82 +82,88 @@ void BenchLifecycle(rt::RuntimeService::Stub& stub, int runs) {
     rt::RunPodSandboxRequest rreq;
     *rreq.mutable_config() = Pod("bench-" + tag + "-" + std::to_string(i), false);
     rt::RunPodSandboxResponse rresp;
-    grpc::Status s;
-    run.Measure([&] {
+    run.MeasureCall("RunPodSandbox", [&] {
       grpc::ClientContext ctx;
-      s = stub.RunPodSandbox(&ctx, rreq, &rresp);
+      return stub.RunPodSandbox(&ctx, rreq, &rresp);
     });
-    if (!Check(s, "RunPodSandbox")) return;
-    rt::StopPodSandboxRequest sreq;
-    sreq.set_pod_sandbox_id(rresp.pod_sandbox_id());
-    rt::StopPodSandboxResponse sresp;
-    stop.Measure([&] {
-      grpc::ClientContext ctx;
-      s = stub.StopPodSandbox(&ctx, sreq, &sresp);
-    });
-    if (!Check(s, "StopPodSandbox")) return;
-    rt::RemovePodSandboxRequest mreq;
-    mreq.set_pod_sandbox_id(rresp.pod_sandbox_id());
-    rt::RemovePodSandboxResponse mresp;
-    remove.Measure([&] {
-      grpc::ClientContext ctx;
-      s = stub.RemovePodSandbox(&ctx, mreq, &mresp);
-    });
-    if (!Check(s, "RemovePodSandbox")) return;
+    try {
+      rt::StopPodSandboxRequest sreq;
+      sreq.set_pod_sandbox_id(rresp.pod_sandbox_id());
+      rt::StopPodSandboxResponse sresp;
+      stop.MeasureCall("StopPodSandbox " + rresp.pod_sandbox_id(), [&] {
+        grpc::ClientContext ctx;
+        return stub.StopPodSandbox(&ctx, sreq, &sresp);
+      });
+      rt::RemovePodSandboxRequest mreq;
+      mreq.set_pod_sandbox_id(rresp.pod_sandbox_id());
+      rt::RemovePodSandboxResponse mresp;
+      remove.MeasureCall("RemovePodSandbox " + rresp.pod_sandbox_id(), [&] {
+        grpc::ClientContext ctx;
+        return stub.RemovePodSandbox(&ctx, mreq, &mresp);
+      });
+    } catch (const BenchError&) {
+      RemovePods(stub, {rresp.pod_sandbox_id()});
+      throw;
+    }
   }
   run.Print("RunPodSandbox (pod network)");
   stop.Print("StopPodSandbox (pod network)");
   remove.Print("RemovePodSandbox (pod network)");
 }
 
-// Starts `count` host-network pods (4 callers at once), times List, removes them.
+// Starts `count` host-network pods (4 callers at once), times List, removes
+// them. A pod that failed to start ends the bench: List would time another
+// number of pods than it names.
 void BenchList(rt::RuntimeService::Stub& stub, int count) {
   const std::string tag = std::to_string(getpid());
   std::vector<std::string> ids(static_cast<size_t>(count));
   std::atomic<int> next{0}, failed{0};
+  std::string first_failure;
   auto t0 = std::chrono::steady_clock::now();
-  auto worker = [&](bool create) {
+  auto worker = [&] {
     for (int i = next++; i < count; i = next++) {
       grpc::ClientContext ctx;
-      grpc::Status s;
-      if (create) {
-        rt::RunPodSandboxRequest req;
-        *req.mutable_config() = Pod("list-" + tag + "-" + std::to_string(i), true);
-        rt::RunPodSandboxResponse resp;
-        s = stub.RunPodSandbox(&ctx, req, &resp);
-        ids[static_cast<size_t>(i)] = resp.pod_sandbox_id();
-      } else if (!ids[static_cast<size_t>(i)].empty()) {
-        rt::RemovePodSandboxRequest req;
-        req.set_pod_sandbox_id(ids[static_cast<size_t>(i)]);
-        rt::RemovePodSandboxResponse resp;
-        s = stub.RemovePodSandbox(&ctx, req, &resp);
-      }
+      rt::RunPodSandboxRequest req;
+      *req.mutable_config() = Pod("list-" + tag + "-" + std::to_string(i), true);
+      rt::RunPodSandboxResponse resp;
+      grpc::Status s = stub.RunPodSandbox(&ctx, req, &resp);
+      ids[static_cast<size_t>(i)] = resp.pod_sandbox_id();
       if (!s.ok() && failed++ == 0)
-        std::fprintf(stderr, "pod %d: %s\n", i, s.error_message().c_str());
+        first_failure = "pod " + std::to_string(i) + ": " + s.error_message();
     }
   };
-  auto run_all = [&](bool create) {
-    next = 0;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) threads.emplace_back(worker, create);
-    for (auto& t : threads) t.join();
-  };
-  run_all(true);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("started %d host-network pods in %.1f s (%d failed)\n", count, secs, failed.load());
+  if (failed > 0) {
+    RemovePods(stub, ids);
+    throw BenchError{std::to_string(failed.load()) + " of " + std::to_string(count) +
+                     " host-network pods failed to start; first: " + first_failure};
+  }
+  std::printf("started %d host-network pods in %.1f s\n", count, secs);
   Latencies list;
   size_t seen = 0;
-  for (int i = 0; i < 200; ++i) {
-    list.Measure([&] {
-      grpc::ClientContext ctx;
+  try {
+    for (int i = 0; i < 200; ++i) {
       rt::ListPodSandboxResponse resp;
-      stub.ListPodSandbox(&ctx, rt::ListPodSandboxRequest(), &resp);
+      list.MeasureCall("ListPodSandbox", [&] {
+        grpc::ClientContext ctx;
+        return stub.ListPodSandbox(&ctx, rt::ListPodSandboxRequest(), &resp);
+      });
       seen = static_cast<size_t>(resp.items_size());
-    });
+      if (seen < static_cast<size_t>(count)) {
+        throw BenchError{"ListPodSandbox listed " + std::to_string(seen) + " pods of the " +
+                         std::to_string(count) + " started"};
+      }
+    }
+  } catch (const BenchError&) {
+    RemovePods(stub, ids);
+    throw;
   }
   list.Print("ListPodSandbox (" + std::to_string(seen) + " pods)");
   t0 = std::chrono::steady_clock::now();
-  run_all(false);
+  RemovePods(stub, ids);
   secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("removed them in %.1f s\n", secs);
 }
@@ -220,12 +244,9 @@ bool CniChain(const nlohmann::json& list, const std::string& cmd, const std::str
 void BenchByHand(const std::string& conflist_path, const std::string& pause, int runs) {
   namespace fs = std::filesystem;
   nlohmann::json list = nlohmann::json::parse(std::ifstream(conflist_path), nullptr, false);
-  if (list.is_discarded()) {
-    std::fprintf(stderr, "cannot read %s\n", conflist_path.c_str());
-    return;
-  }
+  if (list.is_discarded()) throw BenchError{"cannot read " + conflist_path};
   char tmpl[] = "/tmp/berth-bench-hand-XXXXXX";
-  if (!mkdtemp(tmpl)) return;
+  if (!mkdtemp(tmpl)) throw BenchError{"mkdtemp failed"};
   const std::string dir = tmpl, root = dir + "/runc";
   const std::string tag = "bh" + std::to_string(getpid());
   Latencies up, down;
@@ -233,38 +254,49 @@ void BenchByHand(const std::string& conflist_path, const std::string& pause, int
     const std::string id = tag + "x" + std::to_string(i), bundle = dir + "/" + id;
     const std::string ns = tag + "n" + std::to_string(i), netns = "/run/netns/" + ns;
     bool ok = true;
-    up.Measure([&] {
-      // The same steps as RunPodSandbox: bundle + rootfs, netns, runc, CNI.
-      fs::create_directories(bundle + "/rootfs");
-      for (const char* d : {"proc", "dev", "sys", "etc"})
-        fs::create_directories(bundle + "/rootfs/" + d);
-      fs::copy_file(pause, bundle + "/rootfs/pause");
-      ok = Exec({"/usr/sbin/runc", "spec", "--bundle", bundle}).code == 0;
-      nlohmann::json spec = nlohmann::json::parse(std::ifstream(bundle + "/config.json"));
-      spec["process"]["args"] = {"/pause"};
-      spec["process"]["terminal"] = false;
-      spec["hostname"] = id;
-      for (auto& n : spec["linux"]["namespaces"]) {
-        if (n["type"] == "network") n["path"] = netns;
-      }
-      std::ofstream(bundle + "/config.json") << spec.dump();
-      ok = ok && Exec({"/usr/sbin/ip", "netns", "add", ns}).code == 0;
-      ok = ok &&
-           Exec({"/usr/sbin/runc", "--root", root, "create", "--bundle", bundle, id}, {}, "", false)
-                   .code == 0;
-      ok = ok && Exec({"/usr/sbin/runc", "--root", root, "start", id}, {}, "", false).code == 0;
-      ok = ok && CniChain(list, "ADD", id, netns);
-    });
-    down.Measure([&] {
-      Exec({"/usr/sbin/runc", "--root", root, "kill", id, "KILL"});
-      CniChain(list, "DEL", id, netns);
-      Exec({"/usr/sbin/runc", "--root", root, "delete", "--force", id});
-      Exec({"/usr/sbin/ip", "netns", "del", ns});
+    auto tear_down = [&] {
+      bool down_ok = Exec({"/usr/sbin/runc", "--root", root, "kill", id, "KILL"}).code == 0;
+      down_ok = CniChain(list, "DEL", id, netns) && down_ok;
+      down_ok =
+          Exec({"/usr/sbin/runc", "--root", root, "delete", "--force", id}).code == 0 && down_ok;
+      down_ok = Exec({"/usr/sbin/ip", "netns", "del", ns}).code == 0 && down_ok;
       fs::remove_all(bundle);
-    });
-    if (!ok) {
-      std::fprintf(stderr, "by-hand run %d failed\n", i);
-      break;
+      return down_ok;
+    };
+    // A failed step is not a latency: the run that failed is torn down and
+    // the by-hand figures are not printed.
+    try {
+      up.Measure([&] {
+        // The same steps as RunPodSandbox: bundle + rootfs, netns, runc, CNI.
+        fs::create_directories(bundle + "/rootfs");
+        for (const char* d : {"proc", "dev", "sys", "etc"})
+          fs::create_directories(bundle + "/rootfs/" + d);
+        fs::copy_file(pause, bundle + "/rootfs/pause");
+        ok = Exec({"/usr/sbin/runc", "spec", "--bundle", bundle}).code == 0;
+        nlohmann::json spec = nlohmann::json::parse(std::ifstream(bundle + "/config.json"));
+        spec["process"]["args"] = {"/pause"};
+        spec["process"]["terminal"] = false;
+        spec["hostname"] = id;
+        for (auto& n : spec["linux"]["namespaces"]) {
+          if (n["type"] == "network") n["path"] = netns;
+        }
+        std::ofstream(bundle + "/config.json") << spec.dump();
+        ok = ok && Exec({"/usr/sbin/ip", "netns", "add", ns}).code == 0;
+        ok = ok && Exec({"/usr/sbin/runc", "--root", root, "create", "--bundle", bundle, id}, {},
+                        "", false)
+                           .code == 0;
+        ok = ok && Exec({"/usr/sbin/runc", "--root", root, "start", id}, {}, "", false).code == 0;
+        ok = ok && CniChain(list, "ADD", id, netns);
+        if (!ok) throw BenchError{"by-hand run " + std::to_string(i) + ": set-up failed"};
+      });
+      down.Measure([&] {
+        if (!tear_down())
+          throw BenchError{"by-hand run " + std::to_string(i) + ": tear-down failed"};
+      });
+    } catch (const BenchError&) {
+      if (!ok) tear_down();
+      fs::remove_all(dir);
+      throw;
     }
   }
   up.Print("by hand: netns+runc create/start+CNI ADD");
@@ -288,19 +320,27 @@ int main(int argc, char** argv) {
 
   grpc::ClientContext ctx;
   rt::StatusResponse status;
-  stub->Status(&ctx, rt::StatusRequest(), &status);
+  if (grpc::Status s = stub->Status(&ctx, rt::StatusRequest(), &status); !s.ok()) {
+    std::fprintf(stderr, "sandbox_bench: Status: %s\n", s.error_message().c_str());
+    return 1;
+  }
   bool network_ready = false;
   for (const auto& c : status.status().conditions()) {
     if (c.type() == "NetworkReady") network_ready = c.status();
   }
-  if (network_ready) {
-    BenchLifecycle(*stub, runs);
-  } else {
-    std::printf("pod network not ready (no CNI config): pod-network figures skipped\n");
+  try {
+    if (network_ready) {
+      BenchLifecycle(*stub, runs);
+    } else {
+      std::printf("pod network not ready (no CNI config): pod-network figures skipped\n");
+    }
+    if (list_pods > 0) BenchList(*stub, list_pods);
+    std::string conflist = Flag(argc, argv, "by-hand-conflist", "");
+    std::string pause = Flag(argc, argv, "pause", "");
+    if (!conflist.empty() && !pause.empty()) BenchByHand(conflist, pause, runs);
+  } catch (const BenchError& e) {
+    std::fprintf(stderr, "sandbox_bench: %s\n", e.what.c_str());
+    return 1;
   }
-  if (list_pods > 0) BenchList(*stub, list_pods);
-  std::string conflist = Flag(argc, argv, "by-hand-conflist", "");
-  std::string pause = Flag(argc, argv, "pause", "");
-  if (!conflist.empty() && !pause.empty()) BenchByHand(conflist, pause, runs);
   return 0;
 }

@@ -48,25 +48,25 @@ class StatsBench {
       rt::ListContainerStatsRequest lreq;
       (*lreq.mutable_filter()->mutable_label_selector())[bench::kRunLabel] = cri_.tag();
       rt::ListContainerStatsResponse lresp;
-      grpc::Status s;
-      list.Measure(
-          [&] { s = cri_.runtime().ListContainerStats(bench::Ctx().get(), lreq, &lresp); });
-      bench::Check(s, "ListContainerStats");
+      list.MeasureCall("ListContainerStats", [&] {
+        return cri_.runtime().ListContainerStats(bench::Ctx().get(), lreq, &lresp);
+      });
       containers = lresp.stats_size();
 
       rt::ListPodSandboxStatsRequest preq;
       (*preq.mutable_filter()->mutable_label_selector())[bench::kRunLabel] = cri_.tag();
       rt::ListPodSandboxStatsResponse presp;
-      pods.Measure(
-          [&] { s = cri_.runtime().ListPodSandboxStats(bench::Ctx().get(), preq, &presp); });
-      bench::Check(s, "ListPodSandboxStats");
+      pods.MeasureCall("ListPodSandboxStats", [&] {
+        return cri_.runtime().ListPodSandboxStats(bench::Ctx().get(), preq, &presp);
+      });
       pod_count = presp.stats_size();
 
       rt::ContainerStatsRequest creq;
       creq.set_container_id(first_container_);
       rt::ContainerStatsResponse cresp;
-      one.Measure([&] { s = cri_.runtime().ContainerStats(bench::Ctx().get(), creq, &cresp); });
-      bench::Check(s, "ContainerStats");
+      one.MeasureCall("ContainerStats", [&] {
+        return cri_.runtime().ContainerStats(bench::Ctx().get(), creq, &cresp);
+      });
     }
     list.Print("ListContainerStats (" + std::to_string(containers) + " running)");
     pods.Print("ListPodSandboxStats (" + std::to_string(pod_count) + " pods)");
