@@ -10,6 +10,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "test/integration/harness/berthd_fixture.h"
 
@@ -165,11 +167,95 @@ TEST_F(DaemonTest, ConfigCommandPrintsTheEffectiveConfigWithFlagsApplied) {
   EXPECT_THAT(r.output, HasSubstr("default_workload_trust: trusted"));
 }
 
+// What a berthd stop must leave alone for one pod: its files under the root,
+// the mounts under the test's directories, its infra process and the
+// runtime's record of it.
+struct PodFootprint {
+  std::set<std::string> files, mounts;
+  int pid = 0;
+  std::string runtime_state;  // `runc state`'s status and pid
+};
+
+PodFootprint FootprintOf(const BerthdProcess& d, const std::string& runc_root,
+                         const std::string& id) {
+  PodFootprint f;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(d.dir().Sub("root"))) {
+    if (e.path().string().find(id) != std::string::npos) f.files.insert(e.path().string());
+  }
+  // Mount points (field 5 of mountinfo) inside the test's own directories.
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    std::istringstream fields(line);
+    std::string skip, point;
+    fields >> skip >> skip >> skip >> skip >> point;
+    if (point.starts_with(d.dir().path()) || point.starts_with(runc_root)) f.mounts.insert(point);
+  }
+  const ProcessResult state = RunCommand({"/usr/sbin/runc", "--root", runc_root, "state", id});
+  if (state.exit_code == 0) {
+    const nlohmann::json j = nlohmann::json::parse(state.output, nullptr, false);
+    if (j.is_object()) {
+      f.runtime_state = j.value("status", "") + " pid " + std::to_string(j.value("pid", 0));
+      f.pid = j.value("pid", 0);
+    }
+  }
+  return f;
+}
+
 TEST_F(DaemonTest, SigtermExitsZeroAndRemovesNothingItShouldKeep) {
-  BerthdProcess d;
+  TempDir runc_root("berth-sigterm-runc");
+  BerthdProcess d("runtimes: {runc: {root: " + runc_root.path() + "}}\n");
   ASSERT_NO_FATAL_FAILURE(d.Start());
+  rt::RunPodSandboxRequest run;
+  rt::PodSandboxConfig* pod = run.mutable_config();
+  pod->mutable_metadata()->set_name("kept");
+  pod->mutable_metadata()->set_namespace_("sigterm");
+  pod->mutable_metadata()->set_uid("uid-kept");
+  pod->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+      rt::NODE);
+  rt::RunPodSandboxResponse ran;
+  grpc::Status s = d.runtime().RunPodSandbox(Ctx().get(), run, &ran);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d.Log();
+  const std::string id = ran.pod_sandbox_id();
+  auto status = [&](rt::PodSandboxStatusResponse* out) {
+    rt::PodSandboxStatusRequest req;
+    req.set_pod_sandbox_id(id);
+    req.set_verbose(true);
+    return d.runtime().PodSandboxStatus(Ctx().get(), req, out);
+  };
+  rt::PodSandboxStatusResponse before_status;
+  ASSERT_TRUE(status(&before_status).ok());
+  const PodFootprint before = FootprintOf(d, runc_root.path(), id);
+  ASSERT_GT(before.pid, 0) << "runc does not know the pod's infra container";
+  ASSERT_THAT(before.runtime_state, ::testing::StartsWith("running"));
+  ASSERT_FALSE(before.files.empty());
+  ASSERT_FALSE(before.mounts.empty());
+
   EXPECT_EQ(d.StopWith(SIGTERM), 0);
   EXPECT_THAT(d.Log(), HasSubstr("berthd stopped"));
+  // With berthd gone: the pod's record, mounts, infra process and runtime
+  // state are all still there.
+  const PodFootprint stopped = FootprintOf(d, runc_root.path(), id);
+  EXPECT_EQ(stopped.files, before.files);
+  EXPECT_EQ(stopped.mounts, before.mounts);
+  EXPECT_EQ(stopped.runtime_state, before.runtime_state);
+  EXPECT_EQ(kill(before.pid, 0), 0) << "the infra process " << before.pid << " died with berthd";
+
+  // And the restarted berthd serves the same pod, ready, with the same infra.
+  ASSERT_NO_FATAL_FAILURE(d.Start());
+  rt::PodSandboxStatusResponse after_status;
+  s = status(&after_status);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << d.Log();
+  EXPECT_EQ(after_status.status().state(), rt::SANDBOX_READY);
+  EXPECT_EQ(after_status.status().created_at(), before_status.status().created_at());
+  EXPECT_EQ(after_status.status().metadata().name(), "kept");
+  EXPECT_EQ(nlohmann::json::parse(after_status.info().at("info"))["pid"], before.pid);
+  EXPECT_EQ(FootprintOf(d, runc_root.path(), id).runtime_state, before.runtime_state);
+
+  rt::RemovePodSandboxRequest remove;
+  remove.set_pod_sandbox_id(id);
+  rt::RemovePodSandboxResponse removed;
+  ASSERT_TRUE(d.runtime().RemovePodSandbox(Ctx().get(), remove, &removed).ok());
+  EXPECT_TRUE(d.WaitRemovalsFinished());
 }
 
 TEST_F(DaemonTest, SigintExitsZero) {
