@@ -196,6 +196,10 @@ TEST_F(CniIntegrationTest, AttachReachDetachTearsEverythingDown) {
   EXPECT_FALSE(IptablesMention(pod.container_id)) << RunCmd({"iptables-save"}).out;
   EXPECT_FALSE(
       std::filesystem::exists(opts_.cache_dir + "/berthtest-" + pod.container_id + "-eth0.json"));
+  // The listener still serves inside the netns (the control: the read
+  // above would see its greeting through any path left), yet the host port
+  // reaches nothing.
+  EXPECT_EQ(itest::TcpReadInNetnsOf(listeners_.back()->pid(), kPodPort), "hello from pod\n");
   EXPECT_EQ(TcpRead("127.0.0.1", host_port, std::chrono::milliseconds(300)), "");
 }
 

@@ -86,6 +86,7 @@ class Background {
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -136,6 +137,24 @@ inline std::string TcpRead(const std::string& ip, int port,
   }
   close(fd);
   return data;
+}
+
+// What a connection to 127.0.0.1:`port` inside the network namespace of
+// process `pid` reads ("" when refused): proves a listener there still
+// serves after the host lost its way to it.
+inline std::string TcpReadInNetnsOf(pid_t pid, int port) {
+  const std::string script =
+      "import socket\n"
+      "try:\n"
+      "    c = socket.create_connection(('127.0.0.1', " +
+      std::to_string(port) +
+      "), 5)\n"
+      "    print(c.recv(256).decode(), end='')\n"
+      "except OSError:\n"
+      "    pass\n";
+  return RunCmd(
+             {"nsenter", "--net=/proc/" + std::to_string(pid) + "/ns/net", "python3", "-c", script})
+      .out;
 }
 
 }  // namespace berth::cni::itest

@@ -70,6 +70,9 @@ TEST_F(NetworkTest, HostReachesPodListenerAtPodIpAndThroughHostPortOnLoopback) {
       "1\n");
 
   {
+    // The listener lives through the removal (its process keeps the pod's
+    // netns): the reads after it fail because the path is gone, not because
+    // nobody listens.
     Background listener(
         {"/usr/bin/nsenter", "--net=" + netns, "/usr/bin/python3", "-c", kListener});
     ASSERT_TRUE(listener.started());
@@ -77,10 +80,14 @@ TEST_F(NetworkTest, HostReachesPodListenerAtPodIpAndThroughHostPortOnLoopback) {
                         std::chrono::seconds(20)))
         << "pod IP " << ip;
     EXPECT_EQ(TcpRead("127.0.0.1", host_port), "hello from pod\n") << "hostPort " << host_port;
-  }
 
-  ASSERT_TRUE(Remove(id).ok());
-  EXPECT_EQ(TcpRead("127.0.0.1", host_port, std::chrono::milliseconds(300)), "");
+    ASSERT_TRUE(Remove(id).ok());
+    ASSERT_TRUE(d_->WaitRemovalsFinished());
+    EXPECT_EQ(cni::itest::TcpReadInNetnsOf(listener.pid(), kPodPort), "hello from pod\n")
+        << "control: the listener must still serve inside its netns";
+    EXPECT_EQ(TcpRead("127.0.0.1", host_port, std::chrono::milliseconds(300)), "");
+    EXPECT_EQ(TcpRead(ip, kPodPort, std::chrono::milliseconds(300)), "");
+  }
   std::string rules = RunCommand({"/usr/sbin/iptables-save"}).output;
   EXPECT_THAT(rules, Not(HasSubstr(id))) << "a CNI-HOSTPORT/CNI-DN rule of the pod is left";
   EXPECT_THAT(rules, Not(HasSubstr("--dport " + std::to_string(host_port) + " ")));
