@@ -197,6 +197,11 @@ TEST_F(ContainerTest, UpdateContainerResourcesReachesTheCgroupAndTheStatus) {
   grpc::Status s = d_->runtime().UpdateContainerResources(Ctx().get(), req, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(read(), 96 << 20);
+  // cpu_shares in the cgroup itself, not only in the status berthd reports.
+  std::ifstream shares("/sys/fs/cgroup/cpu/berth/berth-" + id + "/cpu.shares");
+  long long cpu_shares = -1;
+  EXPECT_TRUE(shares >> cpu_shares) << "no cpu.shares in the container's cgroup";
+  EXPECT_EQ(cpu_shares, 512);
   EXPECT_EQ(Status(id).resources().linux().memory_limit_in_bytes(), 96 << 20);
   EXPECT_EQ(Status(id).resources().linux().cpu_shares(), 512);
 }
