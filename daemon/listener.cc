@@ -7,12 +7,13 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <grpcpp/security/server_credentials.h>
 #include <cerrno>
 #include <filesystem>
+
+#include "pkg/service_manager/socket_activation.h"
 
 namespace berth::daemon {
 
@@ -28,19 +29,8 @@ Result<std::unique_ptr<Listener>> Listener::Claim(const std::string& socket_path
   l->path_ = socket_path;
 
   // systemd socket activation: exactly one unix stream socket is expected.
-  int n = sd_listen_fds(1);
-  if (n < 0) return ErrnoError("reading LISTEN_FDS from systemd", -n);
-  if (n > 1)
-    return InvalidArgument("systemd passed " + std::to_string(n) + " sockets; berthd expects one");
-  if (n == 1) {
-    int fd = SD_LISTEN_FDS_START;
-    if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
-      return InvalidArgument("the socket passed by systemd is not a listening unix stream socket");
-    }
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    l->activated_fd_ = fd;
-    return l;
-  }
+  BERTH_ASSIGN_OR_RETURN(l->activated_fd_, service_manager::TakeActivatedSocket());
+  if (l->activated_fd_ >= 0) return l;
 
   std::error_code ec;
   std::filesystem::path parent = std::filesystem::path(socket_path).parent_path();

@@ -2,7 +2,6 @@
 
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include <chrono>
 
@@ -19,6 +18,7 @@
 #include "pkg/fs/atomic_file.h"
 #include "pkg/metrics/daemon_metrics.h"
 #include "pkg/metrics/metrics_endpoint.h"
+#include "pkg/service_manager/notify.h"
 #include "pkg/streaming/stream_server.h"
 
 namespace berth::daemon {
@@ -78,7 +78,7 @@ Status Server::Start() {
 
   spdlog::info("berthd serving CRI v1 on {}{}", config_.listen,
                listener_->socket_activated() ? " (socket activated)" : "");
-  sd_notify(0, "READY=1");
+  if (Status s = service_manager::Notify("READY=1"); !s.ok()) spdlog::warn("{}", s.message());
   return OkStatus();
 }
 
@@ -90,7 +90,7 @@ void Server::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_ || !grpc_server_) return;
   shut_down_ = true;
-  sd_notify(0, "STOPPING=1");
+  if (Status s = service_manager::Notify("STOPPING=1"); !s.ok()) spdlog::warn("{}", s.message());
   spdlog::info("shutting down: no new calls, waiting for in-flight calls");
   listener_->StopAccepting();
   // Event streams end now rather than hold the shutdown for its grace.
