@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
+#include "pkg/fs/temp_dir.h"
 #include "pkg/oci/sandbox_spec.h"
 
 namespace berth::oci {
@@ -17,13 +19,13 @@ class InfraRootfs : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(geteuid(), 0u) << "these tests need root, to own the binary as root";
-    char tmpl[] = "/tmp/berth-infra-rootfs-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    top_ = tmpl;
+    Result<TempDir> dir = TempDir::Create("/tmp", "berth-infra-rootfs-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    dir_.emplace(std::move(*dir));
+    top_ = dir_->path();
     bin_ = top_ + "/berth-pause";
     { std::ofstream(bin_) << "#!pause-binary"; }
   }
-  void TearDown() override { std::filesystem::remove_all(top_); }
 
   struct stat Stat(const std::string& path) {
     struct stat st {};
@@ -31,6 +33,7 @@ class InfraRootfs : public ::testing::Test {
     return st;
   }
 
+  std::optional<TempDir> dir_;  // removed with the fixture
   std::string top_, bin_;
 };
 
