@@ -48,7 +48,7 @@ Result<std::string> Server::WriteExecProcess(
   process["terminal"] = tty;
   process.erase("consoleSize");
   const std::string base = ContainerRunDir(c.id) + "/exec-" + NewObjectId().substr(0, 16);
-  BERTH_RETURN_IF_ERROR(WriteFileAtomic(base + ".json", process.dump(), 0600));
+  BERTH_RETURN_IF_ERROR(WriteFileTransient(base + ".json", process.dump(), 0600));
   return base;
 }
 

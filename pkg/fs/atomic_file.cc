@@ -101,6 +101,18 @@ Status WriteFileAtomic(std::string_view path_view, std::string_view content, mod
   return OkStatus();
 }
 
+Status WriteFileTransient(std::string_view path_view, std::string_view content, mode_t mode) {
+  const std::string path(path_view);
+  ScopedFd fd(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
+  if (!fd) return ErrnoError("write " + path + ": create", errno);
+  Status s = ::fchmod(fd.get(), mode & 07777) == 0 ? WriteAll(fd.get(), content, "write " + path)
+                                                   : ErrnoError("write " + path + ": chmod", errno);
+  if (s.ok()) s = fd.Close();
+  if (!s.ok()) ::unlink(path.c_str());
+  return s;
+}
+
 Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes,
                              FinalSymlink final_symlink) {
   const std::string path(path_view);

@@ -24,6 +24,13 @@ namespace berth {
 // Errors name `path` and the cause.
 Status WriteFileAtomic(std::string_view path, std::string_view content, mode_t mode = 0644);
 
+// Creates `path` (which must not exist) with `content`, file mode exactly
+// `mode`, and no fsync: for short-lived files a child process reads right
+// away and berth removes right after (an exec's process.json), where
+// durability buys nothing and an fsync pair costs about a millisecond on disk.
+// Errors name `path` and the cause; a failed write removes the file.
+Status WriteFileTransient(std::string_view path, std::string_view content, mode_t mode = 0600);
+
 // Whether the directory entry `name` is one of WriteFileAtomic's temp files:
 // what a crash between its create and its rename leaves behind.
 bool IsAtomicWriteTempName(std::string_view name);

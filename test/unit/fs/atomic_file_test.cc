@@ -118,6 +118,25 @@ TEST_F(AtomicFileTest, ReadRefusingAFinalSymlinkFailsNamingPath) {
   EXPECT_EQ(*ReadFile(Path("real"), 1024, FinalSymlink::kRefuse), "data");
 }
 
+TEST_F(AtomicFileTest, TransientWriteCreatesFileWithExactModeAndContent) {
+  const mode_t old_umask = ::umask(077);
+  Status s = WriteFileTransient(Path("exec.json"), "{\"args\":[]}", 0640);
+  ::umask(old_umask);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(*ReadFile(Path("exec.json")), "{\"args\":[]}");
+  struct stat st {};
+  ASSERT_EQ(::stat(Path("exec.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+}
+
+TEST_F(AtomicFileTest, TransientWriteRefusesAnExistingFileAndKeepsIt) {
+  ASSERT_TRUE(WriteFileAtomic(Path("exec.json"), "theirs").ok());
+  Status s = WriteFileTransient(Path("exec.json"), "mine");
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(Path("exec.json")));
+  EXPECT_EQ(*ReadFile(Path("exec.json")), "theirs");
+}
+
 TEST(AtomicWriteTempNameTest, TellsTempFilesFromTheFilesTheyBecome) {
   EXPECT_TRUE(IsAtomicWriteTempName(".creating.tmp-Zq81xw"));
   EXPECT_TRUE(IsAtomicWriteTempName(".config.json.tmp-0a1B2c"));
