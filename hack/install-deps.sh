@@ -11,7 +11,7 @@ packages=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
-  libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev libsystemd-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev
   zlib1g-dev  # SPDY/3.1 header compression (pkg/streaming)
   libgtest-dev libgmock-dev
   prometheus-cpp-dev  # the metrics endpoint (pkg/metrics): registry, text format, HTTP exposer
