@@ -32,6 +32,7 @@
 #include "daemon/image_service.h"
 #include "daemon/internal_annotations.h"
 #include "daemon/object_ids.h"
+#include "daemon/pod_network_request.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/server.h"
 #include "pkg/fs/atomic_file.h"
@@ -172,20 +173,17 @@ void Server::ReleaseSandboxLeftovers(const std::string& id,
     LogIfError(runtime.Delete(id, true), "delete infra " + id);
   }
   // CNI DEL from the cache; a pod never attached has no entry (a no-op).
-  cni::PodNetworkRequest net;
-  net.container_id = id;
-  net.netns_path = ns::PinPath(config_.runroot, "net", id);
+  rt::PodSandboxConfig pod;  // empty unless the record's config can be read
   if (annotations != nullptr) {
     auto cfg = annotations->find(InternalAnnotation("sandbox-config"));
-    rt::PodSandboxConfig pod;
     if (cfg != annotations->end() &&
-        google::protobuf::util::JsonStringToMessage(cfg->second, &pod).ok()) {
-      net.pod_name = pod.metadata().name();
-      net.pod_namespace = pod.metadata().namespace_();
-      net.pod_uid = pod.metadata().uid();
+        !google::protobuf::util::JsonStringToMessage(cfg->second, &pod).ok()) {
+      pod.Clear();
     }
   }
-  LogIfError(network_->Detach(net), "CNI DEL " + id);
+  LogIfError(
+      network_->Detach(PodNetworkRequestFor(id, ns::PinPath(config_.runroot, "net", id), pod)),
+      "CNI DEL " + id);
   LogIfError(UnmountRecursive(run_dir), "unmount " + run_dir);
   LogIfError(RemoveAll(run_dir), "remove " + run_dir);
   LogIfError(ns::UnpinNamespaces({ns::PinPath(config_.runroot, "net", id),

@@ -14,6 +14,7 @@
 #include "daemon/call_context.h"
 #include "daemon/crash_point.h"
 #include "daemon/object_ids.h"
+#include "daemon/pod_network_request.h"
 #include "daemon/sandbox_files.h"
 #include "daemon/sandbox_record.h"
 #include "daemon/sandbox_validate.h"
@@ -41,23 +42,6 @@ std::string PodName(const rt::PodSandboxMetadata& m) {
 
 std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& m) {
   return {m.begin(), m.end()};
-}
-
-// CNI ADD's (and DEL's) request for the pod: its netns, names and host ports.
-cni::PodNetworkRequest PodNetworkRequestFor(const Sandbox& sandbox) {
-  const rt::PodSandboxConfig& config = sandbox.config;
-  cni::PodNetworkRequest net;
-  net.container_id = sandbox.id;
-  net.netns_path = sandbox.netns_path;
-  net.pod_name = config.metadata().name();
-  net.pod_namespace = config.metadata().namespace_();
-  net.pod_uid = config.metadata().uid();
-  for (const auto& p : config.port_mappings()) {
-    if (p.host_port() == 0) continue;
-    std::string proto = p.protocol() == rt::UDP ? "udp" : p.protocol() == rt::SCTP ? "sctp" : "tcp";
-    net.port_mappings.push_back({p.host_port(), p.container_port(), proto, p.host_ip()});
-  }
-  return net;
 }
 
 bool SameConfig(const rt::PodSandboxConfig& a, const rt::PodSandboxConfig& b) {
@@ -265,7 +249,7 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSand
   // comes first, as containerd and CRI-O do.
   CallStep("8 set up the pod network (CNI ADD), create the infra container");
   std::optional<cni::PodNetworkRequest> net;
-  if (!host_network) net = PodNetworkRequestFor(*sandbox);
+  if (!host_network) net = PodNetworkRequestFor(sandbox->id, sandbox->netns_path, config);
   oci::OciRuntime runtime = RuntimeFor(*sandbox);
   oci::ConmonCreateRequest create = ConmonRequestFor(
       sandbox->id, sandbox->name, sandbox->bundle_dir, run_dir, sandbox->bundle_dir + "/infra.log");

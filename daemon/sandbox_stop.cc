@@ -7,6 +7,7 @@
 
 #include "daemon/call_context.h"
 #include "daemon/crash_point.h"
+#include "daemon/pod_network_request.h"
 #include "daemon/server.h"
 #include "pkg/fs/mount.h"
 #include "pkg/ns/pinned_namespaces.h"
@@ -42,13 +43,8 @@ Status Server::StopInfraAndNetwork(Sandbox& s) {
   CallStep("2 tear down the pod network (CNI DEL)");
   const auto& ns_opts = s.config.linux().security_context().namespace_options();
   if (ns_opts.network() != rt::NODE) {
-    cni::PodNetworkRequest net;
-    net.container_id = s.id;
-    net.netns_path = s.netns_path;
-    net.pod_name = s.config.metadata().name();
-    net.pod_namespace = s.config.metadata().namespace_();
-    net.pod_uid = s.config.metadata().uid();
-    BERTH_RETURN_IF_ERROR(network_->Detach(net).WithContext("pod sandbox " + s.id + ": CNI DEL"));
+    BERTH_RETURN_IF_ERROR(network_->Detach(PodNetworkRequestFor(s.id, s.netns_path, s.config))
+                              .WithContext("pod sandbox " + s.id + ": CNI DEL"));
   }
 
   BERTH_CRASH_POINT("sandbox-stop/after-network");
