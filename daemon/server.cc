@@ -38,25 +38,9 @@ Server::~Server() {
 }
 
 Status Server::Start() {
-  metrics_ = std::make_shared<metrics::DaemonMetrics>();
-  calls_ = std::make_unique<CallTracker>();
+  // First, so a second berthd fails before it touches any state.
   BERTH_ASSIGN_OR_RETURN(listener_, Listener::Claim(config_.listen));
-  BERTH_RETURN_IF_ERROR(InitRuntime());
-  runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
-  image_service_ = std::make_unique<ImageServiceImpl>(*this);
-  BERTH_RETURN_IF_ERROR(image_service_->Init());
-  image_service_->manager().SetInUseCheck(
-      [this](const std::string& image_id) { return ImageInUse(image_id); });
-  // Before restore, which it times; a taken address fails the start here.
-  BERTH_RETURN_IF_ERROR(StartMetrics());
-  // Before restore, which announces what changed while berthd was down.
-  InitEvents();
-  // Memory from disk, then exits: the watcher reports every exit file present
-  // when it starts, so exits during restore are not missed.
-  BERTH_RETURN_IF_ERROR(Restore());
-  BERTH_RETURN_IF_ERROR(exit_watcher_->Start());
-  StartStats();
-  BERTH_RETURN_IF_ERROR(StartStreamServer());
+  BERTH_RETURN_IF_ERROR(Open());
 
   grpc::ServerBuilder builder;
   listener_->AttachTo(builder);
@@ -82,21 +66,48 @@ Status Server::Start() {
   return OkStatus();
 }
 
+Status Server::Open() {
+  metrics_ = std::make_shared<metrics::DaemonMetrics>();
+  calls_ = std::make_unique<CallTracker>();
+  BERTH_RETURN_IF_ERROR(InitRuntime());
+  runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
+  image_service_ = std::make_unique<ImageServiceImpl>(*this);
+  BERTH_RETURN_IF_ERROR(image_service_->Init());
+  image_service_->manager().SetInUseCheck(
+      [this](const std::string& image_id) { return ImageInUse(image_id); });
+  // Before restore, which it times; a taken address fails the start here.
+  BERTH_RETURN_IF_ERROR(StartMetrics());
+  // Before restore, which announces what changed while berthd was down.
+  InitEvents();
+  // Memory from disk, then exits: the watcher reports every exit file present
+  // when it starts, so exits during restore are not missed.
+  BERTH_RETURN_IF_ERROR(Restore());
+  BERTH_RETURN_IF_ERROR(exit_watcher_->Start());
+  StartStats();
+  BERTH_RETURN_IF_ERROR(StartStreamServer());
+  opened_ = true;
+  return OkStatus();
+}
+
 void Server::Wait() {
   if (grpc_server_) grpc_server_->Wait();
 }
 
 void Server::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
-  if (shut_down_ || !grpc_server_) return;
+  if (shut_down_ || !opened_) return;
   shut_down_ = true;
-  if (Status s = service_manager::Notify("STOPPING=1"); !s.ok()) spdlog::warn("{}", s.message());
-  spdlog::info("shutting down: no new calls, waiting for in-flight calls");
-  listener_->StopAccepting();
+  if (grpc_server_) {
+    if (Status s = service_manager::Notify("STOPPING=1"); !s.ok()) spdlog::warn("{}", s.message());
+    spdlog::info("shutting down: no new calls, waiting for in-flight calls");
+    listener_->StopAccepting();
+  }
   // Event streams end now rather than hold the shutdown for its grace.
   if (events_) events_->hub().Close();
-  grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-  spdlog::debug("shutdown: gRPC server stopped");
+  if (grpc_server_) {
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+    spdlog::debug("shutdown: gRPC server stopped");
+  }
   // Open exec/attach/port-forward sessions end (their execs are killed).
   if (stream_server_) stream_server_->Stop();
   if (stats_) stats_->Stop();

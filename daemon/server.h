@@ -60,8 +60,15 @@ class Server {
   Server(config::Config config, std::string config_path);
   ~Server();
 
-  // Claims the socket and starts serving. Fails if another berthd holds it.
+  // Claims the socket, Open()s and starts serving. Fails if another berthd
+  // holds the socket.
   Status Start();
+  // What Start does besides the socket and gRPC: opens everything the
+  // handlers stand on (runtime probes, pod network, image store, events,
+  // restore, exit watcher, stats, the streaming endpoint). Handler unit tests
+  // call it and then the handlers directly; with root, runroot and CNI
+  // directories of its own and a fake runtime it needs no root.
+  Status Open();
   // Blocks until Shutdown() completes.
   void Wait();
   // Stops accepting, lets in-flight calls finish (bounded), returns.
@@ -303,6 +310,7 @@ class Server {
   std::unique_ptr<streaming::StreamServer> stream_server_;
   std::mutex shutdown_mu_;  // serializes Shutdown() callers
   bool shut_down_ = false;  // guarded by shutdown_mu_
+  bool opened_ = false;     // Open() succeeded: Shutdown() has something to stop
   // Made first in Start(); recording is thread-safe. The endpoint is null
   // when metrics.address is empty.
   std::shared_ptr<metrics::DaemonMetrics> metrics_;
