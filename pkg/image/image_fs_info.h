@@ -15,7 +15,8 @@ struct FsUsage {
   int64_t timestamp_nanos = 0;
 };
 
-// Walks `dir` (not crossing into other filesystems, not following symlinks).
+// Walks `dir` as du does (pkg/stats/disk_usage.h: not crossing into other
+// filesystems, not following symlinks, hard links once).
 // Entries that vanish during the walk (a concurrent removal) are ignored.
 Result<FsUsage> ImageFsUsage(const std::string& dir);
 
