@@ -9,11 +9,16 @@
 #
 #   hack/test-registry.sh start <workdir>   # prints and writes <workdir>/registry.env
 #   hack/test-registry.sh stop <workdir>
+#   hack/test-registry.sh serve <workdir>   # the same servers as this script's children:
+#       it writes registry.env, closes its stdout and stderr (the caller's sign that
+#       the registries serve) and stays until SIGTERM; the servers die with it, also
+#       when it is killed (each gets SIGKILL at its parent's death), so a test
+#       binary that ends abnormally leaves none behind.
 # BERTH_TEST_REGISTRY_STORAGE, when set, is the storage directory (e.g. shared across
 # test runs so that images pushed once stay); default <workdir>/storage.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop <workdir>" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|serve <workdir>" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 work=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -137,8 +142,8 @@ ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
 PY
 }
 
-start() {
-  stop
+launch() {  # how each server is started: a command prefix
+  local prefix=$1
   mkdir -p "$storage"
   [ -s "$work/token.key" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
       -keyout "$work/token.key" -out "$work/token.crt" -subj "/CN=berth-test-token" 2>/dev/null
@@ -159,10 +164,10 @@ start() {
     rootcertbundle: $work/token.crt"
 
   for name in open basic token; do
-    setsid docker-registry serve "$work/$name.yml" > "$work/$name.log" 2>&1 < /dev/null &
+    $prefix docker-registry serve "$work/$name.yml" > "$work/$name.log" 2>&1 < /dev/null &
     echo $! > "$work/$name.pid"
   done
-  setsid python3 "$work/token_server.py" "$tokensrv_port" "$work/token.key" "$work/token.crt" \
+  $prefix python3 "$work/token_server.py" "$tokensrv_port" "$work/token.key" "$work/token.crt" \
       "$ISSUER" "$SERVICE" "$TOKEN_USER" "$TOKEN_PASSWORD" "$work/token-requests.log" \
       > "$work/token_server.log" 2>&1 < /dev/null &
   echo $! > "$work/token_server.pid"
@@ -186,8 +191,24 @@ ENV
   cat "$work/registry.env"
 }
 
+start() {  # detached: the servers outlive this script until `stop`
+  stop
+  launch setsid
+}
+
+serve() {
+  stop
+  # Children are in this script's process group (a TERM to the group reaches
+  # them all); --pdeathsig covers this script being killed outright.
+  trap 'kill $(jobs -p) 2>/dev/null; wait; exit 0' TERM INT
+  launch "setpriv --pdeathsig KILL"
+  exec >>"$work/serve.log" 2>&1
+  wait
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  serve) serve ;;
   *) usage ;;
 esac

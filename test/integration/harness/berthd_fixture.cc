@@ -46,7 +46,11 @@ std::vector<std::string> MountPointsUnder(const std::string& base) {
 }
 
 TempDir::TempDir(const std::string& prefix) {
-  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  // $TMPDIR when set: a test that runs another test binary gives it one of
+  // its own directories, and so finds and removes whatever that one leaves.
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data())) std::abort();
@@ -63,17 +67,6 @@ TempDir::~TempDir() {
 
 namespace {
 
-// Waits for `pid` to exit with a deadline: the pidfd becomes readable at exit.
-bool WaitPid(pid_t pid, int* status, std::chrono::milliseconds timeout) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return waitpid(pid, status, 0) == pid;
-  pollfd p = {pidfd, POLLIN, 0};
-  int ready = poll(&p, 1, static_cast<int>(timeout.count()));
-  close(pidfd);
-  if (ready <= 0) return false;
-  return waitpid(pid, status, 0) == pid;
-}
-
 int ExitCodeOf(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -86,25 +79,6 @@ std::string ReadAll(const std::string& path) {
 }
 
 }  // namespace
-
-pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
-            const std::vector<std::pair<std::string, std::string>>& env) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    setpgid(0, 0);
-    dup2(out_fd, 1);
-    dup2(out_fd, 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 ProcessResult RunCommand(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   TempDir tmp("berth-cmd");

@@ -14,6 +14,7 @@
 
 #include "runtime/v1/api.grpc.pb.h"
 #include "test/integration/harness/berthd_config.h"
+#include "test/integration/harness/spawn.h"
 
 namespace berth::testing {
 
@@ -27,6 +28,8 @@ std::string BuiltBinary(const std::string& relative);
 // order they can be unmounted in.
 std::vector<std::string> MountPointsUnder(const std::string& base);
 
+// A fresh directory <$TMPDIR or /tmp>/<prefix>-XXXXXX, removed with all it
+// holds (mounts under it detached first) when the object dies.
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "berth-it");
@@ -42,11 +45,6 @@ struct ProcessResult {
   int exit_code = -1;  // -1 when killed by a signal
   std::string output;  // stdout + stderr
 };
-
-// Starts argv (no shell) in its own process group with stdout and stderr on
-// `out_fd`, stdin on /dev/null and `env` added; returns its pid.
-pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
-            const std::vector<std::pair<std::string, std::string>>& env = {});
 
 // Runs argv to completion (no shell), capturing combined output.
 ProcessResult RunCommand(const std::vector<std::string>& argv,

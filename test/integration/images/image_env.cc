@@ -10,24 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/harness/test_registries.h"
 
 namespace berth::testing {
 namespace {
 
 std::map<std::string, std::string> g_values;
-
-void ReadEnvFile(const std::string& path, std::map<std::string, std::string>& into = g_values) {
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing " << path;
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq != std::string::npos) into[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-}
 
 void RunOrFail(const std::vector<std::string>& argv, const std::string& what) {
   ProcessResult r = RunCommand(argv, std::chrono::seconds(600));
@@ -47,9 +37,8 @@ class Environment : public ::testing::Environment {
   void SetUp() override {
     work_ = std::make_unique<TempDir>("berth-images-it");
     const std::string src = BERTH_SOURCE_DIR;
-    RunOrFail({src + "/hack/test-registry.sh", "start", work_->Sub("registry")},
-              "test-registry.sh");
-    ReadEnvFile(work_->Sub("registry/registry.env"));
+    ASSERT_NO_FATAL_FAILURE(registries_.Start(work_->Sub("registry")));
+    g_values.insert(registries_.values().begin(), registries_.values().end());
     const char* shared_storage = std::getenv("BERTH_TEST_REGISTRY_STORAGE");
     g_values["REGISTRY_STORAGE"] =
         shared_storage != nullptr ? shared_storage : work_->Sub("registry/storage");
@@ -58,45 +47,25 @@ class Environment : public ::testing::Environment {
     const std::string images = std::string(BERTH_BINARY_DIR) + "/test-images";
     RunOrFail({src + "/hack/build-test-images.sh", g_values["OPEN_REGISTRY"], images},
               "build-test-images.sh");
-    ReadEnvFile(images + "/images.env");
+    const std::map<std::string, std::string> built = ReadEnvFile(images + "/images.env");
+    g_values.insert(built.begin(), built.end());
 
-    // The proxy, and its port once it listens (it renames the port file into place).
-    const std::string port_file = work_->Sub("proxy.port");
-    proxy_pid_ = fork();
-    ASSERT_GE(proxy_pid_, 0);
-    if (proxy_pid_ == 0) {
-      const std::string script = src + "/test/integration/images/counting_proxy.py";
-      execlp("python3", "python3", script.c_str(), g_values["OPEN_REGISTRY"].c_str(),
-             port_file.c_str(), nullptr);
-      _exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!std::filesystem::exists(port_file)) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "counting proxy did not start";
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(20));  // polling a file, with a deadline
-    }
-    std::string port;
-    ASSERT_TRUE(std::ifstream(port_file) >> port);
-    g_values["PROXY"] = "127.0.0.1:" + port;
+    ASSERT_NO_FATAL_FAILURE(proxy_.Start(src + "/test/integration/images/counting_proxy.py",
+                                         {g_values["OPEN_REGISTRY"], work_->Sub("proxy.port")},
+                                         work_->Sub("proxy.port")));
+    g_values["PROXY"] = proxy_.address();
   }
 
   void TearDown() override {
-    if (proxy_pid_ > 0) {
-      kill(proxy_pid_, SIGKILL);
-      int status;
-      waitpid(proxy_pid_, &status, 0);
-    }
-    if (work_) {
-      RunCommand({std::string(BERTH_SOURCE_DIR) + "/hack/test-registry.sh", "stop",
-                  work_->Sub("registry")});
-      work_.reset();
-    }
+    proxy_.Stop();
+    registries_.Stop();
+    work_.reset();
   }
 
  private:
   std::unique_ptr<TempDir> work_;
-  pid_t proxy_pid_ = -1;
+  TestRegistries registries_;
+  PythonTestServer proxy_;
 };
 
 [[maybe_unused]] ::testing::Environment* const g_env =
@@ -148,9 +117,7 @@ std::map<std::string, std::string> ImageEnv::PushHostileImages(const std::string
                   std::string(BERTH_SOURCE_DIR) + "/test/integration/images/push_hostile_images.py",
                   Get("OPEN_REGISTRY"), escape_dir, env_file});
   EXPECT_EQ(r.exit_code, 0) << "push_hostile_images.py failed:\n" << r.output;
-  std::map<std::string, std::string> values;
-  ReadEnvFile(env_file, values);
-  return values;
+  return ReadEnvFile(env_file);
 }
 
 std::string ImageEnv::StoredBlobPath(const std::string& digest) {
