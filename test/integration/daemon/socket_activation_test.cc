@@ -2,10 +2,8 @@
 // as fd 3 with LISTEN_FDS=1 and LISTEN_PID=<its pid>, as systemd hands it over.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,30 +23,23 @@ TEST(SocketActivationTest, ServesOnTheInheritedSocket) {
   std::string sock = dir.Sub("activated.sock");
   std::string config = dir.Sub("berth.yaml");
   // `listen` points elsewhere: serving on `sock` proves the inherited fd was used.
-  std::ofstream(config) << "root: " << dir.Sub("root") << "\nrunroot: " << dir.Sub("run")
-                        << "\nlisten: " << dir.Sub("unused.sock")
-                        << "\nshutdown_file: " << dir.Sub("root/shutdown") << "\n";
+  WriteBerthdConfig({}, dir.path(), dir.Sub("unused.sock"), config);
 
-  int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
   ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(listen(lfd, 16), 0);
 
-  std::string berthd = BuiltBinary("cmd/berthd/berthd");
   std::string log = dir.Sub("log");
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(out, 1);
-    dup2(out, 2);
-    dup2(lfd, 3);
-    setenv("LISTEN_FDS", "1", 1);
-    setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);  // exec keeps the pid
-    execl(berthd.c_str(), berthd.c_str(), "--config", config.c_str(), nullptr);
-    _exit(127);
-  }
+  int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // LISTEN_PID must be berthd's pid: the shell sets its own and execs berthd.
+  pid_t pid = Spawn({"/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\"",
+                     BuiltBinary("cmd/berthd/berthd"), "--config", config},
+                    out, {{"LISTEN_FDS", "1"}}, {{.child_fd = 3, .parent_fd = lfd}});
+  close(out);
+  ASSERT_GT(pid, 0);
   close(lfd);
 
   auto channel = grpc::CreateChannel("unix://" + sock, grpc::InsecureChannelCredentials());
@@ -62,12 +53,11 @@ TEST(SocketActivationTest, ServesOnTheInheritedSocket) {
   }
   kill(pid, SIGTERM);
   int status = 0;
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  pollfd p = {pidfd, POLLIN, 0};
-  bool exited = poll(&p, 1, 30000) == 1;
-  if (!exited) kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  close(pidfd);
+  bool exited = WaitPid(pid, &status, std::chrono::seconds(30));
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 

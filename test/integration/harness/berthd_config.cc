@@ -22,6 +22,9 @@ void WriteBerthdConfig(const BerthdConfig& config, const std::string& dir,
     }
     yaml << "]";
   }
+  if (!config.network_config_template.empty()) {
+    yaml << ", network_config_template: \"" << config.network_config_template << "\"";
+  }
   yaml << "}\n" << config.extra_yaml << "\n";
   if (!config.conflist.empty()) std::ofstream(dir + "/cni/10-it.conflist") << config.conflist;
 }

@@ -13,6 +13,9 @@ struct BerthdConfig {
   std::vector<std::string> cni_plugin_dirs = {};
   // A conflist written into the CNI conf dir (as 10-it.conflist) when set.
   std::string conflist = {};
+  // cni.network_config_template: the template berthd renders the pod CIDR
+  // into (UpdateRuntimeConfig); empty leaves it unset.
+  std::string network_config_template = {};
   // Appended to the generated config (runtimes, registries, ...).
   std::string extra_yaml = {};
 };

@@ -64,13 +64,9 @@ class PodCidrTest : public SandboxFixture {
   // berthd with `template_path` as cni.network_config_template ("" = none)
   // and nothing in its conf dir but `conflist` when given.
   void Start(const std::string& template_path, const std::string& conflist = "") {
-    d_ = std::make_unique<BerthdProcess>();
-    std::ofstream(d_->config_path())
-        << "root: " << Root() << "\nrunroot: " << RunRoot() << "\nlisten: " << d_->socket_path()
-        << "\nshutdown_file: " << Root() << "/berth.shutdown\nlog_level: debug\n"
-        << "cni: {conf_dir: " << ConfDir() << ", plugin_dirs: [" << kCniDir
-        << "], network_config_template: \"" << template_path << "\"}\n"
-        << RuncOnlyYaml();
+    d_ = std::make_unique<BerthdProcess>(BerthdConfig{.cni_plugin_dirs = {kCniDir},
+                                                      .network_config_template = template_path,
+                                                      .extra_yaml = RuncOnlyYaml()});
     if (!conflist.empty()) std::ofstream(ConfDir() + "/20-operator.conflist") << conflist;
     ASSERT_NO_FATAL_FAILURE(StartAndTakeBaseline());
   }
