@@ -87,8 +87,10 @@ class ContainerConcurrencyTest : public ContainerTest {
                            << BERTH_SOURCE_DIR << "/test/testdata/runtimes/slow-create-runtime"
                            << " \"$@\"\n";
     ASSERT_EQ(chmod(wrapper.c_str(), 0755), 0);
-    d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() + "runtimes: {slow: {path: " +
-                                         wrapper + ", root: " + tmp_.Sub("slow-root") + "}}\n");
+    d_ = std::make_unique<BerthdProcess>(
+        ImageEnv::RegistriesYaml() + "runtimes: {runc: {root: " + RuncRoot() +
+        "}, slow: {path: " + wrapper + ", root: " + tmp_.Sub("slow-root") + "}}\n");
+    runtime_roots_.push_back(tmp_.Sub("slow-root"));
     ASSERT_NO_FATAL_FAILURE(d_->Start());
     Reply<rt::PullImageResponse> pulled = cri().PullImage(BusyboxRef());
     ASSERT_TRUE(pulled.ok()) << pulled.status.error_message();

@@ -1,7 +1,5 @@
 #include "test/integration/containers/container_env.h"
 
-#include <gmock/gmock.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,7 +10,6 @@
 namespace berth::testing {
 
 namespace rt = runtime::v1;
-namespace fs = std::filesystem;
 
 std::string ContainerTest::BusyboxRef() {
   return ImageEnv::Get("OPEN_REGISTRY") + "/berth-test/busybox:latest";
@@ -21,7 +18,7 @@ std::string ContainerTest::BusyboxRef() {
 void ContainerTest::SetUp() {
   RequireRoot();
   ASSERT_FALSE(ImageEnv::Get("OPEN_REGISTRY").empty()) << "registry did not start";
-  d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml());
+  d_ = std::make_unique<BerthdProcess>(ImageEnv::RegistriesYaml() + RuncRuntimeYaml());
   ASSERT_NO_FATAL_FAILURE(d_->Start());
   Reply<rt::PullImageResponse> pulled = cri().PullImage(BusyboxRef());
   ASSERT_TRUE(pulled.ok()) << pulled.status.error_message();
@@ -144,13 +141,12 @@ void ContainerTest::WaitForLog(const std::string& name, const std::string& text)
 
 void ContainerTest::ExpectContainerGone(const std::string& id) {
   EXPECT_TRUE(d_->WaitRemovalsFinished()) << "a removal did not finish after its answer";
-  std::string mounts = RunCommand({"/usr/bin/findmnt", "-rn", "-o", "TARGET"}).output;
-  EXPECT_THAT(mounts, ::testing::Not(::testing::HasSubstr(id))) << "a mount is left";
-  EXPECT_FALSE(fs::exists(d_->dir().Sub("root/containers/" + id)));
-  EXPECT_FALSE(fs::exists(d_->dir().Sub("run/containers/" + id)));
-  EXPECT_FALSE(fs::exists(d_->dir().Sub("run/exits/" + id)));
-  std::string procs = RunCommand({"/usr/bin/pgrep", "-af", "conmon"}).output;
-  EXPECT_THAT(procs, ::testing::Not(::testing::HasSubstr(id))) << "conmon is left";
+  CensusScope scope;
+  scope.daemon_dir = d_->dir().path();
+  scope.other_dirs = {tmp_.path()};
+  scope.runtime_roots = runtime_roots_;
+  scope.ids = {id};
+  ExpectGone(scope, id);
 }
 
 }  // namespace berth::testing

@@ -11,6 +11,7 @@
 
 #include "test/integration/harness/berthd_fixture.h"
 #include "test/integration/harness/cri_client.h"
+#include "test/integration/harness/host_census.h"
 #include "test/integration/harness/wait_for.h"
 
 namespace berth::testing {
@@ -48,8 +49,15 @@ class ContainerTest : public ::testing::Test {
   std::string LogText(const std::string& name, const std::string& stream = "stdout");
   // Waits (polling the file against a deadline) until the log has `text`.
   void WaitForLog(const std::string& name, const std::string& text);
-  // No mount, run dir or bundle of the container is left.
+  // Nothing of the container is left wherever the host census looks
+  // (harness/host_census.h): mounts, berthd's files, runtime state in
+  // runtime_roots_, processes and cgroups naming its ID.
   void ExpectContainerGone(const std::string& id);
+
+  // berthd's runtimes: runc alone, with its state in the test's directory
+  // (so the census lists this test's runtime state only).
+  std::string RuncRoot() const { return tmp_.Sub("runc-root"); }
+  std::string RuncRuntimeYaml() const { return "runtimes: {runc: {root: " + RuncRoot() + "}}\n"; }
 
   std::string log_dir() const { return tmp_.Sub("logs"); }
   // A client of the current d_ (which subclasses may replace in SetUp).
@@ -57,6 +65,8 @@ class ContainerTest : public ::testing::Test {
 
   TempDir tmp_{"berth-ctr-it"};
   std::unique_ptr<BerthdProcess> d_;
+  // The state roots of d_'s runtimes (a subclass with more runtimes adds theirs).
+  std::vector<std::string> runtime_roots_ = {RuncRoot()};
 };
 
 }  // namespace berth::testing

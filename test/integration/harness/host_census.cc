@@ -184,6 +184,19 @@ std::vector<std::string> HostCensus::NewSince(const HostCensus& before) const {
   return out;
 }
 
+std::vector<std::string> HostCensus::Naming(const std::string& id) const {
+  std::vector<std::string> out;
+  std::copy_if(items_.begin(), items_.end(), std::back_inserter(out),
+               [&](const std::string& item) { return item.find(id) != std::string::npos; });
+  return out;
+}
+
+void ExpectGone(const CensusScope& scope, const std::string& id) {
+  for (const auto& left : HostCensus::Take(scope).Naming(id)) {
+    ADD_FAILURE() << id << " is not gone: " << left;
+  }
+}
+
 void ExpectNoLeaks(const CensusScope& scope, const HostCensus& before) {
   for (const auto& leak : HostCensus::Take(scope).NewSince(before)) {
     ADD_FAILURE() << "left behind: " << leak;

@@ -43,6 +43,9 @@ class HostCensus {
   // What this census holds that `before` did not, one "<kind>: <what>" each.
   std::vector<std::string> NewSince(const HostCensus& before) const;
 
+  // What this census holds that names `id` (a pod or container ID).
+  std::vector<std::string> Naming(const std::string& id) const;
+
   const std::set<std::string>& items() const { return items_; }
 
  private:
@@ -52,5 +55,9 @@ class HostCensus {
 // Fails the test naming every leak: what a census taken now holds that
 // `before` did not.
 void ExpectNoLeaks(const CensusScope& scope, const HostCensus& before);
+
+// Fails the test naming everything of `id` that a census taken now over
+// `scope` still finds: gone means gone wherever the census looks.
+void ExpectGone(const CensusScope& scope, const std::string& id);
 
 }  // namespace berth::testing
