@@ -17,49 +17,37 @@
 
 #include "pkg/cni/cni_network.h"
 #include "test/integration/cni/host_tools.h"
+#include "test/integration/harness/berthd_fixture.h"
+#include "test/integration/harness/wait_for.h"
 
 namespace berth::cni {
 namespace {
 
-using itest::Background;
-using itest::RunCmd;
+using itest::kListener;
+using itest::kPodPort;
 using itest::TcpRead;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::RunCommand;
+using testing::SpawnedProcess;
+using testing::TempDir;
+using testing::WaitFor;
 
-constexpr int kPodPort = 8080;
-constexpr char kListener[] =
-    "import socket\n"
-    "s = socket.socket()\n"
-    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-    "s.bind(('0.0.0.0', 8080))\n"
-    "s.listen(16)\n"
-    "while True:\n"
-    "    c, _ = s.accept()\n"
-    "    c.sendall(b'hello from pod\\n')\n"
-    "    c.close()\n";
-
-bool WaitFor(const std::function<bool()>& pred, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
-}
+constexpr char kIp[] = "/usr/sbin/ip";
+constexpr char kIptablesSave[] = "/usr/sbin/iptables-save";
+constexpr char kSysctl[] = "/usr/sbin/sysctl";
 
 class CniIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << "pkg/cni integration tests need root (netns, bridges, iptables)";
+    testing::RequireRoot();
     std::random_device rd;
     n_ = static_cast<int>(rd() % 90000) + 10000;
     tag_ = std::to_string(n_);
     bridge_ = "berthtest" + tag_;  // 14 characters: fits IFNAMSIZ
     subnet_prefix_ = "10.199." + std::to_string(n_ % 250) + ".";
-    char tmpl[] = "/tmp/berth-cni-it-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    tmp_ = std::make_unique<TempDir>("berth-cni-it");
+    dir_ = tmp_->path();
     std::filesystem::create_directories(dir_ + "/net.d");
     std::filesystem::create_directories(dir_ + "/fakes");
     opts_.conf_dir = dir_ + "/net.d";
@@ -74,12 +62,12 @@ class CniIntegrationTest : public ::testing::Test {
     }
     net_.reset();
     listeners_.clear();
-    for (const auto& ns : netns_) RunCmd({"ip", "netns", "del", ns});
-    RunCmd({"ip", "link", "del", bridge_});
+    for (const auto& ns : netns_) RunCommand({kIp, "netns", "del", ns});
+    RunCommand({kIp, "link", "del", bridge_});
     // Whatever a failed or netns-less DEL left behind. Every per-pod rule the
     // plugins add carries the container ID (which holds tag_) in a comment.
     itest::RemoveIptablesRulesMentioning("berthtest" + tag_);
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    tmp_.reset();
   }
 
   // The test network: bridge + host-local (+ portmap, + extra plugins).
@@ -107,8 +95,8 @@ class CniIntegrationTest : public ::testing::Test {
 
   PodNetworkRequest NewPod(const std::string& suffix) {
     std::string ns = "berth-test-" + tag_ + "-" + suffix;
-    auto r = RunCmd({"ip", "netns", "add", ns});
-    EXPECT_EQ(r.exit_code, 0) << r.out;
+    auto r = RunCommand({kIp, "netns", "add", ns});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
     netns_.push_back(ns);
     PodNetworkRequest req;
     req.container_id = "berthtest" + tag_ + suffix;
@@ -129,7 +117,7 @@ class CniIntegrationTest : public ::testing::Test {
   }
 
   bool IptablesMention(const std::string& what) {
-    return RunCmd({"iptables-save"}).out.find(what) != std::string::npos;
+    return RunCommand({kIptablesSave}).output.find(what) != std::string::npos;
   }
 
   std::vector<std::string> AllocatedIps() {
@@ -148,7 +136,8 @@ class CniIntegrationTest : public ::testing::Test {
   std::unique_ptr<CniNetwork> net_;
   std::vector<std::string> netns_;
   std::vector<PodNetworkRequest> attached_;
-  std::vector<std::unique_ptr<Background>> listeners_;
+  std::unique_ptr<TempDir> tmp_;
+  std::vector<std::unique_ptr<SpawnedProcess>> listeners_;
 };
 
 TEST_F(CniIntegrationTest, AttachReachDetachTearsEverythingDown) {
@@ -164,22 +153,23 @@ TEST_F(CniIntegrationTest, AttachReachDetachTearsEverythingDown) {
   const std::string ip = attach->pod_ips[0];
   EXPECT_TRUE(ip.starts_with(subnet_prefix_)) << ip;
   EXPECT_THAT(AllocatedIps(), ::testing::ElementsAre(ip));
-  auto lo = RunCmd({"ip", "-n", NsName(pod), "link", "show", "lo"});
-  EXPECT_THAT(lo.out, HasSubstr("LOOPBACK,UP"));
+  auto lo = RunCommand({kIp, "-n", NsName(pod), "link", "show", "lo"});
+  EXPECT_THAT(lo.output, HasSubstr("LOOPBACK,UP"));
   std::string host_veth;
   for (const auto& i : attach->result.interfaces) {
     if (i.sandbox.empty() && i.name != bridge_) host_veth = i.name;
   }
   ASSERT_FALSE(host_veth.empty());
-  EXPECT_EQ(RunCmd({"ip", "link", "show", host_veth}).exit_code, 0);
+  EXPECT_EQ(RunCommand({kIp, "link", "show", host_veth}).exit_code, 0);
   EXPECT_TRUE(IptablesMention(pod.container_id));
   // portmap 1.1.1 turns on route_localnet on the bridge (the first host-side
   // interface of prevResult), which the 127.0.0.1 DNAT below relies on.
-  EXPECT_EQ(RunCmd({"sysctl", "-n", "net.ipv4.conf." + bridge_ + ".route_localnet"}).out, "1\n");
+  EXPECT_EQ(RunCommand({kSysctl, "-n", "net.ipv4.conf." + bridge_ + ".route_localnet"}).output,
+            "1\n");
 
   // 2. The host reaches a listener in the pod, directly and via the host port.
-  listeners_.push_back(std::make_unique<Background>(std::vector<std::string>{
-      "ip", "netns", "exec", NsName(pod), "/usr/bin/python3", "-c", kListener}));
+  listeners_.push_back(std::make_unique<SpawnedProcess>(std::vector<std::string>{
+      kIp, "netns", "exec", NsName(pod), "/usr/bin/python3", "-c", kListener}));
   ASSERT_TRUE(listeners_.back()->started());
   EXPECT_TRUE(WaitFor([&] { return TcpRead(ip, kPodPort) == "hello from pod\n"; },
                       std::chrono::seconds(20)));
@@ -191,9 +181,9 @@ TEST_F(CniIntegrationTest, AttachReachDetachTearsEverythingDown) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   attached_.clear();
   EXPECT_TRUE(AllocatedIps().empty());
-  EXPECT_NE(RunCmd({"ip", "link", "show", host_veth}).exit_code, 0);
-  EXPECT_NE(RunCmd({"ip", "-n", NsName(pod), "link", "show", "eth0"}).exit_code, 0);
-  EXPECT_FALSE(IptablesMention(pod.container_id)) << RunCmd({"iptables-save"}).out;
+  EXPECT_NE(RunCommand({kIp, "link", "show", host_veth}).exit_code, 0);
+  EXPECT_NE(RunCommand({kIp, "-n", NsName(pod), "link", "show", "eth0"}).exit_code, 0);
+  EXPECT_FALSE(IptablesMention(pod.container_id)) << RunCommand({kIptablesSave}).output;
   EXPECT_FALSE(
       std::filesystem::exists(opts_.cache_dir + "/berthtest-" + pod.container_id + "-eth0.json"));
   // The listener still serves inside the netns (the control: the read
@@ -213,8 +203,8 @@ TEST_F(CniIntegrationTest, PluginFailureReportsMessageAndLeavesNoAddress) {
   EXPECT_THAT(attach.status().message(), HasSubstr("CNI plugin \"failer\""));
   EXPECT_THAT(attach.status().message(), HasSubstr("fake failure: no luck"));
   EXPECT_TRUE(AllocatedIps().empty());
-  EXPECT_FALSE(IptablesMention(pod.container_id)) << RunCmd({"iptables-save"}).out;
-  EXPECT_NE(RunCmd({"ip", "-n", NsName(pod), "link", "show", "eth0"}).exit_code, 0);
+  EXPECT_FALSE(IptablesMention(pod.container_id)) << RunCommand({kIptablesSave}).output;
+  EXPECT_NE(RunCommand({kIp, "-n", NsName(pod), "link", "show", "eth0"}).exit_code, 0);
 }
 
 TEST_F(CniIntegrationTest, DetachAfterNetnsRemovedReleasesAddressAndPortmapRules) {
@@ -224,7 +214,7 @@ TEST_F(CniIntegrationTest, DetachAfterNetnsRemovedReleasesAddressAndPortmapRules
   auto attach = Attach(pod);
   ASSERT_TRUE(attach.ok()) << attach.status().ToString();
   ASSERT_EQ(AllocatedIps().size(), 1u);
-  ASSERT_EQ(RunCmd({"ip", "netns", "del", NsName(pod)}).exit_code, 0);
+  ASSERT_EQ(RunCommand({kIp, "netns", "del", NsName(pod)}).exit_code, 0);
   Status st = Net().Detach(pod);
   ASSERT_TRUE(st.ok()) << st.ToString();
   attached_.clear();
@@ -234,7 +224,7 @@ TEST_F(CniIntegrationTest, DetachAfterNetnsRemovedReleasesAddressAndPortmapRules
   // portmap's rules go. bridge 1.1.1 learns the address to un-masquerade from
   // the interface inside the netns, so its ipMasq rules outlive a netns that
   // was deleted first: the daemon must DEL before releasing the pinned netns.
-  std::string rules = RunCmd({"iptables-save", "-t", "nat"}).out;
+  std::string rules = RunCommand({kIptablesSave, "-t", "nat"}).output;
   EXPECT_THAT(rules, Not(HasSubstr("dnat name: \"berthtest\" id: \"" + pod.container_id)));
 }
 

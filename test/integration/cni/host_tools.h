@@ -1,5 +1,6 @@
-// Helpers for pkg/cni's integration tests: run host tools without a shell,
-// keep a background process alive for the length of a test, talk TCP.
+// Helpers for the network integration tests: talk TCP to a pod, from the host
+// or inside its network namespace, and clear the iptables rules a test's
+// pods may have left. Processes start through the harness (harness/spawn.h).
 #pragma once
 
 #include <arpa/inet.h>
@@ -7,90 +8,32 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
-extern char** environ;
+#include "test/integration/harness/berthd_fixture.h"
 
 namespace berth::cni::itest {
 
-struct CmdResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs argv (looked up in PATH) to completion.
-inline CmdResult RunCmd(const std::vector<std::string>& argv) {
-  CmdResult r;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return r;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  if (rc != 0) {
-    close(p[0]);
-    r.out = "spawn failed";
-    return r;
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-    if (n > 0) r.out.append(buf, static_cast<size_t>(n));
-  }
-  close(p[0]);
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
-
-// A process that runs until the object dies (then SIGKILLed and reaped).
-class Background {
- public:
-  explicit Background(const std::vector<std::string>& argv) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Background() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int st = 0;
-    while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-    }
-  }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-  bool started() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
+// A listener for inside a pod's network namespace (python3 -c): it greets
+// every connection to kPodPort with "hello from pod\n".
+inline constexpr int kPodPort = 8080;
+inline constexpr char kListener[] =
+    "import socket\n"
+    "s = socket.socket()\n"
+    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('0.0.0.0', 8080))\n"
+    "s.listen(16)\n"
+    "while True:\n"
+    "    c, _ = s.accept()\n"
+    "    c.sendall(b'hello from pod\\n')\n"
+    "    c.close()\n";
 
 // Connects to ip:port and returns what the peer sends before closing; "" on
 // failure. Bounded by `timeout`.
@@ -152,14 +95,16 @@ inline std::string TcpReadInNetnsOf(pid_t pid, int port) {
       "    print(c.recv(256).decode(), end='')\n"
       "except OSError:\n"
       "    pass\n";
-  return RunCmd(
-             {"nsenter", "--net=/proc/" + std::to_string(pid) + "/ns/net", "python3", "-c", script})
-      .out;
+  return testing::RunCommand({"/usr/bin/nsenter", "--net=/proc/" + std::to_string(pid) + "/ns/net",
+                              "/usr/bin/python3", "-c", script})
+      .output;
 }
 
 }  // namespace berth::cni::itest
 
 namespace berth::cni::itest {
+
+inline constexpr char kIptables[] = "/usr/sbin/iptables";
 
 // Splits one `iptables -S` line into arguments ("..." quoting, \" escapes).
 inline std::vector<std::string> SplitIptablesLine(const std::string& line) {
@@ -191,7 +136,7 @@ inline std::vector<std::string> SplitIptablesLine(const std::string& line) {
 inline void RemoveIptablesRulesMentioning(const std::string& needle) {
   for (const char* table : {"nat", "filter"}) {
     std::vector<std::string> jump_targets;
-    std::string rules = RunCmd({"iptables", "-t", table, "-S"}).out;
+    std::string rules = testing::RunCommand({kIptables, "-t", table, "-S"}).output;
     size_t pos = 0;
     while (pos < rules.size()) {
       size_t end = rules.find('\n', pos);
@@ -207,13 +152,13 @@ inline void RemoveIptablesRulesMentioning(const std::string& needle) {
           jump_targets.push_back(args[i + 1]);
         }
       }
-      std::vector<std::string> cmd = {"iptables", "-t", table};
+      std::vector<std::string> cmd = {kIptables, "-t", table};
       cmd.insert(cmd.end(), args.begin(), args.end());
-      RunCmd(cmd);
+      testing::RunCommand(cmd);
     }
     for (const auto& chain : jump_targets) {
-      RunCmd({"iptables", "-t", table, "-F", chain});
-      RunCmd({"iptables", "-t", table, "-X", chain});
+      testing::RunCommand({kIptables, "-t", table, "-F", chain});
+      testing::RunCommand({kIptables, "-t", table, "-X", chain});
     }
   }
 }

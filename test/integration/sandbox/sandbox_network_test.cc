@@ -17,22 +17,11 @@
 namespace berth::testing {
 namespace {
 
-using cni::itest::Background;
+using cni::itest::kListener;
+using cni::itest::kPodPort;
 using cni::itest::TcpRead;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr int kPodPort = 8080;
-constexpr char kListener[] =
-    "import socket\n"
-    "s = socket.socket()\n"
-    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-    "s.bind(('0.0.0.0', 8080))\n"
-    "s.listen(16)\n"
-    "while True:\n"
-    "    c, _ = s.accept()\n"
-    "    c.sendall(b'hello from pod\\n')\n"
-    "    c.close()\n";
 
 class NetworkTest : public SandboxFixture {
  protected:
@@ -73,7 +62,7 @@ TEST_F(NetworkTest, HostReachesPodListenerAtPodIpAndThroughHostPortOnLoopback) {
     // The listener lives through the removal (its process keeps the pod's
     // netns): the reads after it fail because the path is gone, not because
     // nobody listens.
-    Background listener(
+    SpawnedProcess listener(
         {"/usr/bin/nsenter", "--net=" + netns, "/usr/bin/python3", "-c", kListener});
     ASSERT_TRUE(listener.started());
     EXPECT_TRUE(WaitFor([&] { return TcpRead(ip, kPodPort) == "hello from pod\n"; },
