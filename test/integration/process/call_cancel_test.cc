@@ -119,30 +119,21 @@ TEST_F(CallCancelTest, ClientCancellingDuringCniAddKillsThePluginAndLeavesNothin
 }
 
 TEST_F(CallCancelTest, DeadlinePassingInRuntimeCreateKillsConmonAndTheRuntimeAndLeavesNothing) {
-  const std::string pidfile = tmp_.Sub("hang.pid");
-  WriteScript(tmp_.Sub("hanging"), "BERTH_TEST_HANG_PIDFILE=" + pidfile + " exec " +
-                                       TestdataPath("runtimes/hanging-runtime") + " \"$@\"");
-  TestNetwork net = MakeNetwork(tmp_.path());
   // The create timeout is far away: only the call's deadline can end it.
-  ASSERT_NO_FATAL_FAILURE(
-      StartDaemon("runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
-                      "}, hanging: {path: " + tmp_.Sub("hanging") +
-                      ", root: " + tmp_.Sub("hang-root") + "}}\nruntime_create_timeout: 10m\n",
-                  {}, &net));
+  ASSERT_NO_FATAL_FAILURE(StartDaemonWithHangingRuntime("10m"));
 
   rt::PodSandboxConfig pod = PodConfig("deadline");
   auto call = std::async(std::launch::async,
                          [&] { return Run(pod, nullptr, "hanging", std::chrono::seconds(8)); });
-  ASSERT_TRUE(WaitFor([&] { return !Slurp(pidfile).empty(); }, std::chrono::seconds(30)))
-      << d_->Log();
-  const pid_t hung = std::stoi(Slurp(pidfile));
+  const pid_t hung = WaitForHungCreate();
+  ASSERT_GT(hung, 0);
   EXPECT_EQ(call.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 
   EXPECT_TRUE(WaitFor([&] { return Gone(hung); }, std::chrono::seconds(10)))
       << "runtime create process " << hung << " still runs after the deadline";
   ASSERT_TRUE(HandlerFinished("RuntimeService.RunPodSandbox")) << d_->Log();
   EXPECT_TRUE(List().empty());
-  ExpectNoLeaks({RuncRoot(), tmp_.Sub("hang-root")});
+  ExpectNoLeaks({RuncRoot(), HangingRoot()});
 }
 
 TEST_F(CallCancelTest, ExecSyncDeadlineKillsTheCommandInTheContainer) {

@@ -93,6 +93,27 @@ void SandboxFixture::StartAndTakeBaseline() {
   baseline_ = HostCensus::Take(Scope({RuncRoot()}));
 }
 
+void SandboxFixture::StartDaemonWithHangingRuntime(const std::string& create_timeout) {
+  WriteScript(tmp_.Sub("hanging"), "BERTH_TEST_HANG_PIDFILE=" + tmp_.Sub("hang.pid") + " exec " +
+                                       TestdataPath("runtimes/hanging-runtime") + " \"$@\"");
+  const TestNetwork net = MakeNetwork(tmp_.path());
+  ASSERT_NO_FATAL_FAILURE(
+      StartDaemon("runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
+                      "}, hanging: {path: " + tmp_.Sub("hanging") + ", root: " + HangingRoot() +
+                      "}}\nruntime_create_timeout: " + create_timeout + "\n",
+                  {}, &net));
+}
+
+pid_t SandboxFixture::WaitForHungCreate() {
+  const std::string pidfile = tmp_.Sub("hang.pid");
+  // The script writes the file; nothing else tells the test it got there.
+  if (!WaitFor([&] { return !Slurp(pidfile).empty(); }, std::chrono::seconds(30))) {
+    ADD_FAILURE() << "the hanging runtime's create never started:\n" << d_->Log();
+    return 0;
+  }
+  return std::stoi(Slurp(pidfile));
+}
+
 std::string SandboxFixture::RuncOnlyYaml() const {
   return std::string("runtimes: {runc: {path: ") + kRunc + ", root: " + RuncRoot() +
          ", type: oci}}\n";

@@ -56,6 +56,15 @@ class SandboxFixture : public ::testing::Test {
                    const TestNetwork* network = nullptr);
   // Starts d_ (made by the caller) and takes the census's baseline.
   void StartAndTakeBaseline();
+  // StartDaemon on the test network with two runtimes: runc, and "hanging"
+  // (testdata/runtimes/hanging-runtime, state in HangingRoot()), whose
+  // create writes its pid and then blocks; `create_timeout` is berthd's
+  // runtime_create_timeout.
+  void StartDaemonWithHangingRuntime(const std::string& create_timeout);
+  // The pid of the hanging runtime's blocked create once it wrote it; 0 (and
+  // a test failure) when none came within 30 s.
+  pid_t WaitForHungCreate();
+  std::string HangingRoot() const { return tmp_.Sub("hang-root"); }
 
   grpc::Status Run(const rt::PodSandboxConfig& c, std::string* id, const std::string& handler = "",
                    std::chrono::seconds timeout = std::chrono::seconds(120));

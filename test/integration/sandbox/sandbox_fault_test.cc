@@ -112,15 +112,7 @@ TEST_F(FaultTest, RuntimeFailingAtCreateLeavesNothingAndFreesTheName) {
 // hangs, the kubelet's retry is told the pod is still being created and at
 // which stage, and List/Status answer at once.
 TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
-  const std::string pidfile = tmp_.Sub("hang.pid");
-  WriteScript(tmp_.Sub("hanging"), "BERTH_TEST_HANG_PIDFILE=" + pidfile + " exec " +
-                                       TestdataPath("runtimes/hanging-runtime") + " \"$@\"");
-  TestNetwork net = MakeNetwork(tmp_.path());
-  ASSERT_NO_FATAL_FAILURE(
-      StartDaemon("runtimes: {runc: {path: " + std::string(kRunc) + ", root: " + RuncRoot() +
-                      "}, hanging: {path: " + tmp_.Sub("hanging") +
-                      ", root: " + tmp_.Sub("hang-root") + "}}\n" + "runtime_create_timeout: 5s\n",
-                  {}, &net));
+  ASSERT_NO_FATAL_FAILURE(StartDaemonWithHangingRuntime("5s"));
 
   rt::PodSandboxConfig pod = PodConfig("rthang");
   auto first = std::async(std::launch::async, [&] {
@@ -128,9 +120,8 @@ TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
     grpc::Status s = Run(pod, &id, "hanging", std::chrono::seconds(150));
     return s;
   });
-  ASSERT_TRUE(WaitFor([&] { return !Slurp(pidfile).empty(); }, std::chrono::seconds(30)))
-      << d_->Log();
-  const pid_t hung = std::stoi(Slurp(pidfile));
+  const pid_t hung = WaitForHungCreate();
+  ASSERT_GT(hung, 0);
 
   // The retry is answered at once, naming the stage.
   auto t0 = std::chrono::steady_clock::now();
@@ -154,13 +145,13 @@ TEST_F(FaultTest, HangingRuntimeTimesOutNamingTheCauseAndLeavesNothing) {
       std::chrono::seconds(10)))
       << "runtime create process " << hung << " still runs";
   EXPECT_TRUE(List().empty());
-  ExpectNoLeaks({RuncRoot(), tmp_.Sub("hang-root")});
+  ExpectNoLeaks({RuncRoot(), HangingRoot()});
 
   std::string id;
   s = Run(pod, &id, "runc");
   ASSERT_TRUE(s.ok()) << "the name must be free again: " << s.error_message();
   ASSERT_TRUE(Remove(id).ok());
-  ExpectNoLeaks({RuncRoot(), tmp_.Sub("hang-root")});
+  ExpectNoLeaks({RuncRoot(), HangingRoot()});
 }
 
 // The kubelet retries while the first call is held in a slow CNI plugin: the
