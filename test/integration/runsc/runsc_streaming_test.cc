@@ -40,15 +40,7 @@ TEST_F(GvisorTest, ExecWithTtyCarriesTheTerminalSizeAndTheExitCode) {
   const std::string id = StartShell("exec-tty", "exec sleep 1000");
   auto crictl = LiveProcess::OnPty(Crictl({"exec", "-it", id, "sh"}), 37, 91);
   ASSERT_TRUE(crictl->WaitForOutput("# ")) << "no shell prompt:\n" << crictl->Output();
-  // The size travels on its own stream: ask again until it has arrived.
-  auto size_seen = [&](const std::string& size) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      crictl->Write("stty size\n");
-      if (crictl->WaitForOutput("\n" + size + "\r", std::chrono::seconds(3))) return true;
-    }
-    return false;
-  };
-  EXPECT_TRUE(size_seen("37 91")) << crictl->Output();
+  EXPECT_TRUE(ShellSeesTerminalSize(*crictl, "37 91")) << crictl->Output();
   crictl->Write("exit 7\n");
   std::optional<process::ExitStatus> st = crictl->WaitExit(kSeconds30);
   ASSERT_TRUE(st.has_value()) << "crictl still runs:\n" << crictl->Output();
@@ -60,18 +52,7 @@ TEST_F(GvisorTest, ExecWithTtyCarriesTheTerminalSizeAndTheExitCode) {
 // kills it there, by its pid in the sandbox.
 TEST_F(GvisorTest, ExecIsKilledInsideTheSandboxWhenTheClientGoesAway) {
   const std::string id = StartShell("exec-gone", "exec sleep 1000");
-  const std::string marker = "sleep " + std::to_string(2000 + getpid() % 50000);
-  auto crictl = LiveProcess::OnPipes(Crictl({"exec", id, "sh", "-c", marker}));
-  ASSERT_TRUE(
-      WaitFor([&] { return ProcessList(id).find(marker) != std::string::npos; }, kSeconds30))
-      << "the exec never started:\n"
-      << crictl->Output() << ProcessList(id);
-  ASSERT_TRUE(crictl->child().Signal(SIGKILL).ok());
-  ASSERT_TRUE(crictl->WaitExit(kSeconds30).has_value());
-  EXPECT_TRUE(WaitFor([&] { return ProcessList(id).find(marker) == std::string::npos; },
-                      std::chrono::seconds(15)))
-      << "still running in the sandbox after its client died:\n"
-      << ProcessList(id);
+  ASSERT_NO_FATAL_FAILURE(ExpectExecEndsWhenItsClientIsKilled(id));
   CleanUpAndExpectNoGvisorLeaks();
 }
 

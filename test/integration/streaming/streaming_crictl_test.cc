@@ -85,18 +85,9 @@ TEST_F(StreamingTest, ExecWithTtyCarriesTerminalSizesAndTheExitCode) {
   const std::string id = StartShell("exec-tty", "exec sleep 1000");
   auto crictl = LiveProcess::OnPty(Crictl({"exec", "-it", id, "sh"}), 37, 91);
   ASSERT_TRUE(crictl->WaitForOutput("# ")) << "no shell prompt:\n" << crictl->Output();
-  // The size travels on its own stream, independently of what is typed: the
-  // first `stty size` may run before it arrived, so ask again (bounded).
-  auto size_seen = [&](const std::string& size) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      crictl->Write("stty size\n");
-      if (crictl->WaitForOutput("\n" + size + "\r", std::chrono::seconds(3))) return true;
-    }
-    return false;
-  };
-  EXPECT_TRUE(size_seen("37 91")) << crictl->Output();
+  EXPECT_TRUE(ShellSeesTerminalSize(*crictl, "37 91")) << crictl->Output();
   crictl->Resize(50, 120);
-  EXPECT_TRUE(size_seen("50 120")) << crictl->Output();
+  EXPECT_TRUE(ShellSeesTerminalSize(*crictl, "50 120")) << crictl->Output();
   crictl->Write("exit 7\n");
   std::optional<process::ExitStatus> st = crictl->WaitExit(kSeconds30);
   ASSERT_TRUE(st.has_value()) << "crictl still runs:\n" << crictl->Output();
@@ -108,19 +99,7 @@ TEST_F(StreamingTest, ExecWithTtyCarriesTerminalSizesAndTheExitCode) {
 
 TEST_F(StreamingTest, ExecIsKilledWhenTheClientGoesAway) {
   const std::string id = StartShell("exec-gone", "exec sleep 1000");
-  // A duration no other process in the container has, to find this one.
-  const std::string marker = "sleep " + std::to_string(2000 + getpid() % 50000);
-  auto crictl = LiveProcess::OnPipes(Crictl({"exec", id, "sh", "-c", marker}));
-  ASSERT_TRUE(
-      WaitFor([&] { return ProcessList(id).find(marker) != std::string::npos; }, kSeconds30))
-      << "the exec never started:\n"
-      << crictl->Output() << ProcessList(id);
-  ASSERT_TRUE(crictl->child().Signal(SIGKILL).ok());
-  ASSERT_TRUE(crictl->WaitExit(kSeconds30).has_value());
-  EXPECT_TRUE(WaitFor([&] { return ProcessList(id).find(marker) == std::string::npos; },
-                      std::chrono::seconds(15)))
-      << "still running in the container after its client died:\n"
-      << ProcessList(id);
+  ASSERT_NO_FATAL_FAILURE(ExpectExecEndsWhenItsClientIsKilled(id));
   EXPECT_THAT(d_->Log(), HasSubstr("client went away"));
   CleanUpAndExpectNoLeaks();
 }

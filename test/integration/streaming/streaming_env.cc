@@ -192,6 +192,29 @@ std::string StreamingTest::ProcessList(const std::string& container_id) {
   return out.stdout();
 }
 
+bool StreamingTest::ShellSeesTerminalSize(LiveProcess& crictl, const std::string& size) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    crictl.Write("stty size\n");
+    if (crictl.WaitForOutput("\n" + size + "\r", std::chrono::seconds(3))) return true;
+  }
+  return false;
+}
+
+void StreamingTest::ExpectExecEndsWhenItsClientIsKilled(const std::string& id) {
+  const std::string marker = "sleep " + std::to_string(2000 + getpid() % 50000);
+  auto crictl = LiveProcess::OnPipes(Crictl({"exec", id, "sh", "-c", marker}));
+  ASSERT_TRUE(WaitFor([&] { return ProcessList(id).find(marker) != std::string::npos; },
+                      std::chrono::seconds(30)))
+      << "the exec never started:\n"
+      << crictl->Output() << ProcessList(id);
+  ASSERT_TRUE(crictl->child().Signal(SIGKILL).ok());
+  ASSERT_TRUE(crictl->WaitExit(std::chrono::seconds(30)).has_value());
+  EXPECT_TRUE(WaitFor([&] { return ProcessList(id).find(marker) == std::string::npos; },
+                      std::chrono::seconds(15)))
+      << "still running in container " << id << " after its client died:\n"
+      << ProcessList(id);
+}
+
 void StreamingTest::CleanUpAndExpectNoLeaks() {
   KubeletCleanup();
   ExpectNoLeaksAtAll();

@@ -92,6 +92,16 @@ class StreamingTest : public RestoreFixture {
 
   // What the kubelet does when it is done, then the full leak census.
   void CleanUpAndExpectNoLeaks();
+
+  // Whether the shell on `crictl`'s terminal reports the size `rows cols`
+  // ("37 91") to `stty size`. The size travels on a stream of its own, apart
+  // from what is typed, so the first answers may predate it: asked again, at
+  // most 5 times.
+  static bool ShellSeesTerminalSize(LiveProcess& crictl, const std::string& size);
+  // Runs, through crictl exec on pipes, a `sleep` with a duration no other
+  // process in container `id` has; once it runs there, SIGKILLs crictl and
+  // expects the command to end in the container within 15 s.
+  void ExpectExecEndsWhenItsClientIsKilled(const std::string& id);
 };
 
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago (bound with
