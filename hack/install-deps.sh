@@ -25,8 +25,9 @@ packages=(
   prometheus
   # conformance: critest's images are built offline (../shared/tools/critest-images/build.sh)
   skopeo umoci gcc libc6-dev
-  # Windows platform module: cross compiler and wine to run its tests
-  g++-mingw-w64-x86-64-posix wine64
+  # Windows platform module: cross compiler and wine to run its tests;
+  # dpkg-dev unpacks the Debian sources hack/mingw-deps.sh cross-builds
+  g++-mingw-w64-x86-64-posix wine64 dpkg-dev
 )
 
 missing=()

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Cross-builds, for mingw-w64, the libraries the daemon's non-gRPC code needs
+# and Debian does not ship for Windows: protobuf's runtime (libprotobuf), yaml-cpp,
+# fmt and spdlog. The sources are Debian's own source packages at pinned
+# versions, fetched with `apt-get source` through a private deb-src list (the
+# system's apt sources and lists stay untouched).
+#
+#   hack/mingw-deps.sh        builds what is missing; prints, one a line,
+#                             NAME_DIR=<path> for test/windows's find_package
+#
+# Each package lands in its own prefix /var/cache/berth/mingw/<package>-<version>
+# (outside the checkout: reused across runs and by a fresh clone's CI). A prefix
+# counts only once its stamp file exists, written last, so an interrupted build
+# is redone from scratch on the next run. Logs go to stderr.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # BERTH_ROOT, CCACHE_DIR
+
+cache="${BERTH_MINGW_CACHE:-/var/cache/berth/mingw}"
+toolchain="$BERTH_ROOT/cmake/mingw-w64-x86_64.cmake"
+stamp_name=.berth-complete
+log() { echo "mingw-deps: $*" >&2; }
+
+# Pinned to the host's packages: protobuf's generated code must match the host's
+# protoc (3.21.12), which stays the generator; the others match what the Linux
+# build links, so both builds see the same library behaviour.
+protobuf_version=3.21.12-3+deb12u1
+yaml_cpp_version=0.7.0+dfsg-8
+fmtlib_version=9.1.0+ds1-2
+spdlog_version=1:1.10.0+ds-0.4
+
+mkdir -p "$cache"
+# One run at a time: a second caller (a parallel CTest, another checkout) waits
+# and then finds the stamps written.
+exec 9>"$cache/.lock"
+flock 9
+
+prefix_of() { echo "$cache/$1-${2#*:}"; }   # the epoch's ':' stays out of paths
+
+# --- fetching sources ---------------------------------------------------------
+apt_dir="$cache/apt"
+apt_opts=(
+  -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  -o "Dir::State::Lists=$apt_dir/lists"
+  # No binary caches: apt would otherwise rewrite the system's /var/cache/apt/*.bin
+  # from these private lists.
+  -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+  -o APT::Sandbox::User=root -qq
+)
+apt_updated=
+apt_source() {  # apt_source PACKAGE VERSION DEST: unpacked, Debian patches applied
+  local pkg=$1 version=$2 dest=$3
+  command -v dpkg-source >/dev/null || { log "dpkg-source not found (Debian package dpkg-dev)"; exit 1; }
+  if [ -z "$apt_updated" ]; then
+    mkdir -p "$apt_dir/lists/partial"
+    # The mirror this machine's apt already uses (deb.debian.org), source entries only.
+    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    cat >"$apt_dir/sources.list" <<EOF
+deb-src [signed-by=$keyring] http://deb.debian.org/debian bookworm main
+deb-src [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main
+EOF
+    log "updating the private deb-src lists in $apt_dir"
+    apt-get "${apt_opts[@]}" update >&2
+    apt_updated=1
+  fi
+  rm -rf "$dest" && mkdir -p "$dest"
+  log "fetching source $pkg=$version"
+  (cd "$dest" && apt-get "${apt_opts[@]}" source "$pkg=$version" >&2)
+}
+
+# --- building -----------------------------------------------------------------
+# build_package PACKAGE VERSION CMAKE_ARGS...: the project's default targets
+# (its tests, tools and examples switched off by the arguments, so only the
+# libraries), installed with headers and CMake package files.
+build_package() {
+  local pkg=$1 version=$2; shift 2
+  local prefix work
+  prefix="$(prefix_of "$pkg" "$version")"
+  [ -f "$prefix/$stamp_name" ] && return 0
+  work="$cache/work/$pkg"
+  log "building $pkg $version into $prefix"
+  local started=$SECONDS
+  apt_source "$pkg" "$version" "$work/src"
+  local src
+  src="$(find "$work/src" -mindepth 1 -maxdepth 1 -type d | head -n1)"
+  rm -rf "$prefix" "$work/build"
+  cmake -S "$src" -B "$work/build" -G Ninja -Wno-dev \
+    -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS=OFF "$@" >&2
+  ninja -C "$work/build" -j2 >&2
+  cmake --install "$work/build" >/dev/null
+  rm -rf "$work"
+  touch "$prefix/$stamp_name"
+  log "$pkg done in $((SECONDS - started)) s"
+}
+
+# protobuf: the full runtime (the daemon's records use reflection and JSON) and
+# the lite one its install rules expect; no protoc, no libprotoc, no tests, no
+# zlib (gzip streams are unused).
+build_package protobuf "$protobuf_version" \
+  -Dprotobuf_BUILD_TESTS=OFF -Dprotobuf_BUILD_PROTOC_BINARIES=OFF -Dprotobuf_BUILD_LIBPROTOC=OFF \
+  -Dprotobuf_BUILD_EXAMPLES=OFF -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_SHARED_LIBS=OFF \
+  -Dprotobuf_MSVC_STATIC_RUNTIME=OFF
+build_package yaml-cpp "$yaml_cpp_version" \
+  -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF \
+  -DYAML_BUILD_SHARED_LIBS=OFF
+build_package fmtlib "$fmtlib_version" -DFMT_TEST=OFF -DFMT_DOC=OFF
+# Debian's spdlog has its bundled fmt removed: it builds against fmtlib's prefix.
+build_package spdlog "$spdlog_version" \
+  -DSPDLOG_FMT_EXTERNAL=ON -DSPDLOG_BUILD_EXAMPLE=OFF -DSPDLOG_BUILD_TESTS=OFF \
+  -DSPDLOG_BUILD_BENCH=OFF -Dfmt_DIR="$(prefix_of fmtlib "$fmtlib_version")/lib/cmake/fmt"
+
+# The package directories test/windows hands to find_package.
+echo "Protobuf_DIR=$(prefix_of protobuf "$protobuf_version")/lib/cmake/protobuf"
+echo "yaml-cpp_DIR=$(prefix_of yaml-cpp "$yaml_cpp_version")/lib/cmake/yaml-cpp"
+echo "fmt_DIR=$(prefix_of fmtlib "$fmtlib_version")/lib/cmake/fmt"
+echo "spdlog_DIR=$(prefix_of spdlog "$spdlog_version")/lib/cmake/spdlog"
