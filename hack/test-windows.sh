@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Cross-builds the Windows platform module and its tests with mingw-w64 and runs
-# them under wine64 in a throw-away WINEPREFIX (Wine's real registry and service
-# manager). CTest runs this as the one test labelled "windows".
+# Cross-builds with mingw-w64 the Windows platform module, the CRI messages and
+# the daemon's portable part, with their tests, against the libraries
+# hack/mingw-deps.sh cross-builds from Debian's sources, and runs the tests under
+# wine64 in a throw-away WINEPREFIX (Wine's real registry and service manager).
+# CTest runs this as the one test labelled "windows".
 #
 #   hack/test-windows.sh [build-dir]      (default: <repo>/build/windows)
 set -euo pipefail
@@ -23,13 +25,15 @@ wineserver="$(find_tool wineserver /usr/lib/wine/wineserver)" ||
 command -v x86_64-w64-mingw32-g++-posix >/dev/null ||
   { echo "test-windows: x86_64-w64-mingw32-g++-posix not found (g++-mingw-w64-x86-64-posix)" >&2; exit 1; }
 
-# 1. Cross build (ccache is picked up by test/windows/CMakeLists.txt).
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$repo/test/windows" -B "$build" -G Ninja \
-    -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release
-fi
+# 1. The mingw libraries (built once, then reused from /var/cache/berth/mingw),
+# then the cross build (ccache is picked up by test/windows/CMakeLists.txt).
+# Configured every run: the package directories change with the pinned versions.
+package_dirs_text="$("$repo/hack/mingw-deps.sh")"   # a failure stops here (set -e)
+mapfile -t package_dirs <<<"$package_dirs_text"
+cmake -S "$repo/test/windows" -B "$build" -G Ninja \
+  -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release \
+  "${package_dirs[@]/#/-D}" >/dev/null
 ninja -C "$build" -j2
-exe="$build/berth_platform_windows_test.exe"
 
 # 2. A fresh prefix, removed (with its wineserver) however we leave.
 export WINEPREFIX
@@ -50,6 +54,12 @@ timeout 60 "$wineserver" -w
 
 # 4. The tests: registry values under the CredentialSpecs key, the stale sweep,
 # the service host via CreateService/StartService/ControlService, and the
-# portable unit tests on the Windows runtime.
-echo "test-windows: running $(basename "$exe") under $("$wine" --version)"
-timeout 180 "$wine" "$exe" --gtest_brief=1
+# portable unit tests on the Windows runtime; then those of pkg/base, pkg/events
+# and the daemon's portable part (records, platform hooks, event stream). Both
+# run, and either failing fails the run.
+status=0
+for exe in "$build/berth_platform_windows_test.exe" "$build/berth_portable_windows_test.exe"; do
+  echo "test-windows: running $(basename "$exe") under $("$wine" --version)"
+  timeout 180 "$wine" "$exe" --gtest_brief=1 || status=1
+done
+exit $status

@@ -13,23 +13,18 @@
 #include <gtest/gtest.h>
 
 #include "daemon/container_record.h"
-#include "daemon/sandbox_validate.h"
 #include "pkg/base/undo_stack.h"
 #include "pkg/platform/fake_hcs_client.h"
 #include "pkg/platform/fake_registry_backend.h"
+#include "test/unit/platform_hooks/gmsa_requests.h"
 
 namespace berth::daemon {
 namespace {
 
 namespace rt = runtime::v1;
+using namespace gmsa_requests;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// The spec's content carries this marker; no audit line or error may.
-constexpr std::string_view kSecretMarker = "contoso-gmsa-account-7731";
-const std::string kSpec = std::string(R"({"CmsPlugins":["ActiveDirectory"],"DomainJoinConfig":)") +
-                          R"({"GmsaAccountName":")" + std::string(kSecretMarker) + R"("}})";
-const std::string kId(64, 'c');
 
 // The runtime: records the spec each create was given; can be told to fail a create.
 struct FakeRuntime {
@@ -161,18 +156,6 @@ void ExpectAudited(const Host& host, const std::vector<std::string>& ops,
     EXPECT_THAT(lines[i], HasSubstr("outcome=\"ok\""));
     EXPECT_THAT(lines[i], Not(HasSubstr(kSecretMarker)));
   }
-}
-
-rt::ContainerConfig GmsaConfig(bool legacy_annotation = false) {
-  rt::ContainerConfig config;
-  config.mutable_metadata()->set_name("web");
-  config.mutable_image()->set_image("mcr.microsoft.com/windows/nanoserver:ltsc2022");
-  if (legacy_annotation) {
-    (*config.mutable_annotations())[std::string(platform::kLegacyGmsaSpecAnnotation)] = kSpec;
-  } else {
-    config.mutable_windows()->mutable_security_context()->set_credential_spec(kSpec);
-  }
-  return config;
 }
 
 class RegistryValueLifecycle : public ::testing::Test {
@@ -401,72 +384,6 @@ TEST_F(CcgLifecycle, AuditLogRecordsAddAndReleaseWithoutTheSpec) {
   ExpectAudited(host_, {"ccg-add", "ccg-release"}, kId);
 }
 
-// The Linux platform: gMSA is refused up front, every other hook is a no-op.
-class LinuxPlatform : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<std::unique_ptr<ContainerPlatformHooks>> h = ContainerPlatformHooks::ForThisHost();
-    ASSERT_TRUE(h.ok()) << h.status().ToString();
-    hooks_ = std::move(*h);
-  }
-  std::unique_ptr<ContainerPlatformHooks> hooks_;
-};
-
-TEST_F(LinuxPlatform, WindowsSecurityContextCredentialSpecIsInvalidArgument) {
-  Status s = hooks_->Validate("web", GmsaConfig());
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("container \"web\""));
-  EXPECT_THAT(s.message(), HasSubstr("windows.security_context.credential_spec"));
-  EXPECT_THAT(s.message(), HasSubstr("only supported on Windows"));
-  EXPECT_THAT(s.message(), Not(HasSubstr(kSecretMarker)));
-  // OnCreate refuses it too, should a caller skip Validate.
-  EXPECT_EQ(hooks_->OnCreate(kId, "web", GmsaConfig()).status().code(), Code::kInvalidArgument);
-}
-
-TEST_F(LinuxPlatform, LegacyGmsaAnnotationIsInvalidArgument) {
-  Status s = hooks_->Validate("web", GmsaConfig(/*legacy_annotation=*/true));
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("container \"web\""));
-  EXPECT_THAT(s.message(), HasSubstr(std::string(platform::kLegacyGmsaSpecAnnotation)));
-  EXPECT_THAT(s.message(), Not(HasSubstr(kSecretMarker)));
-}
-
-TEST_F(LinuxPlatform, PresetPlatformAnnotationIsInvalidArgument) {
-  rt::ContainerConfig config;
-  (*config.mutable_annotations())[std::string(platform::kGmsaCcgAnnotation)] = kId;
-  Status s = hooks_->Validate("web", config);
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr(std::string(platform::kGmsaCcgAnnotation)));
-}
-
-TEST_F(LinuxPlatform, ContainerWithoutGmsaGetsNothingAndEveryHookIsANoOp) {
-  rt::ContainerConfig config;
-  config.mutable_metadata()->set_name("web");
-  (*config.mutable_annotations())[std::string(platform::kLegacyGmsaSpecAnnotation)] = "";
-  EXPECT_TRUE(hooks_->Validate("web", config).ok());
-  Result<PlatformCreateResult> r = hooks_->OnCreate(kId, "web", config);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->annotations.empty());
-  nlohmann::json spec = nlohmann::json::object();
-  ApplyPlatformSetup(*r, &spec);
-  EXPECT_EQ(spec, nlohmann::json::object());
-  hooks_->OnStarted(kId, {});
-  EXPECT_TRUE(hooks_->OnStopped(kId, {}).ok());
-  EXPECT_TRUE(hooks_->OnRemoved(kId, {}).ok());
-  EXPECT_TRUE(hooks_->OnCreateFailed(kId, {}).ok());
-  EXPECT_TRUE(hooks_->OnRestore(kId, {}, rt::CONTAINER_EXITED).ok());
-  EXPECT_TRUE(hooks_->ReleaseLeftovers(kId, nullptr).ok());
-}
-
-rt::PodSandboxConfig GmsaPod() {
-  rt::PodSandboxConfig pod;
-  pod.mutable_metadata()->set_name("web-pod");
-  pod.mutable_metadata()->set_namespace_("default");
-  pod.mutable_metadata()->set_uid("uid-web-pod");
-  pod.mutable_windows()->mutable_security_context()->set_credential_spec(kSpec);
-  return pod;
-}
-
 TEST(PodPlatformConfig, CredentialSpecIsInvalidArgumentNamingThePodWithoutGmsa) {
   Status s = ValidatePodPlatformConfig(GmsaPod(), /*gmsa_supported=*/false);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
@@ -478,16 +395,6 @@ TEST(PodPlatformConfig, CredentialSpecIsInvalidArgumentNamingThePodWithoutGmsa) 
   rt::PodSandboxConfig plain = GmsaPod();
   plain.mutable_windows()->mutable_security_context()->clear_credential_spec();
   EXPECT_TRUE(ValidatePodPlatformConfig(plain, /*gmsa_supported=*/false).ok());
-}
-
-TEST(PodPlatformConfig, RunPodSandboxValidationRefusesItOnThisLinuxNode) {
-  Status s = ValidatePodSandboxConfig(GmsaPod(), "cgroupfs");
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("pod sandbox \"web-pod\": "
-                                     "windows.security_context.credential_spec"));
-  rt::PodSandboxConfig plain = GmsaPod();
-  plain.clear_windows();
-  EXPECT_TRUE(ValidatePodSandboxConfig(plain, "cgroupfs").ok()) << "control: the rest is valid";
 }
 
 TEST(PlatformAnnotationsOf, PicksOnlyThePlatformKeys) {
