@@ -1,5 +1,6 @@
 // The one home of cryptographically secure random bytes (object IDs, stream
-// tokens, credential-spec value names): the kernel's CSPRNG via getrandom(2).
+// tokens, credential-spec value names): the kernel's CSPRNG via getrandom(2)
+// (random_bytes.cc); on Windows BCryptGenRandom (random_bytes_windows.cc).
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,10 @@
-// Windows build: the registry-backed credential spec store and CCG over vmcompute.dll.
+// Windows build: the registry-backed credential spec store and CCG over vmcompute.dll;
+// the CSPRNG is BCryptGenRandom (pkg/base/random_bytes_windows.cc).
 #include <windows.h>
-// bcrypt.h needs the types windows.h defines.
-#include <bcrypt.h>
 
-#include <algorithm>
 #include <string>
 
+#include "pkg/base/random_bytes.h"
 #include "pkg/platform/platform.h"
 #include "pkg/platform/random_source.h"
 #include "pkg/platform/windows/hcs_client_windows.h"
@@ -16,21 +15,7 @@ namespace {
 
 class BcryptRandomSource final : public RandomSource {
  public:
-  Status Fill(std::span<std::uint8_t> out) override {
-    // BCryptGenRandom takes a ULONG length; our requests are tiny but stay safe.
-    size_t done = 0;
-    while (done < out.size()) {
-      const ULONG chunk = static_cast<ULONG>(std::min<size_t>(out.size() - done, 1u << 20));
-      const NTSTATUS st =
-          BCryptGenRandom(nullptr, out.data() + done, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
-      if (st < 0) {
-        return Internal("BCryptGenRandom failed with NTSTATUS " +
-                        std::to_string(static_cast<unsigned long>(st)));
-      }
-      done += chunk;
-    }
-    return OkStatus();
-  }
+  Status Fill(std::span<std::uint8_t> out) override { return FillRandomBytes(out); }
 };
 
 }  // namespace
