@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds, for mingw-w64, the libraries the daemon's non-gRPC code needs
 # and Debian does not ship for Windows: protobuf's runtime (libprotobuf), yaml-cpp,
-# fmt and spdlog. The sources are Debian's own source packages at pinned
-# versions, fetched with `apt-get source` through a private deb-src list (the
+# fmt and spdlog. The sources are Debian's own source packages, at the versions
+# of the host's installed -dev packages, fetched with `apt-get source` through a private deb-src list (the
 # system's apt sources and lists stay untouched).
 #
 #   hack/mingw-deps.sh        builds what is missing; prints, one a line,
@@ -20,13 +20,22 @@ toolchain="$BERTH_ROOT/cmake/mingw-w64-x86_64.cmake"
 stamp_name=.berth-complete
 log() { echo "mingw-deps: $*" >&2; }
 
-# Pinned to the host's packages: protobuf's generated code must match the host's
-# protoc (3.21.12), which stays the generator; the others match what the Linux
-# build links, so both builds see the same library behaviour.
-protobuf_version=3.21.12-3+deb12u1
-yaml_cpp_version=0.7.0+dfsg-8
-fmtlib_version=9.1.0+ds1-2
-spdlog_version=1:1.10.0+ds-0.4
+# The source versions of the host's own -dev packages (install-deps installs
+# them): protobuf's generated code must match the host's protoc, which stays
+# the generator, and the others match what the Linux build links. Read from
+# dpkg rather than written here, so a Debian update of the host's packages
+# (a security release) moves both builds together instead of asking apt for a
+# source version the archive no longer has.
+source_version_of() {
+  local v
+  v="$(dpkg-query -W -f='${source:Version}' "$1" 2>/dev/null)" ||
+    { log "$1 is not installed (hack/install-deps.sh installs it)"; exit 1; }
+  echo "$v"
+}
+protobuf_version="$(source_version_of libprotobuf-dev)"
+yaml_cpp_version="$(source_version_of libyaml-cpp-dev)"
+fmtlib_version="$(source_version_of libfmt-dev)"
+spdlog_version="$(source_version_of libspdlog-dev)"
 
 mkdir -p "$cache"
 # One run at a time: a second caller (a parallel CTest, another checkout) waits
