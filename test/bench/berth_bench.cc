@@ -11,7 +11,9 @@
 //              the wall time of each phase, and memory with the pods up;
 //   pull       --pulls pulls of --pull-image, each after RemoveImage;
 //   list       ListContainers and ListPodSandbox with --list-pods x
-//              --list-per-pod created (not started) containers present;
+//              --list-per-pod created (not started) containers present:
+//              alternating, the latencies; then --list-cpu-calls of each
+//              alone, the daemon's CPU time per call and the answer's size;
 //   exec       --execs ExecSync calls of `true` in a running container.
 // Memory: the daemon's VmRSS (--pid, or $BERTH_PID) idle and with the pods up,
 // and that of the monitors (--monitor: conmon for berth, containerd-shim-runc-v2
@@ -21,7 +23,7 @@
 //               [--results FILE] [--scenarios idle,lifecycle,pods,pull,list,exec]
 //               [--cycles 20] [--pods 100] [--pod-concurrency 100] [--pulls 5]
 //               [--pull-image REF] [--list-pods 10] [--list-per-pod 100]
-//               [--list-calls 100] [--execs 20]
+//               [--list-calls 100] [--list-cpu-calls 1000] [--execs 20]
 // A failed call ends the bench (exit 1) naming the call and its object; failed
 // calls are never timed. Every pod and container carries the run label and is
 // removed at the end, also after a failure or SIGINT/SIGTERM.
@@ -32,6 +34,7 @@
 #include "test/bench/bench_util.h"
 #include "test/bench/cri_bench_client.h"
 #include "test/bench/figure_report.h"
+#include "test/bench/list_call_cost.h"
 #include "test/bench/parallel_for.h"
 #include "test/bench/proc_memory.h"
 
@@ -51,7 +54,8 @@ const std::vector<std::string> kSleeper = {"/bin/sleep", "3600"};
 struct Options {
   std::set<std::string> scenarios;
   std::string daemon_pid, monitor, monitor_id_flag, pull_image;
-  int cycles, pods, pod_concurrency, pulls, list_pods, list_per_pod, list_calls, execs;
+  int cycles, pods, pod_concurrency, pulls, list_pods, list_per_pod, list_calls, list_cpu_calls,
+      execs;
 };
 
 // The wall time of fn() in ms; nothing is recorded when it throws.
@@ -206,6 +210,12 @@ class CriBench {
                                 std::to_string(opts_.list_pods) + " pods)";
     report_.AddLatencies("list: ListContainers" + present, containers_ms);
     report_.AddLatencies("list: ListPodSandbox" + present, pods_ms);
+    ReportListCost(
+        "list: ListContainers" + present,
+        bench::MeasureListContainers(opts_.list_cpu_calls, opts_.daemon_pid, cri_.runtime()));
+    ReportListCost(
+        "list: ListPodSandbox" + present,
+        bench::MeasureListPodSandbox(opts_.list_cpu_calls, opts_.daemon_pid, cri_.runtime()));
     bench::ParallelFor(static_cast<int>(pods.size()), 2,
                        [&](int i) { cri_.RemovePod(pods[static_cast<size_t>(i)]); });
   }
@@ -224,6 +234,16 @@ class CriBench {
   }
 
  private:
+  // The figures of a run of one List call alone: the daemon's CPU time per
+  // call (with --pid) and the answer's size, which the machine's load barely
+  // moves, unlike the latencies.
+  void ReportListCost(const std::string& key, const bench::ListCallCost& cost) {
+    if (!opts_.daemon_pid.empty()) {
+      report_.Add(key + " daemon CPU per call", cost.daemon_cpu_ms_per_call, "ms");
+    }
+    report_.Add(key + " answer", static_cast<double>(cost.answer_bytes), "bytes");
+  }
+
   // The pod shares its PID namespace, so sleep is not PID 1 and dies of
   // SIGTERM: a stop that needed the timeout's SIGKILL would time the timeout.
   void ExpectEndedBySigterm(const std::string& ctr) {
@@ -303,6 +323,8 @@ int main(int argc, char** argv) {
   opts.list_pods = count("list-pods", "10");
   opts.list_per_pod = count("list-per-pod", "100");
   opts.list_calls = count("list-calls", "100");
+  // Many: the CPU figure counts in clock ticks (10 ms).
+  opts.list_cpu_calls = count("list-cpu-calls", "1000");
   opts.execs = count("execs", "20");
   for (const std::string& s : opts.scenarios) {
     if (s != "idle" && s != "lifecycle" && s != "pods" && s != "pull" && s != "list" &&
