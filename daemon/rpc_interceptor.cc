@@ -42,8 +42,9 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
         server_stream_(info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING ||
                        info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {
     // The call's children and waits stop when the client cancels or its
-    // deadline passes (see CallContext::cancel). Sync and callback RPCs alike.
-    if (const grpc::ServerContextBase* context = info->server_context()) {
+    // deadline passes (see CallContext::cancel).
+    // (berth's services are sync ones, whose contexts are ServerContexts.)
+    if (auto* context = dynamic_cast<grpc::ServerContext*>(info->server_context())) {
       call_->WatchClient(CancelTokenOf(*context));
     }
   }

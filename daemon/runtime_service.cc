@@ -9,11 +9,6 @@ namespace berth::daemon {
 #define BERTH_FORWARD(rpc, handler) \
   HandleRpc(#rpc, *req, [&] { return server_.handler(*req, resp); })
 
-RuntimeServiceImpl::RuntimeServiceImpl(Server& server) : server_(server) {
-  SetMessageAllocatorFor_ListContainers(&list_containers_messages_);
-  SetMessageAllocatorFor_ListPodSandbox(&list_pod_sandbox_messages_);
-}
-
 grpc::Status RuntimeServiceImpl::Version(grpc::ServerContext*,
                                          const runtime::v1::VersionRequest* req,
                                          runtime::v1::VersionResponse* resp) {
@@ -43,12 +38,14 @@ BERTH_UNARY(RunPodSandbox, RunPodSandbox)
 BERTH_UNARY(StopPodSandbox, StopPodSandbox)
 BERTH_UNARY(RemovePodSandbox, RemovePodSandbox)
 BERTH_UNARY(PodSandboxStatus, PodSandboxStatus)
+BERTH_UNARY(ListPodSandbox, ListPodSandbox)
 BERTH_UNARY(UpdatePodSandboxResources, UpdatePodSandboxResources)
 BERTH_UNARY(CreateContainer, CreateContainer)
 BERTH_UNARY(StartContainer, StartContainer)
 BERTH_UNARY(StopContainer, StopContainer)
 BERTH_UNARY(RemoveContainer, RemoveContainer)
 BERTH_UNARY(ContainerStatus, ContainerStatus)
+BERTH_UNARY(ListContainers, ListContainers)
 BERTH_UNARY(ExecSync, ExecSync)
 BERTH_UNARY(UpdateContainerResources, UpdateContainerResources)
 BERTH_UNARY(ReopenContainerLog, ReopenContainerLog)
@@ -61,22 +58,6 @@ BERTH_UNARY(PodSandboxStats, PodSandboxStats)
 BERTH_UNARY(ListPodSandboxStats, ListPodSandboxStats)
 BERTH_UNARY(ListMetricDescriptors, ListMetricDescriptors)
 BERTH_UNARY(ListPodSandboxMetrics, ListPodSandboxMetrics)
-
-// A callback RPC answered at once, on the thread gRPC calls it on: the
-// handler only reads memory. Finishing before returning also keeps the
-// interceptor's call scope (thread-local, set when the request arrived) on
-// the thread that set it, since the status hook runs inside Finish.
-#define BERTH_CALLBACK_UNARY(rpc, handler)                                                \
-  grpc::ServerUnaryReactor* RuntimeServiceImpl::rpc(grpc::CallbackServerContext* context, \
-                                                    const runtime::v1::rpc##Request* req, \
-                                                    runtime::v1::rpc##Response* resp) {   \
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();                        \
-    reactor->Finish(BERTH_FORWARD(rpc, handler));                                         \
-    return reactor;                                                                       \
-  }
-
-BERTH_CALLBACK_UNARY(ListPodSandbox, ListPodSandbox)
-BERTH_CALLBACK_UNARY(ListContainers, ListContainers)
 
 namespace {
 // Streamed lists send this many items per message, far below gRPC's limit.

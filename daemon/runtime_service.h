@@ -3,23 +3,15 @@
 // whose UNIMPLEMENTED answer the interceptor names.
 #pragma once
 
-#include "daemon/arena_message_allocator.h"
 #include "runtime/v1/api.grpc.pb.h"
 
 namespace berth::daemon {
 
 class Server;
 
-// ListContainers and ListPodSandbox are callback RPCs, the one kind whose
-// messages gRPC lets us allocate: theirs live on a per-call arena (see
-// arena_message_allocator.h). Every other RPC is a sync one.
-using RuntimeServiceBase = runtime::v1::RuntimeService::WithCallbackMethod_ListContainers<
-    runtime::v1::RuntimeService::WithCallbackMethod_ListPodSandbox<
-        runtime::v1::RuntimeService::Service>>;
-
-class RuntimeServiceImpl final : public RuntimeServiceBase {
+class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
  public:
-  explicit RuntimeServiceImpl(Server& server);
+  explicit RuntimeServiceImpl(Server& server) : server_(server) {}
 
   grpc::Status Version(grpc::ServerContext*, const runtime::v1::VersionRequest* req,
                        runtime::v1::VersionResponse* resp) override;
@@ -41,9 +33,8 @@ class RuntimeServiceImpl final : public RuntimeServiceBase {
   grpc::Status PodSandboxStatus(grpc::ServerContext*,
                                 const runtime::v1::PodSandboxStatusRequest* req,
                                 runtime::v1::PodSandboxStatusResponse* resp) override;
-  grpc::ServerUnaryReactor* ListPodSandbox(grpc::CallbackServerContext* context,
-                                           const runtime::v1::ListPodSandboxRequest* req,
-                                           runtime::v1::ListPodSandboxResponse* resp) override;
+  grpc::Status ListPodSandbox(grpc::ServerContext*, const runtime::v1::ListPodSandboxRequest* req,
+                              runtime::v1::ListPodSandboxResponse* resp) override;
   grpc::Status UpdatePodSandboxResources(
       grpc::ServerContext*, const runtime::v1::UpdatePodSandboxResourcesRequest* req,
       runtime::v1::UpdatePodSandboxResourcesResponse* resp) override;
@@ -55,6 +46,7 @@ class RuntimeServiceImpl final : public RuntimeServiceBase {
   BERTH_DECLARE_UNARY(StopContainer)
   BERTH_DECLARE_UNARY(RemoveContainer)
   BERTH_DECLARE_UNARY(ContainerStatus)
+  BERTH_DECLARE_UNARY(ListContainers)
   BERTH_DECLARE_UNARY(ExecSync)
   BERTH_DECLARE_UNARY(UpdateContainerResources)
   BERTH_DECLARE_UNARY(ReopenContainerLog)
@@ -66,9 +58,6 @@ class RuntimeServiceImpl final : public RuntimeServiceBase {
   BERTH_DECLARE_UNARY(PodSandboxStats)
   BERTH_DECLARE_UNARY(ListPodSandboxStats)
 #undef BERTH_DECLARE_UNARY
-  grpc::ServerUnaryReactor* ListContainers(grpc::CallbackServerContext* context,
-                                           const runtime::v1::ListContainersRequest* req,
-                                           runtime::v1::ListContainersResponse* resp) override;
   grpc::Status StreamContainers(
       grpc::ServerContext*, const runtime::v1::StreamContainersRequest* req,
       grpc::ServerWriter<runtime::v1::StreamContainersResponse>* writer) override;
@@ -96,10 +85,6 @@ class RuntimeServiceImpl final : public RuntimeServiceBase {
 
  private:
   Server& server_;
-  ArenaMessageAllocator<runtime::v1::ListContainersRequest, runtime::v1::ListContainersResponse>
-      list_containers_messages_;
-  ArenaMessageAllocator<runtime::v1::ListPodSandboxRequest, runtime::v1::ListPodSandboxResponse>
-      list_pod_sandbox_messages_;
 };
 
 }  // namespace berth::daemon
