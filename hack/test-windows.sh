@@ -27,7 +27,7 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null ||
 
 # 1. The mingw libraries (built once, then reused from /var/cache/berth/mingw),
 # then the cross build (ccache is picked up by test/windows/CMakeLists.txt).
-# Configured every run: the package directories change with the pinned versions.
+# Configured every run: the package directories change with the host's package versions.
 package_dirs_text="$("$repo/hack/mingw-deps.sh")"   # a failure stops here (set -e)
 mapfile -t package_dirs <<<"$package_dirs_text"
 cmake -S "$repo/test/windows" -B "$build" -G Ninja \
