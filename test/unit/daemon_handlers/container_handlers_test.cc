@@ -2,7 +2,6 @@
 // an opened Server over the fake runtime: what each asks the runtime, what it
 // records and what it leaves on disk.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <string>
@@ -25,11 +24,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return lstat(path.c_str(), &st) == 0;
-}
 
 class ContainerHandlers : public HandlerTest {
  protected:
@@ -148,10 +142,10 @@ TEST_F(ContainerHandlers, RemoveKillsDeletesAndLeavesNoFileBehind) {
   server_->Shutdown();  // the removal reaper finishes its queue
   EXPECT_THAT(RuntimeCallsStartingWith("kill"), ElementsAre("kill --all " + c->id + " 9"));
   EXPECT_THAT(RuntimeCallsStartingWith("delete"), ElementsAre("delete --force " + c->id));
-  EXPECT_FALSE(Exists(c->bundle_dir));
-  EXPECT_FALSE(Exists(run_dir));
-  EXPECT_FALSE(Exists(ExitFile(c->id)));
-  EXPECT_FALSE(Exists(RuntimeFile(c->id, "status")));
+  EXPECT_FALSE(PathExists(c->bundle_dir));
+  EXPECT_FALSE(PathExists(run_dir));
+  EXPECT_FALSE(PathExists(ExitFile(c->id)));
+  EXPECT_FALSE(PathExists(RuntimeFile(c->id, "status")));
 }
 
 TEST_F(ContainerHandlers, RemovalTheRuntimeRefusesIsFinishedByTheNextStart) {
@@ -169,8 +163,8 @@ TEST_F(ContainerHandlers, RemovalTheRuntimeRefusesIsFinishedByTheNextStart) {
   Restart();
 
   EXPECT_EQ(RuntimeCallsStartingWith("delete --force " + c->id).size(), 2u);
-  EXPECT_FALSE(Exists(c->bundle_dir));
-  EXPECT_FALSE(Exists(RuntimeFile(c->id, "status")));
+  EXPECT_FALSE(PathExists(c->bundle_dir));
+  EXPECT_FALSE(PathExists(RuntimeFile(c->id, "status")));
   EXPECT_THAT(ListedIds({}), IsEmpty());
 }
 

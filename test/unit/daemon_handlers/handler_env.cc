@@ -1,5 +1,6 @@
 #include "test/unit/daemon_handlers/handler_env.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,6 +27,11 @@ void Check(const Status& s, const std::string& what) {
   ASSERT_TRUE(s.ok()) << what << ": " << s.ToString();
 }
 }  // namespace
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
 
 config::RuntimeEntry RuntimeAt(const std::string& path, const std::string& root) {
   config::RuntimeEntry r;

@@ -17,6 +17,9 @@
 
 namespace berth::daemon::testing {
 
+// Whether anything (a symlink too) is at `path`.
+bool PathExists(const std::string& path);
+
 // An "oci" runtime entry of the config.
 config::RuntimeEntry RuntimeAt(const std::string& path, const std::string& root);
 

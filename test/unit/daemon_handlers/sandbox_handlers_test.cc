@@ -1,7 +1,6 @@
 // The pod handlers (stop, remove, status, list) called on an opened Server
 // over the fake runtime.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -100,8 +99,7 @@ TEST_F(SandboxHandlers, RemoveTakesThePodsContainersWithItAndLeavesNoFile) {
   for (const std::string& gone :
        {pod->bundle_dir, a->bundle_dir, b->bundle_dir, config_.runroot + "/sandboxes/" + pod->id,
         config_.runroot + "/containers/" + a->id, config_.runroot + "/exits/" + pod->id}) {
-    struct stat st;
-    EXPECT_NE(lstat(gone.c_str(), &st), 0) << gone << " is left";
+    EXPECT_FALSE(PathExists(gone)) << gone << " is left";
   }
   EXPECT_TRUE(RemovePod(pod->id).ok()) << "removing a removed pod is success";
 }
