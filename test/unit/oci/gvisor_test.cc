@@ -212,6 +212,20 @@ class FakeRunsc : public ::testing::Test {
                "for a in \"$@\"; do last=\"$a\"; done\n"
                "case \" $* \" in\n"
                "  *' features '*) echo 'Usage: runsc <flags> <subcommand>' >&2; exit 128;;\n"
+               // "dying": a sub-container whose sandbox goes down under
+               // the delete: runsc fails, yet drops the state ("stuck":
+               // and keeps it).
+               "  *' delete --force dying'*) rm -f " +
+               dir_ +
+               "/dying-state\n"
+               "      echo 'destroying container: connecting to control server at PID 9: "
+               "connection refused' >&2; exit 128;;\n"
+               "  *' delete --force stuck'*) echo 'destroying container: connecting to control "
+               "server at PID 9: connection refused' >&2; exit 128;;\n"
+               "  *' state dying'*) [ -e " +
+               dir_ +
+               "/dying-state ] || { echo 'loading container: file does not exist' >&2; exit "
+               "128; };;\n"
                "  *' create '*) echo 4242 > " +
                dir_ +
                "/created-pid;;\n"
@@ -319,6 +333,18 @@ TEST_F(FakeRunsc, DeleteBeforeStartEndsTheStarter) {
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("is gone"));
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+// runsc fails the delete of a sub-container whose sandbox is going down, yet
+// removes its state: the delete is done then, not left for the next start. A
+// failed delete that leaves the state is still an error.
+TEST_F(FakeRunsc, FailedDeleteThatRemovedTheStateIsDone) {
+  std::ofstream(dir_ + "/dying-state") << "";
+  EXPECT_TRUE(Gvisor(script_).Delete("dying").ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/dying-state"));
+  Status stuck = Gvisor(script_).Delete("stuck");
+  EXPECT_EQ(stuck.code(), Code::kInternal);
+  EXPECT_THAT(stuck.message(), HasSubstr("connection refused"));
 }
 
 TEST_F(FakeRunsc, FirstContainerOfAPodIsRunscItself) {
