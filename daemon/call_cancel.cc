@@ -4,9 +4,9 @@
 
 namespace berth::daemon {
 
-CancelToken CancelTokenOf(const grpc::ServerContext& context) {
-  // IsCancelled is safe from any thread in the sync API, and also turns true
-  // when the deadline passes.
+CancelToken CancelTokenOf(const grpc::ServerContextBase& context) {
+  // IsCancelled is safe from any thread in the sync and callback APIs, and
+  // also turns true when the deadline passes.
   CancelToken token = CancelToken().WithProbe([&context] { return context.IsCancelled(); });
   // The deadline goes on top (looked at first), so that a call past its
   // deadline is told DeadlineExceeded rather than Cancelled.

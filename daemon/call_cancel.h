@@ -10,6 +10,6 @@ namespace berth::daemon {
 
 // Cancelled once the client cancels the call (or goes away) or the call's
 // deadline passes. Valid only while the call runs (it polls `context`).
-CancelToken CancelTokenOf(const grpc::ServerContext& context);
+CancelToken CancelTokenOf(const grpc::ServerContextBase& context);
 
 }  // namespace berth::daemon

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/list_entry_cache.h"
 #include "daemon/object_store.h"
 #include "runtime/v1/api.pb.h"
 
@@ -52,6 +53,8 @@ struct Container {
 
   // Serializes operations (create, start, stop, remove, update) on it.
   std::mutex op_mu;
+  // Its ListContainers entry, serialized, for its current state.
+  ListEntryCache list_entry;
 };
 
 class ContainerStore : public ObjectStore<Container> {

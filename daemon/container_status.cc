@@ -91,32 +91,58 @@ Status Server::ContainerStatus(const rt::ContainerStatusRequest& req,
   return OkStatus();
 }
 
-Status Server::ListContainers(const rt::ListContainersRequest& req,
-                              rt::ListContainersResponse* resp) {
-  const rt::ContainerFilter& f = req.filter();
+std::vector<std::shared_ptr<Container>> Server::ListCandidates(const rt::ContainerFilter& f) {
   std::string id_filter, sandbox_filter;
   if (!f.id().empty()) {
     Result<std::shared_ptr<Container>> one = containers_.Get(f.id());
-    if (!one.ok()) return OkStatus();  // a filter that matches nothing lists nothing
+    if (!one.ok()) return {};  // a filter that matches nothing lists nothing
     id_filter = (*one)->id;
   }
   if (!f.pod_sandbox_id().empty()) {
     Result<std::shared_ptr<Sandbox>> pod = sandboxes_.Get(f.pod_sandbox_id());
-    if (!pod.ok()) return OkStatus();
+    if (!pod.ok()) return {};
     sandbox_filter = (*pod)->id;
   }
   std::vector<std::shared_ptr<Container>> all = containers_.List();
+  // IDs, pods and labels are fixed at creation: no lock needed to look.
+  std::erase_if(all, [&](const std::shared_ptr<Container>& c) {
+    return (!id_filter.empty() && c->id != id_filter) ||
+           (!sandbox_filter.empty() && c->sandbox_id != sandbox_filter) ||
+           !LabelsMatch(f.label_selector(), c->config.labels());
+  });
+  return all;
+}
+
+namespace {
+// The rest of the filter. Caller holds the store's lock.
+bool Listed(const Container& c, const rt::ContainerFilter& f) {
+  if (!c.stage.empty()) return false;  // still being created: not there yet
+  return !f.has_state() || f.state().state() == c.state;
+}
+}  // namespace
+
+Status Server::ListContainers(const rt::ListContainersRequest& req,
+                              rt::ListContainersResponse* resp) {
+  std::vector<std::shared_ptr<Container>> all = ListCandidates(req.filter());
   // Room for every entry at once: growing the array step by step costs a
   // reallocation (and, for glibc, a consolidation of freed chunks) per step.
   resp->mutable_containers()->Reserve(static_cast<int>(all.size()));
   containers_.Read([&] {
     for (const auto& c : all) {
-      if (!c->stage.empty()) continue;  // still being created: not there yet
-      if (!id_filter.empty() && c->id != id_filter) continue;
-      if (!sandbox_filter.empty() && c->sandbox_id != sandbox_filter) continue;
-      if (f.has_state() && f.state().state() != c->state) continue;
-      if (!LabelsMatch(f.label_selector(), c->config.labels())) continue;
-      FillListEntry(*c, resp->add_containers());
+      if (Listed(*c, req.filter())) FillListEntry(*c, resp->add_containers());
+    }
+  });
+  return OkStatus();
+}
+
+Status Server::ListContainersEncoded(const rt::ListContainersRequest& req, std::string* encoded) {
+  std::vector<std::shared_ptr<Container>> all = ListCandidates(req.filter());
+  containers_.Read([&] {
+    for (const auto& c : all) {
+      if (!Listed(*c, req.filter())) continue;
+      c->list_entry.AppendTo<rt::Container>(
+          c->state, rt::ListContainersResponse::kContainersFieldNumber, encoded,
+          [&](rt::Container* entry) { FillListEntry(*c, entry); });
     }
   });
   return OkStatus();

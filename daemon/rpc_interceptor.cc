@@ -11,6 +11,7 @@
 #include "daemon/call_context.h"
 #include "daemon/call_tracker.h"
 #include "daemon/grpc_status.h"
+#include "daemon/runtime_service.h"
 #include "pkg/metrics/daemon_metrics.h"
 
 namespace berth::daemon {
@@ -29,7 +30,8 @@ std::string ShortName(const char* method) {
 }
 
 // The generated code hands its messages to interceptors as void*; every CRI
-// message is a full (reflection-capable) protobuf message.
+// message is a full (reflection-capable) protobuf message, except those of
+// raw methods (IsRawMethod), which are grpc::ByteBuffers.
 const google::protobuf::Message* AsMessage(const void* m) {
   return static_cast<const google::protobuf::Message*>(m);
 }
@@ -40,11 +42,11 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       : observers_(observers),
         call_(std::make_shared<CallContext>(ShortName(info->method()))),
         server_stream_(info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING ||
-                       info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING) {
+                       info->type() == grpc::experimental::ServerRpcInfo::Type::BIDI_STREAMING),
+        raw_(info->method() != nullptr && IsRawMethod(info->method())) {
     // The call's children and waits stop when the client cancels or its
-    // deadline passes (see CallContext::cancel).
-    // (berth's services are sync ones, whose contexts are ServerContexts.)
-    if (auto* context = dynamic_cast<grpc::ServerContext*>(info->server_context())) {
+    // deadline passes (see CallContext::cancel). Sync and callback RPCs alike.
+    if (const grpc::ServerContextBase* context = info->server_context()) {
       call_->WatchClient(CancelTokenOf(*context));
     }
   }
@@ -80,7 +82,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   // handler, and the call installed for the handler's log lines.
   void OnRequest(const void* message) {
     if (message == nullptr || scope_) return;  // a stream's later messages
-    CallObjects objects = ObjectsOf(*AsMessage(message));
+    // The raw methods are the List calls, which name no object.
+    CallObjects objects = raw_ ? CallObjects{} : ObjectsOf(*AsMessage(message));
     if (objects.runtime_handler.empty()) {
       objects.runtime_handler = ResolveHandler(objects.pod_id, objects.container_id);
     }
@@ -94,7 +97,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   // A call that created a pod (RunPodSandbox without a runtime_handler) is
   // labelled with the runtime the pod was routed to.
   void OnResponse(const void* message) {
-    if (message == nullptr || !call_->runtime_handler().empty()) return;
+    if (message == nullptr || raw_ || !call_->runtime_handler().empty()) return;
     CallObjects made = ObjectsOf(*AsMessage(message));
     call_->SetRuntimeHandler(ResolveHandler(made.pod_id, made.container_id));
   }
@@ -126,6 +129,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   const RpcObservers& observers_;  // the factory's, which outlives its calls
   std::shared_ptr<CallContext> call_;
   const bool server_stream_;        // the server sends a stream of messages
+  const bool raw_;                  // its messages are bytes (IsRawMethod)
   std::optional<CallScope> scope_;  // set from the request until the status goes out
 };
 

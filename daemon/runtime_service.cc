@@ -38,14 +38,12 @@ BERTH_UNARY(RunPodSandbox, RunPodSandbox)
 BERTH_UNARY(StopPodSandbox, StopPodSandbox)
 BERTH_UNARY(RemovePodSandbox, RemovePodSandbox)
 BERTH_UNARY(PodSandboxStatus, PodSandboxStatus)
-BERTH_UNARY(ListPodSandbox, ListPodSandbox)
 BERTH_UNARY(UpdatePodSandboxResources, UpdatePodSandboxResources)
 BERTH_UNARY(CreateContainer, CreateContainer)
 BERTH_UNARY(StartContainer, StartContainer)
 BERTH_UNARY(StopContainer, StopContainer)
 BERTH_UNARY(RemoveContainer, RemoveContainer)
 BERTH_UNARY(ContainerStatus, ContainerStatus)
-BERTH_UNARY(ListContainers, ListContainers)
 BERTH_UNARY(ExecSync, ExecSync)
 BERTH_UNARY(UpdateContainerResources, UpdateContainerResources)
 BERTH_UNARY(ReopenContainerLog, ReopenContainerLog)
@@ -58,6 +56,75 @@ BERTH_UNARY(PodSandboxStats, PodSandboxStats)
 BERTH_UNARY(ListPodSandboxStats, ListPodSandboxStats)
 BERTH_UNARY(ListMetricDescriptors, ListMetricDescriptors)
 BERTH_UNARY(ListPodSandboxMetrics, ListPodSandboxMetrics)
+
+bool IsRawMethod(std::string_view full_method_name) {
+  return full_method_name == "/runtime.v1.RuntimeService/ListContainers" ||
+         full_method_name == "/runtime.v1.RuntimeService/ListPodSandbox";
+}
+
+namespace {
+
+// A raw RPC's request, parsed as the message it is.
+template <typename Request>
+grpc::Status ParseRaw(const grpc::ByteBuffer& raw, Request* req) {
+  grpc::ByteBuffer copy(raw);  // Deserialize consumes its buffer; this shares the slices
+  grpc::Status parsed = grpc::SerializationTraits<Request>::Deserialize(&copy, req);
+  if (!parsed.ok()) {
+    const std::string why = parsed.error_message();  // often empty
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the request does not parse as a " +
+                                                                Request::descriptor()->full_name() +
+                                                                (why.empty() ? "" : ": " + why));
+  }
+  return grpc::Status::OK;
+}
+
+// `bytes` as a message buffer, without copying them.
+grpc::ByteBuffer ByteBufferOf(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// A List RPC as a raw callback one, answered at once on the thread gRPC calls
+// it on: the handler only reads memory. Finishing before returning also keeps
+// the interceptor's call scope (thread-local, set when the request arrived)
+// on the thread that set it, since the status hook runs inside Finish.
+template <typename Request, typename Handler>
+grpc::ServerUnaryReactor* AnswerRawList(const char* name, grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer& raw_req, grpc::ByteBuffer* raw_resp,
+                                        Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Request req;
+  grpc::Status status = ParseRaw(raw_req, &req);
+  if (status.ok()) {
+    std::string encoded;
+    status = HandleRpc(name, req, [&] { return handler(req, &encoded); });
+    if (status.ok()) *raw_resp = ByteBufferOf(std::move(encoded));
+  }
+  reactor->Finish(status);
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RuntimeServiceImpl::ListPodSandbox(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* req,
+                                                             grpc::ByteBuffer* resp) {
+  return AnswerRawList<runtime::v1::ListPodSandboxRequest>(
+      "ListPodSandbox", context, *req, resp, [this](const auto& r, std::string* encoded) {
+        return server_.ListPodSandboxEncoded(r, encoded);
+      });
+}
+
+grpc::ServerUnaryReactor* RuntimeServiceImpl::ListContainers(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* req,
+                                                             grpc::ByteBuffer* resp) {
+  return AnswerRawList<runtime::v1::ListContainersRequest>(
+      "ListContainers", context, *req, resp, [this](const auto& r, std::string* encoded) {
+        return server_.ListContainersEncoded(r, encoded);
+      });
+}
 
 namespace {
 // Streamed lists send this many items per message, far below gRPC's limit.

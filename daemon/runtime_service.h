@@ -3,13 +3,27 @@
 // whose UNIMPLEMENTED answer the interceptor names.
 #pragma once
 
+#include <string_view>
+
 #include "runtime/v1/api.grpc.pb.h"
 
 namespace berth::daemon {
 
 class Server;
 
-class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
+// ListContainers and ListPodSandbox are raw callback RPCs: their answers go
+// out as bytes concatenated from each object's cached entry
+// (list_entry_cache.h), never as a message built per call. Every other RPC
+// is a sync one.
+using RuntimeServiceBase = runtime::v1::RuntimeService::WithRawCallbackMethod_ListContainers<
+    runtime::v1::RuntimeService::WithRawCallbackMethod_ListPodSandbox<
+        runtime::v1::RuntimeService::Service>>;
+
+// True for the methods whose messages reach interceptors as raw bytes
+// (grpc::ByteBuffer), not as protobuf messages.
+bool IsRawMethod(std::string_view full_method_name);
+
+class RuntimeServiceImpl final : public RuntimeServiceBase {
  public:
   explicit RuntimeServiceImpl(Server& server) : server_(server) {}
 
@@ -33,8 +47,9 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   grpc::Status PodSandboxStatus(grpc::ServerContext*,
                                 const runtime::v1::PodSandboxStatusRequest* req,
                                 runtime::v1::PodSandboxStatusResponse* resp) override;
-  grpc::Status ListPodSandbox(grpc::ServerContext*, const runtime::v1::ListPodSandboxRequest* req,
-                              runtime::v1::ListPodSandboxResponse* resp) override;
+  grpc::ServerUnaryReactor* ListPodSandbox(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* req,
+                                           grpc::ByteBuffer* resp) override;
   grpc::Status UpdatePodSandboxResources(
       grpc::ServerContext*, const runtime::v1::UpdatePodSandboxResourcesRequest* req,
       runtime::v1::UpdatePodSandboxResourcesResponse* resp) override;
@@ -46,7 +61,6 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   BERTH_DECLARE_UNARY(StopContainer)
   BERTH_DECLARE_UNARY(RemoveContainer)
   BERTH_DECLARE_UNARY(ContainerStatus)
-  BERTH_DECLARE_UNARY(ListContainers)
   BERTH_DECLARE_UNARY(ExecSync)
   BERTH_DECLARE_UNARY(UpdateContainerResources)
   BERTH_DECLARE_UNARY(ReopenContainerLog)
@@ -58,6 +72,9 @@ class RuntimeServiceImpl final : public runtime::v1::RuntimeService::Service {
   BERTH_DECLARE_UNARY(PodSandboxStats)
   BERTH_DECLARE_UNARY(ListPodSandboxStats)
 #undef BERTH_DECLARE_UNARY
+  grpc::ServerUnaryReactor* ListContainers(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* req,
+                                           grpc::ByteBuffer* resp) override;
   grpc::Status StreamContainers(
       grpc::ServerContext*, const runtime::v1::StreamContainersRequest* req,
       grpc::ServerWriter<runtime::v1::StreamContainersResponse>* writer) override;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/list_entry_cache.h"
 #include "daemon/object_store.h"
 #include "pkg/base/status.h"
 #include "runtime/v1/api.pb.h"
@@ -46,6 +47,8 @@ struct Sandbox {
   // CreateContainer holds it shared, StopPodSandbox exclusive while it stops
   // the pod's containers, so no container is created into a stopping pod.
   std::shared_mutex containers_mu;
+  // Its ListPodSandbox entry, serialized, for its current state.
+  ListEntryCache list_entry;
 };
 
 // Owns every Sandbox (see object_store.h for the locking rules).

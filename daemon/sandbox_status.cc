@@ -80,24 +80,50 @@ Status Server::PodSandboxStatus(const rt::PodSandboxStatusRequest& req,
   return OkStatus();
 }
 
-Status Server::ListPodSandbox(const rt::ListPodSandboxRequest& req,
-                              rt::ListPodSandboxResponse* resp) {
-  const rt::PodSandboxFilter& f = req.filter();
+std::vector<std::shared_ptr<Sandbox>> Server::ListCandidates(const rt::PodSandboxFilter& f) {
   std::string id_filter;
   if (!f.id().empty()) {
     Result<std::shared_ptr<Sandbox>> one = sandboxes_.Get(f.id());
-    if (!one.ok()) return OkStatus();  // a filter that matches nothing lists nothing
+    if (!one.ok()) return {};  // a filter that matches nothing lists nothing
     id_filter = (*one)->id;
   }
   std::vector<std::shared_ptr<Sandbox>> all = sandboxes_.List();
+  // IDs and labels are fixed at creation: no lock needed to look.
+  std::erase_if(all, [&](const std::shared_ptr<Sandbox>& s) {
+    return (!id_filter.empty() && s->id != id_filter) ||
+           !LabelsMatch(f.label_selector(), s->config.labels());
+  });
+  return all;
+}
+
+namespace {
+// The rest of the filter. Caller holds the store's lock.
+bool Listed(const Sandbox& s, const rt::PodSandboxFilter& f) {
+  if (!s.stage.empty()) return false;  // still being created: not there yet
+  return !f.has_state() || f.state().state() == s.state;
+}
+}  // namespace
+
+Status Server::ListPodSandbox(const rt::ListPodSandboxRequest& req,
+                              rt::ListPodSandboxResponse* resp) {
+  std::vector<std::shared_ptr<Sandbox>> all = ListCandidates(req.filter());
   resp->mutable_items()->Reserve(static_cast<int>(all.size()));  // as ListContainers
   sandboxes_.Read([&] {
     for (const auto& s : all) {
-      if (!s->stage.empty()) continue;  // still being created: not there yet
-      if (!id_filter.empty() && s->id != id_filter) continue;
-      if (f.has_state() && f.state().state() != s->state) continue;
-      if (!LabelsMatch(f.label_selector(), s->config.labels())) continue;
-      FillCommon(*s, s->state, resp->add_items());
+      if (Listed(*s, req.filter())) FillCommon(*s, s->state, resp->add_items());
+    }
+  });
+  return OkStatus();
+}
+
+Status Server::ListPodSandboxEncoded(const rt::ListPodSandboxRequest& req, std::string* encoded) {
+  std::vector<std::shared_ptr<Sandbox>> all = ListCandidates(req.filter());
+  sandboxes_.Read([&] {
+    for (const auto& s : all) {
+      if (!Listed(*s, req.filter())) continue;
+      s->list_entry.AppendTo<rt::PodSandbox>(
+          s->state, rt::ListPodSandboxResponse::kItemsFieldNumber, encoded,
+          [&](rt::PodSandbox* entry) { FillCommon(*s, s->state, entry); });
     }
   });
   return OkStatus();

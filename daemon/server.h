@@ -98,6 +98,9 @@ class Server {
                           runtime::v1::PodSandboxStatusResponse* resp);
   Status ListPodSandbox(const runtime::v1::ListPodSandboxRequest& req,
                         runtime::v1::ListPodSandboxResponse* resp);
+  // The same answer, serialized: appended to `encoded` from each pod's
+  // ListEntryCache (what the RPC sends; ListPodSandbox is for callers here).
+  Status ListPodSandboxEncoded(const runtime::v1::ListPodSandboxRequest& req, std::string* encoded);
   // sandbox_update.cc
   Status UpdatePodSandboxResources(const runtime::v1::UpdatePodSandboxResourcesRequest& req,
                                    runtime::v1::UpdatePodSandboxResourcesResponse* resp);
@@ -117,6 +120,8 @@ class Server {
                          runtime::v1::ContainerStatusResponse* resp);
   Status ListContainers(const runtime::v1::ListContainersRequest& req,
                         runtime::v1::ListContainersResponse* resp);
+  // The same answer, serialized, from each container's ListEntryCache.
+  Status ListContainersEncoded(const runtime::v1::ListContainersRequest& req, std::string* encoded);
   Status ExecSync(const runtime::v1::ExecSyncRequest& req, runtime::v1::ExecSyncResponse* resp);
   Status UpdateContainerResources(const runtime::v1::UpdateContainerResourcesRequest& req,
                                   runtime::v1::UpdateContainerResourcesResponse* resp);
@@ -158,6 +163,12 @@ class Server {
   ContainerStore& containers() { return containers_; }
 
  private:
+  // What a List filter picks by its fixed parts (ID, pod, labels); the state
+  // and the creation stage are checked under the store's lock
+  // (container_status.cc, sandbox_status.cc).
+  std::vector<std::shared_ptr<Container>> ListCandidates(
+      const runtime::v1::ContainerFilter& filter);
+  std::vector<std::shared_ptr<Sandbox>> ListCandidates(const runtime::v1::PodSandboxFilter& filter);
   // Opens what the handlers use: network, exit watcher, runtime probes.
   Status InitRuntime();
   // The stats RPCs' collector and its disk sampler (stats_setup.cc).

@@ -8,11 +8,13 @@
 // A new case is one row: a builder for the request family (Pod, Ctr, Runtime,
 // Image) with the edit that spoils the valid request it starts from.
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,7 @@ struct World {
   std::string ambiguous;  // a prefix two of the containers share
   std::string log_dir;
   std::string busybox;
+  std::string endpoint;  // berthd's socket, for requests no stub can spoil
 };
 
 struct Case {
@@ -148,6 +151,22 @@ Case Image(std::string name,
            grpc::Status (ImageStub::*method)(grpc::ClientContext*, const Req&, Resp*), Fill fill,
            Code code, std::string names) {
   return Call(std::move(name), &World::image, method, fill, code, std::move(names));
+}
+
+// A request of `method` whose bytes are `body` as they are: what a stub
+// cannot send, a message that does not parse.
+Case Raw(std::string name, std::string method, std::string body, Code code, std::string names) {
+  return {
+      std::move(name), code, std::move(names), [method, body](const World& w) {
+        grpc::GenericStub stub(grpc::CreateChannel(w.endpoint, grpc::InsecureChannelCredentials()));
+        grpc::Slice slice(body);
+        grpc::ByteBuffer req(&slice, 1), resp;
+        std::promise<grpc::Status> answered;
+        auto ctx = Ctx(std::chrono::seconds(60));
+        stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &req, &resp,
+                       [&answered](grpc::Status s) { answered.set_value(std::move(s)); });
+        return answered.get_future().get();
+      }};
 }
 
 // Short edits for the rows.
@@ -413,6 +432,9 @@ std::vector<Case> IdCases() {
       Runtime("UpdatePodSandboxResources: negative memory", &Stub::UpdatePodSandboxResources, [](auto& r, const World& w) { r.set_pod_sandbox_id(w.pod); r.mutable_resources()->set_memory_limit_in_bytes(-1); }, kInvalid, "resources"),
       Runtime("UpdatePodSandboxResources: cpu_period 5", &Stub::UpdatePodSandboxResources, [](auto& r, const World& w) { r.set_pod_sandbox_id(w.pod); r.mutable_resources()->set_cpu_period(5); }, kInvalid, "cpu_period"),
       Runtime("UpdateRuntimeConfig: pod_cidr garbage", &Stub::UpdateRuntimeConfig, [](auto& r, const World&) { r.mutable_runtime_config()->mutable_network_config()->set_pod_cidr("10.0.0.0/99"); }, kInvalid, "pod_cidr"),
+      // The List calls parse their own requests (raw RPCs): a truncated filter.
+      Raw("ListContainers: request does not parse", "/runtime.v1.RuntimeService/ListContainers", "\x0a\x20\x0a", kInvalid, "runtime.v1.ListContainersRequest"),
+      Raw("ListPodSandbox: request does not parse", "/runtime.v1.RuntimeService/ListPodSandbox", "\x0a\x20\x0a", kInvalid, "runtime.v1.ListPodSandboxRequest"),
       // clang-format on
   };
 }
@@ -473,6 +495,7 @@ TEST_F(BadInputTableTest, EveryBadFieldIsRefusedNamingItAndNothingLeaks) {
   world_.image = &d_->image();
   world_.log_dir = LogDir();
   world_.busybox = BusyboxRef();
+  world_.endpoint = d_->endpoint();
 
   // The valid requests the rows spoil work as they are (so a row fails
   // only for its own edit): the pod, a started and a created container.

@@ -143,9 +143,24 @@ TEST_F(MetricsTest, LifecycleAndAFailedCallMoveTheFiguresAndPromtoolAcceptsThem)
   EXPECT_EQ(d_->runtime().ContainerStatus(Ctx().get(), missing, &missing_resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_FALSE(Pull(BusyboxRef() + "-no-such-tag").ok());
+  // The List calls (raw callback RPCs answered from cached bytes) pass the
+  // same wrapper.
+  rt::ListPodSandboxResponse pods;
+  ASSERT_TRUE(d_->runtime().ListPodSandbox(Ctx().get(), {}, &pods).ok());
+  EXPECT_EQ(pods.items_size(), 1);
+  rt::ListContainersResponse containers;
+  ASSERT_TRUE(d_->runtime().ListContainers(Ctx().get(), {}, &containers).ok());
+  EXPECT_EQ(containers.containers_size(), 1);
 
   const std::string during_text = Scrape();
   const auto during = Parse(during_text);
+  for (const char* list : {"ListPodSandbox", "ListContainers"}) {
+    EXPECT_GE(Value(during, "berth_grpc_requests_total{method=\"RuntimeService." +
+                                std::string(list) + "\"}"),
+              1)
+        << list << "\n"
+        << during_text;
+  }
   EXPECT_EQ(Value(during, "berth_pod_sandboxes{state=\"ready\"}"), 1);
   EXPECT_EQ(Value(during, "berth_containers{state=\"running\"}"), 1);
   EXPECT_EQ(Value(during, "berth_grpc_requests_total{method=\"RuntimeService.RunPodSandbox\"}"), 1);

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "daemon/bundle_marker.h"
@@ -20,6 +21,7 @@ namespace berth::daemon::testing {
 namespace {
 
 namespace rt = runtime::v1;
+using ::google::protobuf::util::MessageDifferencer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -58,13 +60,24 @@ class ContainerHandlers : public HandlerTest {
     BERTH_RETURN_IF_ERROR(server_->ExecSync(req, &resp));
     return resp;
   }
-  std::vector<std::string> ListedIds(const rt::ContainerFilter& filter) {
+  // What the RPC answers (the entries' cached bytes), checked against the
+  // answer built as a message.
+  rt::ListContainersResponse Listed(const rt::ContainerFilter& filter) {
     rt::ListContainersRequest req;
     *req.mutable_filter() = filter;
-    rt::ListContainersResponse resp;
-    EXPECT_TRUE(server_->ListContainers(req, &resp).ok());
+    rt::ListContainersResponse built, sent;
+    EXPECT_TRUE(server_->ListContainers(req, &built).ok());
+    std::string encoded;
+    EXPECT_TRUE(server_->ListContainersEncoded(req, &encoded).ok());
+    EXPECT_TRUE(sent.ParseFromString(encoded));
+    EXPECT_TRUE(MessageDifferencer::Equals(built, sent))
+        << "built: " << built.ShortDebugString() << "\nsent: " << sent.ShortDebugString();
+    return sent;
+  }
+  std::vector<std::string> ListedIds(const rt::ContainerFilter& filter) {
     std::vector<std::string> ids;
-    for (const auto& c : resp.containers()) ids.push_back(c.id());
+    const rt::ListContainersResponse listed = Listed(filter);
+    for (const auto& c : listed.containers()) ids.push_back(c.id());
     return ids;
   }
   std::string ExitFile(const std::string& id) const { return config_.runroot + "/exits/" + id; }
@@ -265,6 +278,23 @@ TEST_F(ContainerHandlers, AContainerStillBeingCreatedIsNeitherListedNorFound) {
   Status s = server_->ContainerStatus(req, &resp);
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("still being created"));
+}
+
+// A container's list entry is kept as bytes: each state change shows.
+TEST_F(ContainerHandlers, ListedEntryFollowsTheState) {
+  auto pod = AddReadySandbox("web");
+  auto c = AddContainer(*pod, "app", rt::CONTAINER_CREATED);
+  for (rt::ContainerState state :
+       {rt::CONTAINER_CREATED, rt::CONTAINER_RUNNING, rt::CONTAINER_EXITED}) {
+    server_->containers().Write([&] { c->state = state; });
+    rt::ListContainersResponse listed = Listed({});
+    ASSERT_EQ(listed.containers_size(), 1);
+    EXPECT_EQ(listed.containers(0).state(), state);
+    EXPECT_EQ(listed.containers(0).metadata().name(), "app");
+    rt::ContainerFilter by_state;
+    by_state.mutable_state()->set_state(state);
+    EXPECT_THAT(ListedIds(by_state), ElementsAre(c->id));
+  }
 }
 
 TEST_F(ContainerHandlers, ListFiltersByIdPrefixPodStateAndLabels) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "test/unit/daemon_handlers/handler_env.h"
@@ -11,6 +12,7 @@ namespace berth::daemon::testing {
 namespace {
 
 namespace rt = runtime::v1;
+using ::google::protobuf::util::MessageDifferencer;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
@@ -39,13 +41,24 @@ class SandboxHandlers : public HandlerTest {
   rt::ContainerState ContainerState(const std::string& id) {
     return server_->containers().Read([&] { return (*server_->containers().Get(id))->state; });
   }
-  std::vector<std::string> ListedPods(const rt::PodSandboxFilter& filter) {
+  // What the RPC answers (the entries' cached bytes), checked against the
+  // answer built as a message.
+  rt::ListPodSandboxResponse Listed(const rt::PodSandboxFilter& filter) {
     rt::ListPodSandboxRequest req;
     *req.mutable_filter() = filter;
-    rt::ListPodSandboxResponse resp;
-    EXPECT_TRUE(server_->ListPodSandbox(req, &resp).ok());
+    rt::ListPodSandboxResponse built, sent;
+    EXPECT_TRUE(server_->ListPodSandbox(req, &built).ok());
+    std::string encoded;
+    EXPECT_TRUE(server_->ListPodSandboxEncoded(req, &encoded).ok());
+    EXPECT_TRUE(sent.ParseFromString(encoded));
+    EXPECT_TRUE(MessageDifferencer::Equals(built, sent))
+        << "built: " << built.ShortDebugString() << "\nsent: " << sent.ShortDebugString();
+    return sent;
+  }
+  std::vector<std::string> ListedPods(const rt::PodSandboxFilter& filter) {
     std::vector<std::string> ids;
-    for (const auto& p : resp.items()) ids.push_back(p.id());
+    const rt::ListPodSandboxResponse listed = Listed(filter);
+    for (const auto& p : listed.items()) ids.push_back(p.id());
     return ids;
   }
 };
@@ -102,6 +115,18 @@ TEST_F(SandboxHandlers, RemoveTakesThePodsContainersWithItAndLeavesNoFile) {
     EXPECT_FALSE(PathExists(gone)) << gone << " is left";
   }
   EXPECT_TRUE(RemovePod(pod->id).ok()) << "removing a removed pod is success";
+}
+
+// A pod's list entry is kept as bytes: each state change shows.
+TEST_F(SandboxHandlers, ListedEntryFollowsTheState) {
+  auto pod = AddReadySandbox("web");
+  for (rt::PodSandboxState state : {rt::SANDBOX_READY, rt::SANDBOX_NOTREADY}) {
+    server_->sandboxes().Write([&] { pod->state = state; });
+    rt::ListPodSandboxResponse listed = Listed({});
+    ASSERT_EQ(listed.items_size(), 1);
+    EXPECT_EQ(listed.items(0).state(), state);
+    EXPECT_EQ(listed.items(0).id(), pod->id);
+  }
 }
 
 TEST_F(SandboxHandlers, ListFiltersByIdPrefixStateAndLabels) {
