@@ -25,7 +25,7 @@ std::string FindPauseBinary() {
   for (const auto& candidate : {self / "berth-pause", self / "../berth-pause/berth-pause",
                                 std::filesystem::path("/usr/local/libexec/berth/berth-pause"),
                                 std::filesystem::path("/usr/libexec/berth/berth-pause")}) {
-    if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+    if (access(candidate.string().c_str(), X_OK) == 0) return candidate.lexically_normal().string();
   }
   return "";
 }

@@ -5,8 +5,6 @@
 // RPC family (version.cc, runtime_status.cc, ...).
 #pragma once
 
-#include <grpcpp/server.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -28,6 +26,13 @@
 #include "pkg/oci/runtime_router.h"
 #include "pkg/streaming/channels.h"
 #include "runtime/v1/api.pb.h"
+
+// The transport stays out of this header, so the handlers' files compile
+// without gRPC (the Windows build has none yet); ~Server is in server.cc,
+// where grpc::Server is complete.
+namespace grpc {
+class Server;
+}
 
 namespace berth::streaming {
 class StreamServer;
