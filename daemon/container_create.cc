@@ -11,7 +11,6 @@
 #include "daemon/container_record.h"
 #include "daemon/crash_point.h"
 #include "daemon/image_manager.h"
-#include "daemon/image_service.h"
 #include "daemon/object_ids.h"
 #include "daemon/sandbox_files.h"
 #include "daemon/seccomp_choice.h"
@@ -160,7 +159,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   }
   oci::PodContext pod = PodContextOf(*sandbox);
   BERTH_RETURN_IF_ERROR(oci::ValidateContainerConfig(config, pod));
-  Result<image::ImageRecord> image = image_service_->manager().Find(config.image().image());
+  Result<image::ImageRecord> image = images_->Find(config.image().image());
   if (!image.ok()) {
     return image.status().WithContext("container " + cname + ": image " + config.image().image());
   }
@@ -228,8 +227,8 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   stage("mounting rootfs");
   BERTH_ASSIGN_OR_RETURN(
       image::RootfsMount mount,
-      image_service_->manager().layers().MountRootfs(image->TopChainId(), c->bundle_dir + "/upper",
-                                                     c->bundle_dir + "/work", rootfs, false));
+      images_->layers().MountRootfs(image->TopChainId(), c->bundle_dir + "/upper",
+                                    c->bundle_dir + "/work", rootfs, false));
   mount.Release();
   undo.Push("unmount rootfs", [rootfs] { return Unmount(rootfs); });
 
@@ -314,7 +313,7 @@ Status Server::CreateContainer(const rt::CreateContainerRequest& req,
   // kubelet (it derives restartCount from the numbered files), so it goes
   // with the rest unless it was there before.
   CallStep("6 prepare the log directory");
-  std::string log_parent = std::filesystem::path(c->log_path).parent_path();
+  std::string log_parent = std::filesystem::path(c->log_path).parent_path().string();
   BERTH_RETURN_IF_ERROR(MkdirAll(log_parent, 0755));
   if (!std::filesystem::exists(c->log_path)) {
     undo.Push("remove log file", [&] {

@@ -3,23 +3,17 @@
 #include "daemon/call_cancel.h"
 #include "daemon/image_manager.h"
 #include "daemon/rpc_handler.h"
-#include "daemon/server.h"
 
 namespace berth::daemon {
 
-ImageServiceImpl::ImageServiceImpl(Server& server) : server_(server) {}
+ImageServiceImpl::ImageServiceImpl(ImageManager& manager) : manager_(manager) {}
 ImageServiceImpl::~ImageServiceImpl() = default;
-
-Status ImageServiceImpl::Init() {
-  BERTH_ASSIGN_OR_RETURN(manager_, ImageManager::Open(server_.config()));
-  return OkStatus();
-}
 
 // One RPC, one line: the generated signature forwarding to its handler.
 #define BERTH_IMAGE_UNARY(rpc)                                                                   \
   grpc::Status ImageServiceImpl::rpc(grpc::ServerContext*, const runtime::v1::rpc##Request* req, \
                                      runtime::v1::rpc##Response* resp) {                         \
-    return HandleRpc(#rpc, *req, [&] { return manager_->rpc(*req, resp); });                     \
+    return HandleRpc(#rpc, *req, [&] { return manager_.rpc(*req, resp); });                      \
   }
 
 BERTH_IMAGE_UNARY(ListImages)
@@ -32,7 +26,7 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext* context,
                                          const runtime::v1::PullImageRequest* req,
                                          runtime::v1::PullImageResponse* resp) {
   return HandleRpc("PullImage", *req,
-                   [&] { return manager_->PullImage(*req, resp, CancelTokenOf(*context)); });
+                   [&] { return manager_.PullImage(*req, resp, CancelTokenOf(*context)); });
 }
 
 namespace {
@@ -48,7 +42,7 @@ grpc::Status ImageServiceImpl::StreamImages(
     runtime::v1::ListImagesRequest list_req;
     *list_req.mutable_filter() = req->filter();
     runtime::v1::ListImagesResponse all;
-    BERTH_RETURN_IF_ERROR(manager_->ListImages(list_req, &all));
+    BERTH_RETURN_IF_ERROR(manager_.ListImages(list_req, &all));
     runtime::v1::StreamImagesResponse batch;
     for (auto& image : *all.mutable_images()) {
       *batch.add_images() = std::move(image);

@@ -9,18 +9,13 @@
 
 namespace berth::daemon {
 
-class Server;
 class ImageManager;
 
 class ImageServiceImpl final : public runtime::v1::ImageService::Service {
  public:
-  explicit ImageServiceImpl(Server& server);
+  // Serves `manager`'s images (the Server owns it, and it outlives this).
+  explicit ImageServiceImpl(ImageManager& manager);
   ~ImageServiceImpl() override;
-  // Opens the image and layer stores; called once before serving.
-  Status Init();
-
-  // The images, for container creation and the in-use check (valid after Init).
-  ImageManager& manager() { return *manager_; }
 
   grpc::Status ListImages(grpc::ServerContext*, const runtime::v1::ListImagesRequest* req,
                           runtime::v1::ListImagesResponse* resp) override;
@@ -36,8 +31,7 @@ class ImageServiceImpl final : public runtime::v1::ImageService::Service {
                            runtime::v1::ImageFsInfoResponse* resp) override;
 
  private:
-  Server& server_;
-  std::unique_ptr<ImageManager> manager_;
+  ImageManager& manager_;
 };
 
 }  // namespace berth::daemon

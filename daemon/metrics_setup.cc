@@ -7,7 +7,6 @@
 #include <map>
 
 #include "daemon/image_manager.h"
-#include "daemon/image_service.h"
 #include "daemon/server.h"
 #include "pkg/metrics/daemon_metrics.h"
 #include "pkg/metrics/gauge_collector.h"
@@ -48,7 +47,7 @@ Status Server::StartMetrics() {
   metrics_->AddCollectable(std::make_shared<metrics::GaugeCollector>(
       "berth_containers", "Containers berthd holds, by state", "state",
       [this] { return CountByState(containers_, kContainerStates); }));
-  image_service_->manager().SetMetrics(metrics_.get());
+  images_->SetMetrics(metrics_.get());
   network_->SetOperationObserver(
       [m = metrics_](std::string_view operation, bool ok, double seconds) {
         m->RecordCniOperation(operation, ok, seconds);

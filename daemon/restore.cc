@@ -29,7 +29,6 @@
 #include "daemon/container_events.h"
 #include "daemon/container_record.h"
 #include "daemon/image_manager.h"
-#include "daemon/image_service.h"
 #include "daemon/internal_annotations.h"
 #include "daemon/object_ids.h"
 #include "daemon/pod_network_request.h"
@@ -443,7 +442,7 @@ Status Server::Restore() {
 
   // An unclean stop may have left partial layers: check the stores.
   if (!clean) {
-    Result<std::vector<std::string>> bad = image_service_->manager().layers().CheckIntegrity();
+    Result<std::vector<std::string>> bad = images_->layers().CheckIntegrity();
     if (!bad.ok()) {
       spdlog::warn("restore: layer integrity check: {}", bad.status().message());
     } else if (!bad->empty()) {

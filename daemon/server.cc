@@ -71,10 +71,9 @@ Status Server::Open() {
   calls_ = std::make_unique<CallTracker>();
   BERTH_RETURN_IF_ERROR(InitRuntime());
   runtime_service_ = std::make_unique<RuntimeServiceImpl>(*this);
-  image_service_ = std::make_unique<ImageServiceImpl>(*this);
-  BERTH_RETURN_IF_ERROR(image_service_->Init());
-  image_service_->manager().SetInUseCheck(
-      [this](const std::string& image_id) { return ImageInUse(image_id); });
+  BERTH_ASSIGN_OR_RETURN(images_, ImageManager::Open(config_));
+  image_service_ = std::make_unique<ImageServiceImpl>(*images_);
+  images_->SetInUseCheck([this](const std::string& image_id) { return ImageInUse(image_id); });
   // Before restore, which it times; a taken address fails the start here.
   BERTH_RETURN_IF_ERROR(StartMetrics());
   // Before restore, which announces what changed while berthd was down.

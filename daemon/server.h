@@ -48,6 +48,7 @@ namespace berth::daemon {
 class Listener;
 class RuntimeServiceImpl;
 class ImageServiceImpl;
+class ImageManager;
 class StatsCollector;
 class CallTracker;
 class ContainerEvents;
@@ -317,6 +318,9 @@ class Server {
   const std::string config_path_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
+  // The image and layer stores (image_manager.h), set by Open(); the handlers
+  // use them here, not through the gRPC service, which only forwards to them.
+  std::unique_ptr<ImageManager> images_;
   std::unique_ptr<ImageServiceImpl> image_service_;
   // gVisor containers' CPU and memory, read by stats_ (so made before it).
   std::unique_ptr<GvisorStatsSampler> gvisor_stats_;

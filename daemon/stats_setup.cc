@@ -4,7 +4,6 @@
 
 #include "daemon/gvisor_stats_sampler.h"
 #include "daemon/image_manager.h"
-#include "daemon/image_service.h"
 #include "daemon/server.h"
 #include "daemon/stats_collector.h"
 #include "pkg/image/image_fs_info.h"
@@ -17,7 +16,7 @@ void Server::StartStats() {
       node_.cgroups.mode == cgroups::Mode::kV2 ? cgroups::Version::kV2 : cgroups::Version::kV1;
   options.disk_sample_interval = std::chrono::seconds(config_.stats.disk_sample_interval_seconds);
   // The same mountpoint ImageFsInfo reports, so the kubelet matches the two.
-  const std::string& image_root = image_service_->manager().image_root();
+  const std::string& image_root = images_->image_root();
   Result<std::string> mountpoint = image::MountPointOf(image_root);
   if (mountpoint.ok()) {
     options.image_fs_mountpoint = *mountpoint;
