@@ -4,30 +4,19 @@
 // every layer in between passing a token along.
 #pragma once
 
-#include <utility>
-
 #include "pkg/base/cancel.h"
 
 namespace berth {
 
-namespace internal {
-// Header-only so that every library that reads it shares one per thread.
-inline thread_local CancelToken t_current_cancel;
-}  // namespace internal
-
 // The token installed on this thread; one that is never cancelled when none is.
-inline CancelToken CurrentCancelToken() {
-  return internal::t_current_cancel;
-}
+CancelToken CurrentCancelToken();
 
 // Installs `token` as the current thread's until destroyed; then the previous
 // one is back. Scopes nest.
 class CancelScope {
  public:
-  explicit CancelScope(CancelToken token) : previous_(std::move(internal::t_current_cancel)) {
-    internal::t_current_cancel = std::move(token);
-  }
-  ~CancelScope() { internal::t_current_cancel = std::move(previous_); }
+  explicit CancelScope(CancelToken token);
+  ~CancelScope();
   CancelScope(const CancelScope&) = delete;
   CancelScope& operator=(const CancelScope&) = delete;
 

@@ -4,6 +4,7 @@
 #include "daemon/call_context.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/details/os.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -91,8 +92,10 @@ TEST(CallContextTest, LogLinesCarryThePrefixOnlyInsideTheCall) {
   logger->info("after");
   EXPECT_EQ(CurrentCall(), nullptr);
   CallStep("outside a call: ignored");
-  EXPECT_EQ(out.str(),
-            "before\n[req=" + call->request_id() + " pod_name=default/web] inside\nafter\n");
+  // spdlog ends lines the platform's way ("\r\n" on Windows).
+  const std::string eol = spdlog::details::os::default_eol;
+  EXPECT_EQ(out.str(), "before" + eol + "[req=" + call->request_id() +
+                           " pod_name=default/web] inside" + eol + "after" + eol);
 }
 
 TEST(CallContextTest, TheCallsCancellationIsTheThreadsWhileItIsInstalled) {
