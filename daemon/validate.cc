@@ -1,11 +1,10 @@
 #include "daemon/validate.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 
 #include "daemon/internal_annotations.h"
+#include "pkg/base/inet_address.h"
 #include "pkg/base/quote.h"
 #include "pkg/registry/auth_config.h"
 

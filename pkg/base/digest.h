@@ -32,7 +32,8 @@ Status ValidateDigest(std::string_view digest, std::string_view what);
 // whole. Meant for digests the caller validated.
 std::string_view DigestHex(std::string_view digest);
 
-// Streaming SHA-256 (OpenSSL EVP). Not thread-safe; one per stream.
+// Streaming SHA-256: OpenSSL's EVP on Linux (sha256_openssl.cc), BCrypt on
+// Windows (sha256_windows.cc). Not thread-safe; one per stream.
 class Sha256Hasher {
  public:
   Sha256Hasher();
@@ -45,6 +46,10 @@ class Sha256Hasher {
   std::string Finish();
 
  private:
+  static constexpr std::size_t kSha256Bytes = 32;
+  // The 32 bytes of the digest; what each implementation provides.
+  void FinishBytes(unsigned char (&out)[kSha256Bytes]);
+
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
 };

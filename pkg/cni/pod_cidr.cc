@@ -1,11 +1,10 @@
 #include "pkg/cni/pod_cidr.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 
+#include "pkg/base/inet_address.h"
 #include "pkg/base/quote.h"
 
 namespace berth::cni {

@@ -1,9 +1,8 @@
 #include "pkg/cni/result.h"
 
-#include <arpa/inet.h>
-
 #include <nlohmann/json.hpp>
 
+#include "pkg/base/inet_address.h"
 #include "pkg/cni/conf_list.h"
 #include "pkg/cni/json_member.h"
 

@@ -1,11 +1,10 @@
 #include "pkg/registry/registry_endpoints.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
 #include <cctype>
 
+#include "pkg/base/inet_address.h"
 #include "pkg/base/quote.h"
 
 namespace berth::registry {
@@ -57,8 +56,8 @@ bool IsLoopbackHost(std::string_view host_port) {
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "localhost" || lower == "localhost.") return true;
   in_addr v4{};
-  // inet_aton, not inet_pton: it reads "127.1" the way the resolver (and curl) do.
-  if (inet_aton(host.c_str(), &v4) != 0) return (ntohl(v4.s_addr) >> 24) == 127;
+  // Not inet_pton: "127.1" reads the way the resolver (and curl) read it.
+  if (ParseIpv4LikeResolver(host.c_str(), &v4)) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
   if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
     if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;

@@ -1,5 +1,5 @@
-// Win32 helpers shared by the Windows implementations: error text from
-// FormatMessage, and UTF-8 <-> UTF-16 conversion (the W APIs take UTF-16).
+// Win32 helpers of the platform module: pkg/base's error text and UTF
+// conversions, and an owned registry key.
 #pragma once
 
 #include <windows.h>
@@ -7,21 +7,16 @@
 #include <string>
 #include <string_view>
 
-#include "pkg/base/status.h"
+#include "pkg/base/win32_error.h"
 
 namespace berth::platform::win {
 
-// FormatMessage's text for a Win32 error code (trailing newline and period
-// trimmed), e.g. "Access is denied (error 5)".
-std::string Win32ErrorText(DWORD code);
-
-// "<what>: <Win32 error text>" with a code chosen from the Win32 error:
-// access denied -> FailedPrecondition, not found -> NotFound, else Internal.
-Status Win32Error(std::string_view what, DWORD code);
-
-// Strict conversions: invalid input is InvalidArgument, never replaced silently.
-Result<std::wstring> Utf8ToWide(std::string_view utf8);
-Result<std::string> WideToUtf8(std::wstring_view wide);
+// Error text and UTF conversions live in pkg/base, for every Windows
+// implementation; named here as before.
+using berth::win::Utf8ToWide;
+using berth::win::WideToUtf8;
+using berth::win::Win32Error;
+using berth::win::Win32ErrorText;
 
 // Owns an HKEY; closes it on scope exit.
 class UniqueHkey {

@@ -1,6 +1,7 @@
-#include "pkg/platform/windows/win32_error.h"
+// Windows only (the cross build, test/windows): see win32_error.h.
+#include "pkg/base/win32_error.h"
 
-namespace berth::platform::win {
+namespace berth::win {
 
 std::string Win32ErrorText(DWORD code) {
   wchar_t* buffer = nullptr;
@@ -62,4 +63,4 @@ Result<std::string> WideToUtf8(std::wstring_view wide) {
   return utf8;
 }
 
-}  // namespace berth::platform::win
+}  // namespace berth::win
