@@ -1,13 +1,12 @@
 #include "daemon/bundle_marker.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
+#include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
-#include "pkg/fs/scoped_fd.h"
 
 namespace berth::daemon {
 
@@ -17,8 +16,7 @@ Status SetMarker(const std::string& bundle_dir, const char* marker) {
   // content to sync and no temp file to rename, which saves an fsync per
   // creation and removal.
   const std::string path = bundle_dir + "/" + marker;
-  ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return ErrnoError("create " + path, errno);
+  BERTH_RETURN_IF_ERROR(CreateEmptyFile(path));
   return FsyncDir(bundle_dir).WithContext("set marker " + path);
 }
 

@@ -53,10 +53,12 @@ timeout 120 "$wine" wineboot --init
 timeout 60 "$wineserver" -w
 
 # 4. The tests: registry values under the CredentialSpecs key, the stale sweep,
-# the service host via CreateService/StartService/ControlService, and the
-# portable unit tests on the Windows runtime; then those of pkg/base, pkg/events
-# and the daemon's portable part (records, platform hooks, event stream). Both
-# run, and either failing fails the run.
+# the service host via CreateService/StartService/ControlService, pkg/fs and
+# pkg/dynlib on Wine's file system and loader, and the portable unit tests on
+# the Windows runtime; then those of pkg/base, pkg/events, pod_cidr.cc and the
+# daemon's portable part (records, platform hooks, call context, event
+# stream). Both run, and either failing fails the run.
+# (berth_fs_symlink_windows_test is built, not run: Wine 8 has no symlinks.)
 status=0
 for exe in "$build/berth_platform_windows_test.exe" "$build/berth_portable_windows_test.exe"; do
   echo "test-windows: running $(basename "$exe") under $("$wine" --version)"

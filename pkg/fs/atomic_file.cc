@@ -5,31 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
-#include <cstdio>
-#include <ctime>
 
-#include "pkg/base/random_bytes.h"
+#include "pkg/fs/atomic_write_name.h"
 #include "pkg/fs/scoped_fd.h"
 
 namespace berth {
 namespace {
-
-// Keeps the temp name within NAME_MAX however long the target's name is.
-constexpr size_t kMaxBaseInTempName = 200;
-// Temp files are ".<base>.tmp-<random>".
-constexpr char kTempInfix[] = ".tmp-";
-
-std::string RandomSuffix() {
-  uint64_t r = 0;
-  if (!FillRandomBytes({reinterpret_cast<std::uint8_t*>(&r), sizeof r}).ok()) {
-    // Uniqueness, not secrecy, is what matters: O_EXCL catches collisions.
-    r = static_cast<uint64_t>(::getpid()) << 32 ^ static_cast<uint64_t>(::time(nullptr));
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r));
-  return buf;
-}
 
 Status WriteAll(int fd, std::string_view content, const std::string& what) {
   while (!content.empty()) {
@@ -47,13 +28,9 @@ Status WriteAll(int fd, std::string_view content, const std::string& what) {
 
 Status WriteFileAtomic(std::string_view path_view, std::string_view content, mode_t mode) {
   const std::string path(path_view);
-  const size_t slash = path.rfind('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty() || base == "." || base == "..") {
-    return InvalidArgument("atomic write: \"" + path + "\" does not name a file");
-  }
+  BERTH_ASSIGN_OR_RETURN(const AtomicWritePath where, SplitAtomicWritePath(path));
+  const std::string& dir = where.dir;
+  const std::string& base = where.base;
 
   // 1. The directory, so the temp file, the rename and the fsync all act on
   //    the same directory even if the path is renamed meanwhile.
@@ -64,7 +41,7 @@ Status WriteFileAtomic(std::string_view path_view, std::string_view content, mod
   std::string tmp;
   ScopedFd fd;
   for (int attempt = 0; attempt < 8 && !fd; ++attempt) {
-    tmp = "." + base.substr(0, kMaxBaseInTempName) + kTempInfix + RandomSuffix();
+    tmp = AtomicWriteTempName(base);
     fd.reset(::openat(dirfd.get(), tmp.c_str(),
                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
     if (!fd && errno != EEXIST) break;
@@ -113,6 +90,13 @@ Status WriteFileTransient(std::string_view path_view, std::string_view content, 
   return s;
 }
 
+Status CreateEmptyFile(std::string_view path_view, mode_t mode) {
+  const std::string path(path_view);
+  ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) return ErrnoError("create " + path, errno);
+  return OkStatus();
+}
+
 Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes,
                              FinalSymlink final_symlink) {
   const std::string path(path_view);
@@ -139,11 +123,6 @@ Result<std::string> ReadFile(std::string_view path_view, size_t max_bytes,
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
-}
-
-bool IsAtomicWriteTempName(std::string_view name) {
-  return name.size() > 1 && name.front() == '.' &&
-         name.find(kTempInfix, 1) != std::string_view::npos;
 }
 
 }  // namespace berth

@@ -31,6 +31,12 @@ Status WriteFileAtomic(std::string_view path, std::string_view content, mode_t m
 // Errors name `path` and the cause; a failed write removes the file.
 Status WriteFileTransient(std::string_view path, std::string_view content, mode_t mode = 0600);
 
+// Creates `path` empty, or empties it if it exists, never through a symlink
+// (a symlink at `path` is an error naming it), with no fsync: for marker
+// files whose existence is what counts, made durable by the caller's
+// FsyncDir of their directory. Errors name `path` and the cause.
+Status CreateEmptyFile(std::string_view path, mode_t mode = 0600);
+
 // Whether the directory entry `name` is one of WriteFileAtomic's temp files:
 // what a crash between its create and its rename leaves behind.
 bool IsAtomicWriteTempName(std::string_view name);

@@ -26,6 +26,8 @@ struct RemoveTreeOptions {
 inline constexpr RemoveTreeOptions kUnpackedTreeRemoval{.stay_on_mount = false,
                                                         .make_writable = true};
 
+// Linux only (descriptor-relative; Windows' RemoveAll walks by path, see
+// windows/dir_windows.cc).
 // Removes `name` inside the directory `dirfd` (AT_FDCWD for the working
 // directory) and, when it is a directory, everything below it. Symlinks are
 // removed, never followed. A missing `name` is success. `display` names it in

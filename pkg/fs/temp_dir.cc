@@ -1,7 +1,5 @@
 #include "pkg/fs/temp_dir.h"
 
-#include <stdlib.h>
-
 #include <cerrno>
 #include <utility>
 #include <vector>
@@ -9,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pkg/fs/dir.h"
+#include "pkg/fs/portable_fs.h"
 
 namespace berth {
 
@@ -20,7 +19,7 @@ Result<TempDir> TempDir::Create(std::string_view parent, std::string_view prefix
   std::string templ = std::string(parent) + "/" + std::string(prefix) + "XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return ErrnoError("mkdtemp " + templ, errno);
+  if (MakeTempDir(buf.data()) == nullptr) return ErrnoError("mkdtemp " + templ, errno);
   return TempDir(std::string(buf.data()));
 }
 

@@ -118,6 +118,20 @@ TEST_F(AtomicFileTest, ReadRefusingAFinalSymlinkFailsNamingPath) {
   EXPECT_EQ(*ReadFile(Path("real"), 1024, FinalSymlink::kRefuse), "data");
 }
 
+TEST_F(AtomicFileTest, CreateEmptyFileCreatesOrEmptiesButRefusesASymlink) {
+  ASSERT_TRUE(CreateEmptyFile(Path("marker")).ok());
+  EXPECT_EQ(*ReadFile(Path("marker")), "");
+  ASSERT_TRUE(WriteFileAtomic(Path("full"), "data").ok());
+  ASSERT_TRUE(CreateEmptyFile(Path("full")).ok());
+  EXPECT_EQ(*ReadFile(Path("full")), "");
+  ASSERT_TRUE(WriteFileAtomic(Path("target"), "keep").ok());
+  ASSERT_EQ(::symlink(Path("target").c_str(), Path("link").c_str()), 0);
+  Status refused = CreateEmptyFile(Path("link"));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(), HasSubstr(Path("link")));
+  EXPECT_EQ(*ReadFile(Path("target")), "keep");
+}
+
 TEST_F(AtomicFileTest, TransientWriteCreatesFileWithExactModeAndContent) {
   const mode_t old_umask = ::umask(077);
   Status s = WriteFileTransient(Path("exec.json"), "{\"args\":[]}", 0640);
