@@ -3,11 +3,11 @@
 // unknown one succeeds, as CRI asks of every stop.
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <thread>
 
 #include "daemon/crash_point.h"
 #include "daemon/server.h"
+#include "pkg/oci/linux_signals.h"
 
 namespace berth::daemon {
 
@@ -37,7 +37,7 @@ Status Server::StopContainerLocked(Container& c, std::chrono::seconds timeout) {
                  timeout.count(), c.stop_signal);
   }
   // 2. SIGKILL to every process of the container.
-  Status k = runtime.Kill(c.id, SIGKILL, true);
+  Status k = runtime.Kill(c.id, oci::linux_signal::kKill, true);
   if (!k.ok() && k.code() != Code::kNotFound) return k.WithContext("container " + c.name);
   Result<oci::ExitInfo> exited = oci::WaitExitFile(ExitDir(), c.id, kKillGrace);
   if (!exited.ok()) return exited.status().WithContext("container " + c.name + ": after SIGKILL");

@@ -3,14 +3,13 @@
 // Idempotent: a stopped, half-created or unknown sandbox stops successfully.
 #include <spdlog/spdlog.h>
 
-#include <csignal>
-
 #include "daemon/call_context.h"
 #include "daemon/crash_point.h"
 #include "daemon/pod_network_request.h"
 #include "daemon/server.h"
 #include "pkg/fs/mount.h"
 #include "pkg/ns/pinned_namespaces.h"
+#include "pkg/oci/linux_signals.h"
 
 namespace berth::daemon {
 
@@ -26,12 +25,12 @@ Status Server::StopInfraAndNetwork(Sandbox& s) {
   oci::OciRuntime runtime = RuntimeFor(s);
   Result<oci::ContainerState> st = runtime.State(s.id);
   if (st.ok() && (st->status == "running" || st->status == "paused" || st->status == "created")) {
-    Status k = runtime.Kill(s.id, SIGTERM);
+    Status k = runtime.Kill(s.id, oci::linux_signal::kTerm);
     if (!k.ok() && k.code() != Code::kNotFound) return k;
     Result<oci::ExitInfo> exited = oci::WaitExitFile(ExitDir(), s.id, kInfraStopGrace);
     if (!exited.ok()) {
       spdlog::warn("pod sandbox {}: infra did not stop on SIGTERM; killing", s.id);
-      Status kill = runtime.Kill(s.id, SIGKILL, true);
+      Status kill = runtime.Kill(s.id, oci::linux_signal::kKill, true);
       if (!kill.ok() && kill.code() != Code::kNotFound) return kill;
       BERTH_RETURN_IF_ERROR(oci::WaitExitFile(ExitDir(), s.id, kInfraStopGrace).status());
     }

@@ -1,8 +1,7 @@
 #include "pkg/oci/runtime_kind.h"
 
-#include <signal.h>
-
 #include "pkg/oci/gvisor_shim.h"  // kGvisorShimAbandoned
+#include "pkg/oci/linux_signals.h"
 #include "pkg/oci/runtime_cli.h"  // CleanRuntimeError
 #include "pkg/process/run.h"
 
@@ -29,7 +28,7 @@ const std::string& OomCgroupOwnerId(RuntimeKind kind, const std::string& contain
 }
 
 OomVerdict JudgeOomKill(RuntimeKind kind, int recorded_exit_code, bool cgroup_saw_oom_kill) {
-  constexpr int kSigkillExitCode = 128 + SIGKILL;
+  constexpr int kSigkillExitCode = 128 + linux_signal::kKill;
   if (!cgroup_saw_oom_kill) return {false, recorded_exit_code, ""};
   if (kind == RuntimeKind::kRuncCompatible) {
     return {true, recorded_exit_code, "the container exceeded its memory limit"};

@@ -1,6 +1,5 @@
 // ParseStopSignal: an image's StopSignal ("SIGTERM", "TERM", "15", "RTMIN+3").
 #include <cctype>
-#include <csignal>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -8,20 +7,24 @@
 
 #include "pkg/base/quote.h"
 #include "pkg/oci/container_spec.h"
+#include "pkg/oci/linux_signals.h"
 
 namespace berth::oci {
 namespace {
 
+namespace sig = linux_signal;
+
+// The names runc and Docker accept, with their Linux numbers.
 constexpr std::pair<std::string_view, int> kSignals[] = {
-    {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
-    {"CLD", SIGCHLD},  {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},
-    {"ILL", SIGILL},   {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},
-    {"KILL", SIGKILL}, {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},     {"PROF", SIGPROF},
-    {"PWR", SIGPWR},   {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV},     {"STKFLT", SIGSTKFLT},
-    {"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP},
-    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
-    {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},
-    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"ABRT", sig::kAbrt}, {"ALRM", sig::kAlrm}, {"BUS", sig::kBus},       {"CHLD", sig::kChld},
+    {"CLD", sig::kChld},  {"CONT", sig::kCont}, {"FPE", sig::kFpe},       {"HUP", sig::kHup},
+    {"ILL", sig::kIll},   {"INT", sig::kInt},   {"IO", sig::kIo},         {"IOT", sig::kIot},
+    {"KILL", sig::kKill}, {"PIPE", sig::kPipe}, {"POLL", sig::kPoll},     {"PROF", sig::kProf},
+    {"PWR", sig::kPwr},   {"QUIT", sig::kQuit}, {"SEGV", sig::kSegv},     {"STKFLT", sig::kStkflt},
+    {"STOP", sig::kStop}, {"SYS", sig::kSys},   {"TERM", sig::kTerm},     {"TRAP", sig::kTrap},
+    {"TSTP", sig::kTstp}, {"TTIN", sig::kTtin}, {"TTOU", sig::kTtou},     {"URG", sig::kUrg},
+    {"USR1", sig::kUsr1}, {"USR2", sig::kUsr2}, {"VTALRM", sig::kVtalrm}, {"WINCH", sig::kWinch},
+    {"XCPU", sig::kXcpu}, {"XFSZ", sig::kXfsz},
 };
 
 // glibc keeps the kernel's first two real-time signals for itself, so
@@ -43,7 +46,7 @@ std::optional<int> SmallNumber(std::string_view s) {
 }  // namespace
 
 Result<int> ParseStopSignal(const std::string& stop_signal) {
-  if (stop_signal.empty()) return SIGTERM;
+  if (stop_signal.empty()) return sig::kTerm;
   auto bad = [&] {
     return InvalidArgument("stop signal " + QuoteForMessage(stop_signal) + " is not a signal");
   };
