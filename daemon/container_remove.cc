@@ -45,29 +45,31 @@ Status Server::RemoveContainerLocked(Container& c) {
   AnnounceContainerRemoved(c);
   spdlog::info("container {} ({}) removed; its files go in the background", c.name, c.id);
   // 4. The runtime state, mounts and files, after the answer.
-  reaper_->Enqueue(c.id, {c.image_id}, [this, kept = *gone] { FinishContainerRemoval(*kept); });
+  reaper_->Enqueue(c.id, {c.image_id},
+                   [this, kept = *gone] { return FinishContainerRemoval(*kept); });
   return OkStatus();
 }
 
-void Server::FinishContainerRemoval(const Container& c) {
+bool Server::FinishContainerRemoval(const Container& c) {
   BERTH_CRASH_POINT("container-remove/reap-before-runtime-delete");
   Result<pid_t> conmon = oci::ReadPidFile(ContainerRunDir(c.id) + "/conmon.pid");
-  if (!ReapStepOk(RuntimeFor(c).Delete(c.id, true, c.bundle_dir), "runtime delete", c.id)) return;
+  if (!ReapStepOk(RuntimeFor(c).Delete(c.id, true, c.bundle_dir), "runtime delete", c.id))
+    return false;
   // conmon writes the exit file as it leaves: let it, so none is left behind.
   if (conmon.ok() && *conmon > 1) (void)process::WaitProcessGone(*conmon, kConmonExitGrace);
   BERTH_CRASH_POINT("container-remove/reap-after-runtime-delete");
   // Windows: the gMSA registry value and CCG instance, once the runtime is done with them.
   const Status platform = platform_hooks_->OnRemoved(c.id, c.platform_annotations);
-  if (!ReapStepOk(platform, "release the platform setup", c.id)) return;
-  if (!ReapStepOk(UnmountRecursive(c.bundle_dir), "unmount the rootfs", c.id)) return;
+  if (!ReapStepOk(platform, "release the platform setup", c.id)) return false;
+  if (!ReapStepOk(UnmountRecursive(c.bundle_dir), "unmount the rootfs", c.id)) return false;
   BERTH_CRASH_POINT("container-remove/reap-after-unmount");
-  if (!ReapStepOk(RemoveAll(ContainerRunDir(c.id)), "remove the run dir", c.id)) return;
+  if (!ReapStepOk(RemoveAll(ContainerRunDir(c.id)), "remove the run dir", c.id)) return false;
   ::unlink((ExitDir() + "/" + c.id).c_str());
   // The bundle goes last, in one rename: until then its marker is the record.
   Result<std::string> trash = MoveToTrash(c.bundle_dir);
-  if (!ReapStepOk(trash.status(), "move the bundle aside", c.id)) return;
+  if (!ReapStepOk(trash.status(), "move the bundle aside", c.id)) return false;
   BERTH_CRASH_POINT("container-remove/reap-after-trash");
-  (void)ReapStepOk(RemoveAll(*trash), "remove the bundle", c.id);
+  return ReapStepOk(RemoveAll(*trash), "remove the bundle", c.id);
 }
 
 Status Server::RemoveContainer(const rt::RemoveContainerRequest& req,

@@ -6,7 +6,18 @@
 
 namespace berth::daemon {
 
-RemovalReaper::RemovalReaper() : worker_([this] { Run(); }) {}
+const std::vector<std::chrono::milliseconds>& RemovalReaper::DefaultRetryDelays() {
+  // About 5 s in all: longer than the short failures seen, short enough that
+  // a removal that keeps failing does not hold the queue (and an image
+  // removal waiting on it) for long.
+  static const std::vector<std::chrono::milliseconds> delays = {std::chrono::milliseconds(200),
+                                                                std::chrono::milliseconds(1000),
+                                                                std::chrono::milliseconds(4000)};
+  return delays;
+}
+
+RemovalReaper::RemovalReaper(std::vector<std::chrono::milliseconds> retry_delays)
+    : retry_delays_(std::move(retry_delays)), worker_([this] { Run(); }) {}
 
 RemovalReaper::~RemovalReaper() {
   {
@@ -18,7 +29,7 @@ RemovalReaper::~RemovalReaper() {
 }
 
 void RemovalReaper::Enqueue(std::string id, std::vector<std::string> holds,
-                            std::function<void()> finish) {
+                            std::function<bool()> finish) {
   {
     std::lock_guard lock(mu_);
     active_[id] = std::move(holds);
@@ -55,18 +66,33 @@ void RemovalReaper::Run() {
     if (queue_.empty()) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
-    lock.unlock();
-    job.finish();
-    lock.lock();
+    RunWithRetries(job, lock);
     active_.erase(job.id);
     changed_.notify_all();
   }
 }
 
+void RemovalReaper::RunWithRetries(Job& job, std::unique_lock<std::mutex>& lock) {
+  for (size_t attempt = 0;; ++attempt) {
+    lock.unlock();
+    const bool done = job.finish();
+    lock.lock();
+    if (done) return;
+    // Retried in place, so that the answered order holds (a pod's
+    // containers before the pod); a stop ends the waiting at once.
+    if (attempt == retry_delays_.size() ||
+        changed_.wait_for(lock, retry_delays_[attempt], [&] { return stop_; })) {
+      spdlog::warn("removal of {}: left after {} attempt(s); the next start finishes it", job.id,
+                   attempt + 1);
+      return;
+    }
+  }
+}
+
 bool ReapStepOk(const Status& step, const std::string& what, const std::string& id) {
   if (step.ok()) return true;
-  // Its ".removing" marker stays: restore finishes what is left.
-  spdlog::warn("removal of {}: {}: {}; the next start finishes it", id, what, step.message());
+  // Its ".removing" marker stays: a retry or restore finishes what is left.
+  spdlog::warn("removal of {}: {}: {}", id, what, step.message());
   return false;
 }
 

@@ -43,23 +43,24 @@ Status Server::RemovePodSandbox(const rt::RemovePodSandboxRequest& req,
   sandboxes_.names().Release(s.name);
   sandboxes_.Remove(s.id);
   // 4. The infra's runtime state, mounts and directories, after the answer.
-  reaper_->Enqueue(s.id, {}, [this, kept = *found] { FinishSandboxRemoval(*kept); });
+  reaper_->Enqueue(s.id, {}, [this, kept = *found] { return FinishSandboxRemoval(*kept); });
   return OkStatus();
 }
 
-void Server::FinishSandboxRemoval(const Sandbox& s) {
+bool Server::FinishSandboxRemoval(const Sandbox& s) {
   BERTH_CRASH_POINT("sandbox-remove/reap-before-runtime-delete");
-  if (!ReapStepOk(RuntimeFor(s).Delete(s.id, true, s.bundle_dir), "runtime delete", s.id)) return;
+  if (!ReapStepOk(RuntimeFor(s).Delete(s.id, true, s.bundle_dir), "runtime delete", s.id))
+    return false;
   BERTH_CRASH_POINT("sandbox-remove/reap-after-runtime-delete");
   // Stale mounts first, then the directories; the bundle last, in one rename.
   const std::string run_dir = SandboxRunDir(s.id);
-  if (!ReapStepOk(UnmountRecursive(run_dir), "unmount the run dir", s.id)) return;
-  if (!ReapStepOk(UnmountRecursive(s.bundle_dir), "unmount the bundle", s.id)) return;
-  if (!ReapStepOk(RemoveAll(run_dir), "remove the run dir", s.id)) return;
+  if (!ReapStepOk(UnmountRecursive(run_dir), "unmount the run dir", s.id)) return false;
+  if (!ReapStepOk(UnmountRecursive(s.bundle_dir), "unmount the bundle", s.id)) return false;
+  if (!ReapStepOk(RemoveAll(run_dir), "remove the run dir", s.id)) return false;
   ::unlink((ExitDir() + "/" + s.id).c_str());
   Result<std::string> trash = MoveToTrash(s.bundle_dir);
-  if (!ReapStepOk(trash.status(), "move the bundle aside", s.id)) return;
-  (void)ReapStepOk(RemoveAll(*trash), "remove the bundle", s.id);
+  if (!ReapStepOk(trash.status(), "move the bundle aside", s.id)) return false;
+  return ReapStepOk(RemoveAll(*trash), "remove the bundle", s.id);
 }
 
 }  // namespace berth::daemon

@@ -254,8 +254,9 @@ class Server {
   Status RemoveContainerLocked(Container& container);
   // The rest of a removal, run by reaper_ after the answer: runtime state,
   // mounts, directories. A failed step leaves the ".removing" marker.
-  void FinishContainerRemoval(const Container& container);
-  void FinishSandboxRemoval(const Sandbox& sandbox);
+  // True when done; false when a step failed (the reaper retries it).
+  bool FinishContainerRemoval(const Container& container);
+  bool FinishSandboxRemoval(const Sandbox& sandbox);
   // Every container of a pod, for StopPodSandbox / RemovePodSandbox.
   std::vector<std::shared_ptr<Container>> ContainersOf(const std::string& sandbox_id) const;
   Status StopContainersOf(const std::string& sandbox_id);

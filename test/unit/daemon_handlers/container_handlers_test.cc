@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/bundle_marker.h"
+#include "daemon/removal_reaper.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
 #include "test/unit/daemon_handlers/handler_env.h"
@@ -161,21 +162,37 @@ TEST_F(ContainerHandlers, RemoveKillsDeletesAndLeavesNoFileBehind) {
   EXPECT_FALSE(PathExists(RuntimeFile(c->id, "status")));
 }
 
-TEST_F(ContainerHandlers, RemovalTheRuntimeRefusesIsFinishedByTheNextStart) {
+TEST_F(ContainerHandlers, RemovalTheRuntimeRefusesOnceIsFinishedByItsRetry) {
+  auto pod = AddReadySandbox("web");
+  auto c = AddContainer(*pod, "app", rt::CONTAINER_EXITED);
+  SetRuntimeFlag(c->id, "fail-delete-once");
+
+  ASSERT_TRUE(Remove(c->id).ok());
+  server_->Shutdown();  // after the queued removals, retries included
+
+  EXPECT_THAT(RuntimeCallsStartingWith("delete"),
+              ElementsAre("delete --force " + c->id, "delete --force " + c->id));
+  EXPECT_FALSE(PathExists(c->bundle_dir)) << "finished without a restart";
+  EXPECT_FALSE(PathExists(RuntimeFile(c->id, "status")));
+}
+
+TEST_F(ContainerHandlers, RemovalTheRuntimeKeepsRefusingIsFinishedByTheNextStart) {
   auto pod = AddReadySandbox("web");
   auto c = AddContainer(*pod, "app", rt::CONTAINER_EXITED);
   SetRuntimeFlag(c->id, "fail-delete");
 
   ASSERT_TRUE(Remove(c->id).ok());
   server_->Shutdown();
-  // The runtime still holds it: the bundle stays, marked, for restore.
-  ASSERT_THAT(RuntimeCallsStartingWith("delete"), ElementsAre("delete --force " + c->id));
+  // The runtime still holds it after every retry: the bundle stays, marked,
+  // for restore.
+  const size_t attempts = 1 + RemovalReaper::DefaultRetryDelays().size();
+  ASSERT_EQ(RuntimeCallsStartingWith("delete --force " + c->id).size(), attempts);
   EXPECT_TRUE(HasMarker(c->bundle_dir, kRemovingMarker));
 
   ASSERT_EQ(unlink(RuntimeFile(c->id, "fail-delete").c_str()), 0);
   Restart();
 
-  EXPECT_EQ(RuntimeCallsStartingWith("delete --force " + c->id).size(), 2u);
+  EXPECT_EQ(RuntimeCallsStartingWith("delete --force " + c->id).size(), attempts + 1);
   EXPECT_FALSE(PathExists(c->bundle_dir));
   EXPECT_FALSE(PathExists(RuntimeFile(c->id, "status")));
   EXPECT_THAT(ListedIds({}), IsEmpty());

@@ -11,6 +11,7 @@
 #   <root>/<id>/pid          the pid `state` reports
 #   <root>/<id>/ignore-<n>   kill with signal <n> is accepted and ignored
 #   <root>/<id>/fail-delete  delete fails (until the file is removed)
+#   <root>/<id>/fail-delete-once  the next delete fails (and removes the file)
 #   <root>/<id>/exec-exit    the exit code of an exec (default 0)
 #   <root>/<id>/exec-hang    an exec never ends (until killed)
 #   <root>/<id>/process.json the process of the last exec, as given
@@ -67,6 +68,10 @@ case "$verb" in
   delete)
     id="$(last "$@")"
     [ -e "$root/$id/fail-delete" ] && { echo "time=\"fake\" level=error msg=\"device busy\"" >&2; exit 1; }
+    if [ -e "$root/$id/fail-delete-once" ]; then
+      rm -f "$root/$id/fail-delete-once"
+      echo "time=\"fake\" level=error msg=\"device busy\"" >&2; exit 1
+    fi
     rm -rf "${root:?}/$id"
     ;;
   update)
