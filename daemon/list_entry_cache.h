@@ -6,18 +6,16 @@
 // the freed chunks, made berth's List calls slower than containerd's).
 #pragma once
 
-#include <google/protobuf/message_lite.h>
-
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace berth::daemon {
 
-// Appends `message` to `out` as field `field` of its parent message: the tag
-// of a length-delimited field, the length, then the message's bytes. A List
-// response is the concatenation of such entries.
-void AppendEmbeddedMessage(int field, const google::protobuf::MessageLite& message,
-                           std::string* out);
+// Appends `bytes` (a serialized message) to `out` as field `field` of its
+// parent message: the tag of a length-delimited field, the length, then the
+// bytes. A List response is the concatenation of such entries.
+void AppendLengthDelimited(int field, std::string_view bytes, std::string* out);
 
 class ListEntryCache {
  public:
@@ -27,22 +25,19 @@ class ListEntryCache {
   template <typename Message, typename Build>
   void AppendTo(int state, int field, std::string* out, Build&& build) {
     std::lock_guard lock(mu_);
-    if (state != state_ || field != field_) {
+    if (state != state_) {
       Message entry;
       build(&entry);
-      bytes_.clear();
-      AppendEmbeddedMessage(field, entry, &bytes_);
+      bytes_ = entry.SerializeAsString();
       state_ = state;
-      field_ = field;
     }
-    out->append(bytes_);
+    AppendLengthDelimited(field, bytes_, out);
   }
 
  private:
   std::mutex mu_;
-  int state_ = -1;  // none kept yet
-  int field_ = 0;
-  std::string bytes_;  // guarded by mu_
+  int state_ = -1;     // none kept yet
+  std::string bytes_;  // the entry serialized; guarded by mu_
 };
 
 }  // namespace berth::daemon
