@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cross-builds, for mingw-w64, the libraries the daemon's non-gRPC code needs
 # and Debian does not ship for Windows: protobuf's runtime (libprotobuf), yaml-cpp,
-# fmt and spdlog. The sources are Debian's own source packages, at the versions
+# fmt, spdlog, civetweb and prometheus-cpp (core and pull: the metrics endpoint
+# is its Exposer); of libcurl and libarchive, which berth opens at run time
+# (pkg/dynlib), only the headers. The sources are Debian's own source packages, at the versions
 # of the host's installed -dev packages, fetched with `apt-get source` through a private deb-src list (the
 # system's apt sources and lists stay untouched).
 #
@@ -36,6 +38,10 @@ protobuf_version="$(source_version_of libprotobuf-dev)"
 yaml_cpp_version="$(source_version_of libyaml-cpp-dev)"
 fmtlib_version="$(source_version_of libfmt-dev)"
 spdlog_version="$(source_version_of libspdlog-dev)"
+civetweb_version="$(source_version_of libcivetweb-dev)"
+prometheus_cpp_version="$(source_version_of prometheus-cpp-dev)"
+curl_version="$(source_version_of libcurl4-openssl-dev)"
+libarchive_version="$(source_version_of libarchive-dev)"
 
 mkdir -p "$cache"
 # One run at a time: a second caller (a parallel CTest, another checkout) waits
@@ -103,6 +109,27 @@ build_package() {
   log "$pkg done in $((SECONDS - started)) s"
 }
 
+# install_headers PACKAGE VERSION DIR...: only the public headers, each DIR of
+# the source (relative to its top) copied into <prefix>/include. For libraries
+# pkg/dynlib loads at run time: the build needs their declarations, no code.
+install_headers() {
+  local pkg=$1 version=$2; shift 2
+  local prefix work
+  prefix="$(prefix_of "$pkg" "$version")"
+  [ -f "$prefix/$stamp_name" ] && return 0
+  work="$cache/work/$pkg"
+  log "installing the headers of $pkg $version into $prefix"
+  local started=$SECONDS
+  apt_source "$pkg" "$version" "$work/src"
+  local src dir
+  src="$(find "$work/src" -mindepth 1 -maxdepth 1 -type d | head -n1)"
+  rm -rf "$prefix" && mkdir -p "$prefix/include"
+  for dir in "$@"; do cp -r "$src/$dir" "$prefix/include/"; done
+  rm -rf "$work"
+  touch "$prefix/$stamp_name"
+  log "$pkg headers done in $((SECONDS - started)) s"
+}
+
 # protobuf: the full runtime (the daemon's records use reflection and JSON) and
 # the lite one its install rules expect; no protoc, no libprotoc, no tests, no
 # zlib (gzip streams are unused).
@@ -118,9 +145,31 @@ build_package fmtlib "$fmtlib_version" -DFMT_TEST=OFF -DFMT_DOC=OFF
 build_package spdlog "$spdlog_version" \
   -DSPDLOG_FMT_EXTERNAL=ON -DSPDLOG_BUILD_EXAMPLE=OFF -DSPDLOG_BUILD_TESTS=OFF \
   -DSPDLOG_BUILD_BENCH=OFF -Dfmt_DIR="$(prefix_of fmtlib "$fmtlib_version")/lib/cmake/fmt"
+# civetweb: the HTTP server under prometheus-cpp's Exposer, with its C++
+# wrapper (what prometheus-cpp uses); no TLS (the endpoint is plain HTTP), no
+# server executable, no tests.
+build_package civetweb "$civetweb_version" \
+  -DCIVETWEB_ENABLE_CXX=ON -DCIVETWEB_ENABLE_SSL=OFF -DCIVETWEB_BUILD_TESTING=OFF \
+  -DCIVETWEB_ENABLE_SERVER_EXECUTABLE=OFF -DCIVETWEB_INSTALL_EXECUTABLE=OFF -DCIVETWEB_ENABLE_ASAN=OFF
+# prometheus-cpp: core and pull against civetweb's prefix, as Debian builds it
+# (USE_THIRDPARTY_LIBRARIES=OFF); no push (it needs libcurl), no gzip
+# compression of scrapes (zlib; berth does not enable it), no tests.
+build_package prometheus-cpp "$prometheus_cpp_version" \
+  -DUSE_THIRDPARTY_LIBRARIES=OFF -DENABLE_PUSH=OFF -DENABLE_COMPRESSION=OFF -DENABLE_TESTING=OFF \
+  -DGENERATE_PKGCONFIG=OFF -Dcivetweb_DIR="$(prefix_of civetweb "$civetweb_version")/lib/cmake/civetweb"
+# curl/*.h and archive.h, archive_entry.h: neither is generated at configure
+# time (both pick the platform's types in the header itself).
+install_headers curl "$curl_version" include/curl
+install_headers libarchive "$libarchive_version" libarchive/archive.h libarchive/archive_entry.h
 
 # The package directories test/windows hands to find_package.
 echo "Protobuf_DIR=$(prefix_of protobuf "$protobuf_version")/lib/cmake/protobuf"
 echo "yaml-cpp_DIR=$(prefix_of yaml-cpp "$yaml_cpp_version")/lib/cmake/yaml-cpp"
 echo "fmt_DIR=$(prefix_of fmtlib "$fmtlib_version")/lib/cmake/fmt"
 echo "spdlog_DIR=$(prefix_of spdlog "$spdlog_version")/lib/cmake/spdlog"
+echo "civetweb_DIR=$(prefix_of civetweb "$civetweb_version")/lib/cmake/civetweb"
+echo "prometheus-cpp_DIR=$(prefix_of prometheus-cpp "$prometheus_cpp_version")/lib/cmake/prometheus-cpp"
+# Header-only prefixes: their include directory, under the variable names the
+# Linux build's find_package sets (pkg/dynlib reads them).
+echo "CURL_INCLUDE_DIRS=$(prefix_of curl "$curl_version")/include"
+echo "LibArchive_INCLUDE_DIRS=$(prefix_of libarchive "$libarchive_version")/include"

@@ -20,10 +20,13 @@ shift
   { echo "windows-compile-survey: $build has no generated CRI messages; run hack/test-windows.sh $build first" >&2; exit 1; }
 
 # Each package's include directory, from the prefixes mingw-deps.sh prints
-# (<prefix>/lib/cmake/<name>).
+# (<prefix>/lib/cmake/<name>, or a header-only prefix's <prefix>/include).
 includes=()
 while IFS='=' read -r _ dir; do
-  includes+=(-isystem "${dir%/lib/cmake/*}/include")
+  case "$dir" in
+    */include) includes+=(-isystem "$dir") ;;
+    *) includes+=(-isystem "${dir%/lib/cmake/*}/include") ;;
+  esac
 done < <("$repo/hack/mingw-deps.sh")
 
 survey_one() {
