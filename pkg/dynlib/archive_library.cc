@@ -7,7 +7,7 @@ namespace berth::dynlib {
 namespace {
 
 Result<ArchiveLibrary> OpenArchive() {
-  BERTH_ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open("libarchive.so.13"));
+  BERTH_ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open(kArchiveLibraryName));
   ArchiveLibrary archive;
 #define BERTH_ARCHIVE_RESOLVE(name) \
   BERTH_RETURN_IF_ERROR(lib.Resolve("archive_" #name, &archive.name));
@@ -22,8 +22,8 @@ Result<const ArchiveLibrary*> LoadArchive() {
   static LazyTable<ArchiveLibrary> table;
   Result<const ArchiveLibrary*> archive = table.Get(OpenArchive);
   if (!archive.ok()) {
-    return archive.status().WithContext(
-        "layer unpacking needs libarchive (Debian package libarchive13)");
+    return archive.status().WithContext(std::string("layer unpacking needs libarchive (") +
+                                        kArchiveLibrarySource + ")");
   }
   return archive;
 }

@@ -51,7 +51,17 @@ struct ArchiveLibrary {
 #undef BERTH_ARCHIVE_MEMBER
 };
 
-// libarchive.so.13, opened by the first call (thread-safe); later calls return
+// The library LoadArchive opens, and where it comes from, on each system (on
+// Windows the name a mingw-w64 build of libarchive gives its DLL).
+#ifdef _WIN32
+inline constexpr char kArchiveLibraryName[] = "libarchive-13.dll";
+inline constexpr char kArchiveLibrarySource[] = "a mingw-w64 build of libarchive beside berthd.exe";
+#else
+inline constexpr char kArchiveLibraryName[] = "libarchive.so.13";
+inline constexpr char kArchiveLibrarySource[] = "Debian package libarchive13";
+#endif
+
+// kArchiveLibraryName, opened by the first call (thread-safe); later calls return
 // the same table. If it cannot be loaded, FailedPrecondition says which
 // library, which package provides it and why; the next call retries.
 Result<const ArchiveLibrary*> LoadArchive();

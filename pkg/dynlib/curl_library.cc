@@ -7,7 +7,7 @@ namespace berth::dynlib {
 namespace {
 
 Result<CurlLibrary> OpenCurl() {
-  BERTH_ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open("libcurl.so.4"));
+  BERTH_ASSIGN_OR_RETURN(SharedLibrary lib, SharedLibrary::Open(kCurlLibraryName));
   CurlLibrary curl;
 #define BERTH_CURL_RESOLVE(name) BERTH_RETURN_IF_ERROR(lib.Resolve("curl_" #name, &curl.name));
   BERTH_CURL_FUNCTIONS(BERTH_CURL_RESOLVE)
@@ -26,7 +26,8 @@ Result<const CurlLibrary*> LoadCurl() {
   static LazyTable<CurlLibrary> table;
   Result<const CurlLibrary*> curl = table.Get(OpenCurl);
   if (!curl.ok())
-    return curl.status().WithContext("registry requests need libcurl (Debian package libcurl4)");
+    return curl.status().WithContext(std::string("registry requests need libcurl (") +
+                                     kCurlLibrarySource + ")");
   return curl;
 }
 

@@ -30,7 +30,17 @@ struct CurlLibrary {
 #undef BERTH_CURL_MEMBER
 };
 
-// libcurl.so.4, opened and globally initialised by the first call (thread-safe);
+// The library LoadCurl opens, and where it comes from, on each system (on
+// Windows the name a mingw-w64 build of libcurl gives its DLL).
+#ifdef _WIN32
+inline constexpr char kCurlLibraryName[] = "libcurl-4.dll";
+inline constexpr char kCurlLibrarySource[] = "a mingw-w64 build of libcurl beside berthd.exe";
+#else
+inline constexpr char kCurlLibraryName[] = "libcurl.so.4";
+inline constexpr char kCurlLibrarySource[] = "Debian package libcurl4";
+#endif
+
+// kCurlLibraryName, opened and globally initialised by the first call (thread-safe);
 // later calls return the same table. If it cannot be loaded, FailedPrecondition
 // says which library, which package provides it and why; the next call retries.
 Result<const CurlLibrary*> LoadCurl();

@@ -20,7 +20,9 @@ struct FsUsage {
 // Entries that vanish during the walk (a concurrent removal) are ignored.
 Result<FsUsage> ImageFsUsage(const std::string& dir);
 
-// The mount point (from /proc/self/mountinfo) of the filesystem holding `path`.
+// The mount point of the filesystem holding `path`: from /proc/self/mountinfo
+// on Linux; on Windows the volume's mount point (GetVolumePathName: "C:\\" or
+// a folder a volume is mounted on). A missing `path` is an error naming it.
 Result<std::string> MountPointOf(const std::string& path);
 
 }  // namespace berth::image

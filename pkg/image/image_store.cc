@@ -12,6 +12,7 @@
 #include "pkg/base/digest.h"
 #include "pkg/fs/atomic_file.h"
 #include "pkg/fs/dir.h"
+#include "pkg/fs/portable_fs.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::image {
@@ -72,7 +73,7 @@ Status ImageStore::Load() {
     spdlog::error("image store: record {} is unusable, moved to corrupt/: {}", name,
                   why.ToString());
     const std::string corrupt = images_dir_ + "/corrupt";
-    ::mkdir(corrupt.c_str(), 0700);
+    MakeDir(corrupt.c_str(), 0700);  // an existing corrupt/ is fine
     const std::string dest = corrupt + "/" + name + "." + std::to_string(NowNanos());
     if (::rename((images_dir_ + "/" + name).c_str(), dest.c_str()) != 0) {
       spdlog::error("image store: cannot move {} aside: {}", name, std::strerror(errno));

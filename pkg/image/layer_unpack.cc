@@ -84,25 +84,6 @@ std::string ArchiveError(archive* a, const Decompressed& src) {
 
 }  // namespace
 
-Status CheckLayerMediaType(std::string_view mt) {
-  static constexpr std::string_view kKnown[] = {
-      "",
-      "application/vnd.oci.image.layer.v1.tar",
-      "application/vnd.oci.image.layer.v1.tar+gzip",
-      "application/vnd.oci.image.layer.v1.tar+zstd",
-      "application/vnd.oci.image.layer.nondistributable.v1.tar",
-      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-      "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-      "application/vnd.docker.image.rootfs.diff.tar",
-      "application/vnd.docker.image.rootfs.diff.tar.gzip",
-      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-  };
-  for (auto k : kKnown) {
-    if (mt == k) return OkStatus();
-  }
-  return InvalidArgument("unsupported layer media type \"" + std::string(mt.substr(0, 200)) + "\"");
-}
-
 Result<UnpackResult> UnpackLayer(const std::string& blob_path, const std::string& dest_dir,
                                  const UnpackOptions& options) {
   ScopedFd root(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

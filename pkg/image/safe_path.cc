@@ -1,10 +1,5 @@
 #include "pkg/image/safe_path.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-
 namespace berth::image {
 
 std::string QuoteEntry(std::string_view s) {
@@ -42,36 +37,6 @@ Result<std::vector<std::string>> SplitEntryPath(std::string_view name, bool allo
     return InvalidArgument("layer entry " + Quote(name) + " names the layer root");
   }
   return comps;
-}
-
-Result<ScopedFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps, size_t count,
-                                bool create, std::string_view entry) {
-  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-  ScopedFd cur(::openat(rootfd, ".", kFlags));
-  if (!cur.valid()) return ErrnoError("open layer root", errno);
-  for (size_t i = 0; i < count; ++i) {
-    const char* c = comps[i].c_str();
-    int fd = ::openat(cur.get(), c, kFlags);
-    if (fd < 0 && errno == ENOENT && create) {
-      if (::mkdirat(cur.get(), c, 0755) != 0 && errno != EEXIST) {
-        return ErrnoError("layer entry " + Quote(entry) + ": mkdir " + comps[i], errno);
-      }
-      fd = ::openat(cur.get(), c, kFlags);
-    }
-    if (fd < 0) {
-      if (errno == ELOOP || errno == ENOTDIR) {
-        return InvalidArgument("layer entry " + Quote(entry) + " passes through " +
-                               Quote(comps[i]) + ", which is a symlink or not a directory");
-      }
-      if (errno == ENOENT) {
-        return InvalidArgument("layer entry " + Quote(entry) + " refers to a missing directory " +
-                               Quote(comps[i]));
-      }
-      return ErrnoError("layer entry " + Quote(entry) + ": open " + comps[i], errno);
-    }
-    cur.reset(fd);
-  }
-  return cur;
 }
 
 }  // namespace berth::image

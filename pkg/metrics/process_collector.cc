@@ -11,20 +11,10 @@
 #include <vector>
 
 #include "pkg/fs/dir.h"
+#include "pkg/metrics/single_value_family.h"
 
 namespace berth::metrics {
 namespace {
-
-prometheus::MetricFamily Family(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  return prometheus::MetricFamily{name, help, type, {m}};
-}
 
 // The fields of /proc/<pid>/stat after the command name (which may hold
 // spaces and parentheses, so the split starts after the last ')').
@@ -74,28 +64,30 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   if (auto f = StatFields(proc_dir_ + "/stat")) {
     const double ticks = double(::sysconf(_SC_CLK_TCK));
     const double page = double(::sysconf(_SC_PAGESIZE));
-    out.push_back(Family("process_cpu_seconds_total", "User and system CPU time spent in seconds",
-                         MetricType::Counter, (Field(*f, 14) + Field(*f, 15)) / ticks));
-    out.push_back(Family("process_threads", "Number of OS threads in the process",
-                         MetricType::Gauge, Field(*f, 20)));
-    out.push_back(Family("process_virtual_memory_bytes", "Virtual memory size in bytes",
-                         MetricType::Gauge, Field(*f, 23)));
-    out.push_back(Family("process_resident_memory_bytes", "Resident memory size in bytes",
-                         MetricType::Gauge, Field(*f, 24) * page));
+    out.push_back(SingleValueFamily("process_cpu_seconds_total",
+                                    "User and system CPU time spent in seconds",
+                                    MetricType::Counter, (Field(*f, 14) + Field(*f, 15)) / ticks));
+    out.push_back(SingleValueFamily("process_threads", "Number of OS threads in the process",
+                                    MetricType::Gauge, Field(*f, 20)));
+    out.push_back(SingleValueFamily("process_virtual_memory_bytes", "Virtual memory size in bytes",
+                                    MetricType::Gauge, Field(*f, 23)));
+    out.push_back(SingleValueFamily("process_resident_memory_bytes",
+                                    "Resident memory size in bytes", MetricType::Gauge,
+                                    Field(*f, 24) * page));
     if (auto boot = BootTimeSeconds()) {
-      out.push_back(Family("process_start_time_seconds",
-                           "Start time of the process since unix epoch in seconds",
-                           MetricType::Gauge, *boot + Field(*f, 22) / ticks));
+      out.push_back(SingleValueFamily("process_start_time_seconds",
+                                      "Start time of the process since unix epoch in seconds",
+                                      MetricType::Gauge, *boot + Field(*f, 22) / ticks));
     }
   }
   // Only /proc/self's own process: a limit is per process and read with getrlimit.
   if (auto fds = OpenFds(proc_dir_ + "/fd")) {
-    out.push_back(
-        Family("process_open_fds", "Number of open file descriptors", MetricType::Gauge, *fds));
+    out.push_back(SingleValueFamily("process_open_fds", "Number of open file descriptors",
+                                    MetricType::Gauge, *fds));
   }
   if (rlimit limit{}; proc_dir_ == "/proc/self" && ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    out.push_back(Family("process_max_fds", "Maximum number of open file descriptors",
-                         MetricType::Gauge, double(limit.rlim_cur)));
+    out.push_back(SingleValueFamily("process_max_fds", "Maximum number of open file descriptors",
+                                    MetricType::Gauge, double(limit.rlim_cur)));
   }
   return out;
 }

@@ -1,31 +1,34 @@
 #include "pkg/registry/blob_writer.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "pkg/base/digest.h"
+#include "pkg/fs/temp_dir.h"
 
 namespace berth::registry {
 namespace {
 
 class BlobWriterTest : public ::testing::Test {
  protected:
+  // Portable: the Windows build runs these tests too (test/windows).
   void SetUp() override {
-    char tmpl[] = "/tmp/blobwriter-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    Result<TempDir> dir =
+        TempDir::Create(std::filesystem::temp_directory_path().generic_string(), "blobwriter-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    dir_ = dir->path();
+    temp_.emplace(std::move(*dir));
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   size_t Entries() const {
     size_t n = 0;
     for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir_)) ++n;
     return n;
   }
   std::string dir_;
+  std::optional<TempDir> temp_;  // removed with everything in it after each test
 };
 
 Descriptor Desc(const std::string& content) {
@@ -43,7 +46,7 @@ TEST_F(BlobWriterTest, CommitsVerifiedContent) {
   ASSERT_TRUE((*w)->Write("hello ").ok());
   ASSERT_TRUE((*w)->Write("world").ok());
   ASSERT_TRUE((*w)->Commit().ok());
-  std::ifstream in(dest);
+  std::ifstream in(dest, std::ios::binary);
   std::string got((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(got, "hello world");
   EXPECT_EQ(Entries(), 1u);
@@ -85,6 +88,9 @@ TEST_F(BlobWriterTest, RewindStartsOver) {
   ASSERT_TRUE((*w)->Rewind().ok());
   ASSERT_TRUE((*w)->Write("abc").ok());
   ASSERT_TRUE((*w)->Commit().ok());
+  // The file holds only what was written after the rewind.
+  std::ifstream in(dest, std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "abc");
 }
 
 TEST_F(BlobWriterTest, SinkCannotRewindAfterData) {
