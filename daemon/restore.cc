@@ -15,7 +15,6 @@
 //  5. Everything an object holds outside its bundle is named by its ID
 //     (run dir, pinned namespaces, CNI cache entry, exit file, runtime
 //     state), so it can be released even when config.json is unreadable.
-#include <signal.h>
 #include <unistd.h>
 
 #include <google/protobuf/util/json_util.h>
@@ -26,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/bundle_marker.h"
+#include "daemon/conmon_liveness.h"
 #include "daemon/container_events.h"
 #include "daemon/container_record.h"
 #include "daemon/image_manager.h"
@@ -40,7 +40,6 @@
 #include "pkg/metrics/daemon_metrics.h"
 #include "pkg/ns/pinned_namespaces.h"
 #include "pkg/oci/conmon.h"
-#include "pkg/process/wait_gone.h"
 
 namespace berth::daemon {
 
@@ -82,27 +81,6 @@ Result<std::map<std::string, std::string>> ReadAnnotations(const std::string& bu
     if (v.is_string()) out[k] = v.get<std::string>();
   }
   return out;
-}
-
-// Whether the conmon whose pid file is in `run_dir` still runs. conmon lives
-// exactly as long as its container, so this answers "is it running?"
-// without a runtime call per object (restore of hundreds of objects stays
-// fast); the runtime is asked only when conmon is gone.
-bool ConmonAlive(const std::string& run_dir) {
-  Result<pid_t> pid = oci::ReadPidFile(run_dir + "/conmon.pid");
-  if (!pid.ok() || *pid <= 1) return false;
-  Result<std::string> comm = ReadFile("/proc/" + std::to_string(*pid) + "/comm");
-  return comm.ok() && comm->rfind("conmon", 0) == 0;
-}
-
-// Kills a conmon whose pid file is in `run_dir` (it would otherwise go on
-// creating or watching a container restore is about to delete).
-void KillConmon(const std::string& run_dir) {
-  Result<pid_t> pid = oci::ReadPidFile(run_dir + "/conmon.pid");
-  if (!pid.ok() || *pid <= 1) return;
-  if (!ConmonAlive(run_dir)) return;  // pids are reused: only a conmon is killed
-  ::kill(*pid, SIGKILL);
-  process::WaitProcessGone(*pid, std::chrono::seconds(5));
 }
 
 void LogIfError(const Status& s, const std::string& what) {
