@@ -83,52 +83,51 @@ EOF
 }
 
 # --- building -----------------------------------------------------------------
-# build_package PACKAGE VERSION CMAKE_ARGS...: the project's default targets
-# (its tests, tools and examples switched off by the arguments, so only the
-# libraries), installed with headers and CMake package files.
-build_package() {
-  local pkg=$1 version=$2; shift 2
-  local prefix work
+# in_prefix PACKAGE VERSION STEP ARGS...: unless PACKAGE's prefix is already
+# stamped complete, fetches its source and runs `STEP SRC PREFIX WORK ARGS...`
+# to fill the prefix, then stamps it.
+in_prefix() {
+  local pkg=$1 version=$2 step=$3; shift 3
+  local prefix work src
   prefix="$(prefix_of "$pkg" "$version")"
   [ -f "$prefix/$stamp_name" ] && return 0
   work="$cache/work/$pkg"
-  log "building $pkg $version into $prefix"
+  log "$step $pkg $version into $prefix"
   local started=$SECONDS
   apt_source "$pkg" "$version" "$work/src"
-  local src
   src="$(find "$work/src" -mindepth 1 -maxdepth 1 -type d | head -n1)"
-  rm -rf "$prefix" "$work/build"
+  rm -rf "$prefix"
+  "$step" "$src" "$prefix" "$work" "$@"
+  rm -rf "$work"
+  touch "$prefix/$stamp_name"
+  log "$pkg done in $((SECONDS - started)) s"
+}
+
+# cmake_build SRC PREFIX WORK CMAKE_ARGS...: the project's default targets
+# (its tests, tools and examples switched off by the arguments, so only the
+# libraries), installed with headers and CMake package files.
+cmake_build() {
+  local src=$1 prefix=$2 work=$3; shift 3
+  rm -rf "$work/build"
   cmake -S "$src" -B "$work/build" -G Ninja -Wno-dev \
     -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS=OFF "$@" >&2
   ninja -C "$work/build" -j2 >&2
   cmake --install "$work/build" >/dev/null
-  rm -rf "$work"
-  touch "$prefix/$stamp_name"
-  log "$pkg done in $((SECONDS - started)) s"
 }
 
-# install_headers PACKAGE VERSION DIR...: only the public headers, each DIR of
+# copy_headers SRC PREFIX WORK DIR...: only the public headers, each DIR of
 # the source (relative to its top) copied into <prefix>/include. For libraries
 # pkg/dynlib loads at run time: the build needs their declarations, no code.
-install_headers() {
-  local pkg=$1 version=$2; shift 2
-  local prefix work
-  prefix="$(prefix_of "$pkg" "$version")"
-  [ -f "$prefix/$stamp_name" ] && return 0
-  work="$cache/work/$pkg"
-  log "installing the headers of $pkg $version into $prefix"
-  local started=$SECONDS
-  apt_source "$pkg" "$version" "$work/src"
-  local src dir
-  src="$(find "$work/src" -mindepth 1 -maxdepth 1 -type d | head -n1)"
-  rm -rf "$prefix" && mkdir -p "$prefix/include"
+copy_headers() {
+  local src=$1 prefix=$2 dir; shift 3
+  mkdir -p "$prefix/include"
   for dir in "$@"; do cp -r "$src/$dir" "$prefix/include/"; done
-  rm -rf "$work"
-  touch "$prefix/$stamp_name"
-  log "$pkg headers done in $((SECONDS - started)) s"
 }
+
+build_package() { in_prefix "$1" "$2" cmake_build "${@:3}"; }
+install_headers() { in_prefix "$1" "$2" copy_headers "${@:3}"; }
 
 # protobuf: the full runtime (the daemon's records use reflection and JSON) and
 # the lite one its install rules expect; no protoc, no libprotoc, no tests, no
