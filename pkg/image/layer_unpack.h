@@ -14,6 +14,8 @@
 //  - the diff ID is the sha256 of the whole uncompressed tar stream, verified
 //    against `expected_diff_id` when one is given (mismatch: InvalidArgument).
 // On failure `dest_dir` is left partly filled: the caller removes it.
+// The Windows build refuses to unpack (Unimplemented): layer_unpack_windows.cc
+// says why.
 #pragma once
 
 #include <cstdint>

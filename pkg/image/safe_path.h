@@ -27,7 +27,8 @@ Result<std::vector<std::string>> SplitEntryPath(std::string_view name, bool allo
 // Opens (O_RDONLY|O_DIRECTORY) the directory named by `comps[0, count)` under
 // `rootfd`. With `create`, missing directories are made (mode 0755). A
 // component that is a symlink or not a directory is InvalidArgument naming
-// `entry`. count == 0 reopens the root itself.
+// `entry`. count == 0 reopens the root itself. Linux-only (dir_beneath.cc),
+// like the unpacker that uses it.
 Result<ScopedFd> OpenDirBeneath(int rootfd, const std::vector<std::string>& comps, size_t count,
                                 bool create, std::string_view entry);
 
