@@ -40,7 +40,8 @@ class ProcessHandle {
       handle_ = ::GetCurrentProcess();
       return;
     }
-    handle_ = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+    // What VirtualQueryEx and GetProcessMemoryInfo need.
+    handle_ = ::OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
     owned_ = handle_ != nullptr;
   }
   ProcessHandle(const ProcessHandle&) = delete;
@@ -94,7 +95,7 @@ std::optional<double> VirtualBytes(HANDLE process) {
     if (region.State != MEM_FREE) total += double(region.RegionSize);
     address = static_cast<const char*>(region.BaseAddress) + region.RegionSize;
   }
-  if (total == 0) return std::nullopt;  // not readable (no PROCESS_VM_READ-level access)
+  if (total == 0) return std::nullopt;  // the first query failed: not readable
   return total;
 }
 

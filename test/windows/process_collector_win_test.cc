@@ -80,6 +80,29 @@ TEST(ProcessCollectorWinTest, ProcPidNamesTheProcess) {
   EXPECT_GE(Value("process_threads", self), 1);
 }
 
+TEST(ProcessCollectorWinTest, ProcPidReadsAnotherProcess) {
+  // A suspended copy of this executable: a process of one thread that runs
+  // nothing until it is terminated below.
+  wchar_t exe[MAX_PATH];
+  ASSERT_GT(::GetModuleFileNameW(nullptr, exe, MAX_PATH), 0u);
+  STARTUPINFOW startup{};
+  startup.cb = sizeof(startup);
+  PROCESS_INFORMATION child{};
+  ASSERT_TRUE(::CreateProcessW(exe, nullptr, nullptr, nullptr, FALSE, CREATE_SUSPENDED, nullptr,
+                               nullptr, &startup, &child))
+      << ::GetLastError();
+  const std::string dir = "/proc/" + std::to_string(child.dwProcessId);
+  EXPECT_EQ(Value("process_threads", dir), 1);
+  EXPECT_GT(Value("process_virtual_memory_bytes", dir), 0);
+  const double start = Value("process_start_time_seconds", dir);
+  EXPECT_GE(start, Value("process_start_time_seconds") - 1) << "started after this process";
+  EXPECT_LE(start, double(std::time(nullptr)) + 1);
+  ::TerminateProcess(child.hProcess, 0);
+  ::WaitForSingleObject(child.hProcess, INFINITE);
+  ::CloseHandle(child.hThread);
+  ::CloseHandle(child.hProcess);
+}
+
 TEST(ProcessCollectorWinTest, ProcDirNamingNoProcessLeavesFiguresOut) {
   EXPECT_TRUE(ProcessCollector("/nonexistent/proc").Collect().empty());
   EXPECT_TRUE(ProcessCollector("/proc/12x").Collect().empty());
