@@ -28,6 +28,7 @@ packages=(
   # Windows platform module: cross compiler and wine to run its tests;
   # dpkg-dev unpacks the Debian sources hack/mingw-deps.sh cross-builds
   g++-mingw-w64-x86-64-posix wine64 dpkg-dev
+  libz-mingw-w64-dev  # zlib for the Windows build of pkg/streaming (SPDY header compression)
 )
 
 missing=()

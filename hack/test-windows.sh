@@ -24,6 +24,10 @@ wineserver="$(find_tool wineserver /usr/lib/wine/wineserver)" ||
   { echo "test-windows: wineserver not found (Debian package wine64)" >&2; exit 1; }
 command -v x86_64-w64-mingw32-g++-posix >/dev/null ||
   { echo "test-windows: x86_64-w64-mingw32-g++-posix not found (g++-mingw-w64-x86-64-posix)" >&2; exit 1; }
+[ -f /usr/x86_64-w64-mingw32/include/zlib.h ] && [ -f /usr/x86_64-w64-mingw32/lib/libz.a ] ||
+  { echo "test-windows: zlib for mingw-w64 not found (Debian package libz-mingw-w64-dev; hack/install-deps.sh installs it)" >&2; exit 1; }
+[ -f /usr/include/boost/asio.hpp ] ||
+  { echo "test-windows: Boost.Asio headers not found in /usr/include/boost (Debian package libboost-dev)" >&2; exit 1; }
 
 # 1. The mingw libraries (built once, then reused from /var/cache/berth/mingw),
 # then the cross build (ccache is picked up by test/windows/CMakeLists.txt).
@@ -57,10 +61,12 @@ timeout 60 "$wineserver" -w
 # pkg/dynlib on Wine's file system and loader, and the portable unit tests on
 # the Windows runtime; then those of pkg/base, pkg/events, pod_cidr.cc and the
 # daemon's portable part (records, platform hooks, call context, event
-# stream). Both run, and either failing fails the run.
+# stream); then pkg/streaming's on Winsock (a real server on 127.0.0.1). All
+# run, and any failing fails the run.
 # (berth_fs_symlink_windows_test is built, not run: Wine 8 has no symlinks.)
 status=0
-for exe in "$build/berth_platform_windows_test.exe" "$build/berth_portable_windows_test.exe"; do
+for exe in "$build/berth_platform_windows_test.exe" "$build/berth_portable_windows_test.exe" \
+  "$build/berth_streaming_windows_test.exe"; do
   echo "test-windows: running $(basename "$exe") under $("$wine" --version)"
   timeout 180 "$wine" "$exe" --gtest_brief=1 || status=1
 done

@@ -34,7 +34,7 @@ survey_one() {
   if out="$(x86_64-w64-mingw32-g++-posix -std=c++20 -fsyntax-only -Wall -Wextra -Werror \
       -DNOMINMAX -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -DWINVER=0x0A00 -D_WIN32_WINNT=0x0A00 \
       -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -DBERTH_VERSION='"survey"' \
-      -I"$repo" -I"$build" -I"$build/api" -isystem "$build/nlohmann-include" "${includes[@]}" \
+      -I"$repo" -I"$build" -I"$build/api" -isystem "$build/nlohmann-include" -isystem "$build/boost-include" "${includes[@]}" \
       -include "$repo/test/windows/crt_macro_names.h" "$1" 2>&1)"; then
     echo "OK   $1"
   else

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "pkg/base/status.h"
-#include "pkg/fs/scoped_fd.h"
+#include "pkg/streaming/socket.h"
 #include "pkg/streaming/stream_request.h"
 
 namespace berth::streaming {
@@ -43,17 +43,20 @@ class ByteWriter {
   virtual void Close() = 0;
 };
 
-// Signalled once when the client's connection ends: an eventfd that becomes
-// readable, so a handler can wait for it in the same poll as its own fds.
+// Signalled once when the client's connection ends: a descriptor that
+// becomes readable, so a handler can wait for it in the same poll as its own
+// fds. On Linux an eventfd (hangup.cc); on Windows, whose WSAPoll waits on
+// sockets only, a loopback UDP socket that sends itself a datagram
+// (windows/hangup_windows.cc).
 class Hangup {
  public:
   Hangup();
-  int fd() const { return fd_.get(); }
+  NativeSocket fd() const { return fd_.get(); }
   void Signal();
   bool signalled() const;
 
  private:
-  ScopedFd fd_;
+  OwnedSocket fd_;
 };
 
 // One exec or attach session. Channels the request did not ask for are null.
@@ -84,7 +87,7 @@ struct Handlers {
   // Runs an exec or attach (request.kind says which) until it ends.
   std::function<ExecOutcome(const StreamRequest&, ExecIo&)> exec;
   // A connected socket to `port` inside the pod of `request.sandbox_id`.
-  std::function<Result<ScopedFd>(const StreamRequest&, uint16_t port)> dial;
+  std::function<Result<OwnedSocket>(const StreamRequest&, uint16_t port)> dial;
 };
 
 }  // namespace berth::streaming

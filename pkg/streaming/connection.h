@@ -6,15 +6,15 @@
 // operations at once from different threads, so with TLS every operation
 // runs as an Asio async operation on the connection's strand (Asio allows
 // one read and one write outstanding there), and the caller blocks until it
-// completes. Plain TCP needs no such care: ReadSome and WriteAll are then
-// recv and sendmsg on the calling thread (see ReadSomePlain).
+// completes. Plain TCP needs no such care on Linux: ReadSome and WriteAll
+// are then recv and sendmsg on the calling thread (connection_plain.cc); on
+// Windows they run on the strand as TLS's do
+// (windows/connection_plain_windows.cc).
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <memory>
@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "pkg/base/status.h"
+#include "pkg/streaming/tls.h"
 
 namespace berth::streaming {
 
@@ -31,11 +32,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
   using TcpStream = boost::asio::ip::tcp::socket;
-  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+  using TlsStream = streaming::TlsStream;
   using Clock = std::chrono::steady_clock;
 
   // `tls` null: plain TCP.
-  Connection(boost::asio::io_context& io, TcpStream socket, boost::asio::ssl::context* tls);
+  Connection(boost::asio::io_context& io, TcpStream socket, TlsContext* tls);
 
   // TLS handshake (no-op without TLS). Blocking.
   Status Handshake();
@@ -67,12 +68,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Touch();
+  // Plain TCP (connection_plain.cc, windows/connection_plain_windows.cc).
   Result<size_t> ReadSomePlain(void* buf, size_t len);
   Status WritePlain(std::span<const std::string_view> parts);
+  void ClosePlain();
+  // Shuts the socket down and closes it on the strand: for streams whose
+  // every operation runs there.
+  void CloseOnStrand();
+  // TLS (connection_tls.cc; Linux-only, windows/connection_tls_windows.cc).
+  void StartTls(TlsContext& tls);
+  Status HandshakeTls();
+  Result<size_t> ReadSomeTls(void* buf, size_t len);
+  Status WriteTls(std::span<const std::string_view> parts);
 
   Strand strand_;
   TcpStream socket_;
-  std::unique_ptr<TlsStream> tls_;
+  // Shared, not unique, only because the Windows build declares TlsStream
+  // without defining it, and unique_ptr's destructor needs the whole type.
+  std::shared_ptr<TlsStream> tls_;
   std::string peer_;
   std::mutex unread_mu_;
   std::string unread_;  // guarded by unread_mu_

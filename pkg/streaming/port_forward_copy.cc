@@ -1,8 +1,5 @@
 #include "pkg/streaming/port_forward_copy.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -18,17 +15,6 @@ using Clock = std::chrono::steady_clock;
 // transfer costs one socket call per frame.
 constexpr size_t kCopyChunk = 64 * 1024;
 
-bool SendAll(int fd, const char* data, size_t len) {
-  while (len > 0) {
-    ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    len -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // The client-to-pod direction's progress, watched by the linger.
 struct Upstream {
   std::mutex mu;
@@ -40,7 +26,7 @@ struct Upstream {
 
 }  // namespace
 
-ForwardEnd ForwardConnection(int fd, ByteReader& from_client,
+ForwardEnd ForwardConnection(NativeSocket fd, ByteReader& from_client,
                              const std::function<Status(std::string_view)>& to_client,
                              const std::function<void()>& end_to_client,
                              std::chrono::milliseconds linger) {
@@ -61,7 +47,7 @@ ForwardEnd ForwardConnection(int fd, ByteReader& from_client,
     }
     // A clean end is a half-close the pod can answer; anything else ends the
     // socket both ways, which also wakes the other direction.
-    shutdown(fd, finished ? SHUT_WR : SHUT_RDWR);
+    ShutdownSocket(fd, finished ? ShutdownHow::kWrite : ShutdownHow::kBoth);
     std::lock_guard l(up.mu);
     up.done = true;
     up.finished = finished;
@@ -70,8 +56,7 @@ ForwardEnd ForwardConnection(int fd, ByteReader& from_client,
 
   auto buf = std::make_unique<char[]>(kCopyChunk);
   while (true) {
-    ssize_t n = recv(fd, buf.get(), kCopyChunk, 0);
-    if (n < 0 && errno == EINTR) continue;
+    long n = ReceiveSome(fd, buf.get(), kCopyChunk);
     if (n <= 0 || !to_client(std::string_view(buf.get(), static_cast<size_t>(n))).ok()) break;
   }
   if (end_to_client) end_to_client();
@@ -91,7 +76,7 @@ ForwardEnd ForwardConnection(int fd, ByteReader& from_client,
   }
   if (!end.client_finished) {
     from_client.Cancel();
-    shutdown(fd, SHUT_RDWR);  // wakes a send blocked on a pod that does not read
+    ShutdownSocket(fd, ShutdownHow::kBoth);  // wakes a send blocked on a pod that does not read
   }
   upstream.join();
   return end;

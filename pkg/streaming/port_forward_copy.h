@@ -18,6 +18,7 @@
 
 #include "pkg/base/status.h"
 #include "pkg/streaming/channels.h"
+#include "pkg/streaming/socket.h"
 
 namespace berth::streaming {
 
@@ -35,7 +36,7 @@ struct ForwardEnd {
 // (a session ending) ends the pod's direction at once; the caller's channels
 // failing ends the client's. `from_client` is cancelled before returning
 // unless it reached its end.
-ForwardEnd ForwardConnection(int fd, ByteReader& from_client,
+ForwardEnd ForwardConnection(NativeSocket fd, ByteReader& from_client,
                              const std::function<Status(std::string_view)>& to_client,
                              const std::function<void()>& end_to_client,
                              std::chrono::milliseconds linger = kPortForwardLinger);

@@ -8,7 +8,6 @@
 // session go on. Older clients send no requestid: then a data stream pairs
 // with the error stream opened just before it (stream id − 2).
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <charconv>
@@ -46,12 +45,12 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
   spdy::Session session(std::make_unique<ConnectionTransport>(conn), spdy::Role::kServer);
   std::mutex mu;
   std::map<std::string, Pair> pending;  // by request id; guarded by mu
-  std::set<int> live_fds;               // sockets being copied; guarded by mu
+  std::set<NativeSocket> live_fds;      // sockets being copied; guarded by mu
   bool session_over = false;            // guarded by mu
   std::vector<Worker> workers;          // only the Run thread touches it
 
   auto forward = [&](Pair pair) {
-    Result<ScopedFd> fd = handlers.dial(request, static_cast<uint16_t>(pair.port));
+    Result<OwnedSocket> fd = handlers.dial(request, static_cast<uint16_t>(pair.port));
     if (!fd.ok()) {
       spdlog::info("streaming: {}: {}", conn->peer(), fd.status().message());
       (void)pair.error->Write(fd.status().message());
@@ -122,7 +121,7 @@ void ServeSpdyPortForward(std::shared_ptr<Connection> conn, const StreamRequest&
     std::lock_guard lock(mu);
     session_over = true;
     // Wake every copier blocked on its pod socket; stream calls fail already.
-    for (int fd : live_fds) shutdown(fd, SHUT_RDWR);
+    for (NativeSocket fd : live_fds) ShutdownSocket(fd, ShutdownHow::kBoth);
   }
   for (auto& w : workers) w.thread.join();
 }

@@ -3,8 +3,6 @@
 // read_some/write_some and a lowest_layer() socket.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "pkg/streaming/socket.h"
 #include "pkg/streaming/spdy_transport.h"
 
 namespace berth::streaming::spdy {
@@ -55,7 +54,7 @@ class AsioTransport final : public Transport {
     // shutdown(2) on the descriptor, not the socket object's shutdown(): it
     // is safe while another thread is blocked in recv/send on it and wakes
     // that thread; the descriptor itself stays open until destruction.
-    ::shutdown(stream_.lowest_layer().native_handle(), SHUT_RDWR);
+    ShutdownSocket(stream_.lowest_layer().native_handle(), ShutdownHow::kBoth);
   }
 
   SyncStream& stream() { return stream_; }

@@ -109,16 +109,8 @@ Status StreamServer::Start() {
   asio::ip::address addr = asio::ip::make_address(options_.address, ec);
   if (ec) return InvalidArgument(what + ": not an IP address");
   if (!options_.tls_cert_file.empty()) {
-    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1);
-    tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
-    if (ec)
-      return InvalidArgument(what + ": certificate " + options_.tls_cert_file + ": " +
-                             ec.message());
-    tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) return InvalidArgument(what + ": key " + options_.tls_key_file + ": " + ec.message());
+    BERTH_ASSIGN_OR_RETURN(tls_,
+                           LoadTlsContext(what, options_.tls_cert_file, options_.tls_key_file));
   }
   tcp::endpoint ep(addr, static_cast<uint16_t>(options_.port));
   if (acceptor_.open(ep.protocol(), ec) ||

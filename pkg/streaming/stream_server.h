@@ -14,7 +14,6 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -26,6 +25,7 @@
 
 #include "pkg/base/status.h"
 #include "pkg/streaming/channels.h"
+#include "pkg/streaming/tls.h"
 #include "pkg/streaming/token_store.h"
 
 namespace berth::streaming {
@@ -35,7 +35,7 @@ class Connection;
 struct ServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;               // 0 = any free port
-  std::string tls_cert_file;  // both set: TLS
+  std::string tls_cert_file;  // both set: TLS (Linux-only: tls.h)
   std::string tls_key_file;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(4)};  // 0 = none
   // How long a client may take from connecting to a complete upgrade request.
@@ -76,7 +76,7 @@ class StreamServer {
   const Handlers handlers_;
   TokenStore tokens_;
   boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<TlsContext> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> io_threads_;
   std::thread janitor_;

@@ -13,18 +13,9 @@
 // from the CRI request) gives port i channels 2i (data) and 2i+1 (error);
 // each opens with the port number as two little-endian bytes.
 //
-// The Beast stream is only touched on the connection's strand: the frame
-// reader and every writer bridge to it with a blocking wait, one write at a
-// time (Beast allows one read and one write in flight at once).
+// The framing is websocket_channels.h's.
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -36,14 +27,10 @@
 #include "pkg/streaming/port_forward_copy.h"
 #include "pkg/streaming/protocol.h"
 #include "pkg/streaming/upgrade_protocols.h"
+#include "pkg/streaming/websocket_channels.h"
 #include "pkg/streaming/websocket_upgrade.h"
 
 namespace berth::streaming {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using boost::system::error_code;
 
 namespace {
 
@@ -112,144 +99,6 @@ class ChannelBuffer final : public ByteReader {
   bool ended_ = false, clean_ = false, cancelled_ = false;
 };
 
-std::string Base64(std::string_view in) {
-  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out.push_back(k[(v >> s) & 63]);
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out.push_back(k[(v >> 18) & 63]);
-    out.push_back(k[(v >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? k[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-std::optional<std::string> Unbase64(std::string_view in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else if (c == '=')
-      break;
-    else
-      return std::nullopt;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-// One upgraded WebSocket connection over `Next` (a TCP socket or a TLS
-// stream, by reference: the Connection owns it).
-template <typename Next>
-class WsChannels {
- public:
-  WsChannels(std::shared_ptr<Connection> conn, Next& next, bool base64)
-      : conn_(std::move(conn)), ws_(next), base64_(base64) {
-    ws_.binary(!base64_);
-    ws_.read_message_max(kMaxMessage);
-  }
-
-  Status Accept(const UpgradeRequest& req, const std::string& protocol) {
-    ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& res) {
-      if (!protocol.empty()) res.set(beast::http::field::sec_websocket_protocol, protocol);
-    }));
-    return OnStrand([&](auto done) { ws_.async_accept(req, done); });
-  }
-
-  // One message: its channel and bytes. An error when the client closed.
-  Result<std::pair<uint8_t, std::string>> ReadMessage() {
-    beast::flat_buffer buf;
-    BERTH_RETURN_IF_ERROR(OnStrand([&](auto done) {
-      ws_.async_read(
-          buf, asio::bind_executor(conn_->strand(), [done](error_code ec, size_t) { done(ec); }));
-    }));
-    std::string msg = beast::buffers_to_string(buf.data());
-    if (msg.empty()) return std::make_pair(uint8_t{kStdin}, std::string());
-    if (!base64_) return std::make_pair(static_cast<uint8_t>(msg[0]), msg.substr(1));
-    if (msg[0] < '0' || msg[0] > '9')
-      return InvalidArgument("base64 message without a channel digit");
-    std::optional<std::string> data = Unbase64(std::string_view(msg).substr(1));
-    if (!data) return InvalidArgument("bad base64 in a message");
-    return std::make_pair(static_cast<uint8_t>(msg[0] - '0'), std::move(*data));
-  }
-
-  Status Write(uint8_t channel, std::string_view data) {
-    std::string msg;
-    if (base64_) {
-      msg = std::string(1, static_cast<char>('0' + channel)) + Base64(data);
-    } else {
-      msg.reserve(data.size() + 1);
-      msg.push_back(static_cast<char>(channel));
-      msg.append(data);
-    }
-    std::lock_guard lock(write_mu_);
-    return OnStrand([&](auto done) {
-      ws_.async_write(
-          asio::buffer(msg),
-          asio::bind_executor(conn_->strand(), [done](error_code ec, size_t) { done(ec); }));
-    });
-  }
-
-  // A clean close frame; a client that does not answer it within a moment
-  // has the connection closed under it.
-  void Close() {
-    std::lock_guard lock(write_mu_);
-    auto done = std::make_shared<std::promise<void>>();
-    std::future<void> closed = done->get_future();
-    asio::post(conn_->strand(), [this, done] {
-      ws_.async_close(
-          websocket::close_code::normal,
-          asio::bind_executor(conn_->strand(), [done](error_code) { done->set_value(); }));
-    });
-    if (closed.wait_for(std::chrono::seconds(2)) != std::future_status::ready) conn_->Close();
-    closed.wait();
-  }
-
- private:
-  // Starts an operation on the strand and waits for its completion.
-  template <typename Start>
-  Status OnStrand(Start start) {
-    auto done = std::make_shared<std::promise<error_code>>();
-    std::future<error_code> result = done->get_future();
-    // The completion is bound to the strand too: composed operations (TLS,
-    // WebSocket framing) run their inner steps on their handler's executor.
-    asio::post(conn_->strand(), [&, done] {
-      start(asio::bind_executor(conn_->strand(), [done](error_code ec) { done->set_value(ec); }));
-    });
-    error_code ec = result.get();
-    if (ec) return Unavailable("websocket " + conn_->peer() + ": " + ec.message());
-    return OkStatus();
-  }
-
-  std::shared_ptr<Connection> conn_;
-  websocket::stream<Next&> ws_;
-  const bool base64_;
-  std::mutex write_mu_;
-};
-
 class WsWriter final : public ByteWriter {
  public:
   WsWriter(std::function<Status(std::string_view)> write) : write_(std::move(write)) {}
@@ -260,9 +109,8 @@ class WsWriter final : public ByteWriter {
   std::function<Status(std::string_view)> write_;
 };
 
-template <typename Next>
-void RunRemoteCommand(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
-                      const StreamRequest& request, int version, const Handlers& handlers) {
+void RunRemoteCommand(std::shared_ptr<Connection> conn, WsLink& ws, const StreamRequest& request,
+                      int version, const Handlers& handlers) {
   ChannelBuffer in, resize;
   WsWriter out([&](std::string_view d) { return ws.Write(kStdout, d); });
   WsWriter err([&](std::string_view d) { return ws.Write(kStderr, d); });
@@ -330,13 +178,11 @@ std::vector<uint16_t> ForwardPorts(const UpgradeRequest& req, const StreamReques
   return ports;
 }
 
-template <typename Next>
-void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
-                    const UpgradeRequest& req, const StreamRequest& request,
-                    const Handlers& handlers) {
+void RunPortForward(std::shared_ptr<Connection> conn, WsLink& ws, const UpgradeRequest& req,
+                    const StreamRequest& request, const Handlers& handlers) {
   std::vector<uint16_t> ports = ForwardPorts(req, request);
   std::vector<std::unique_ptr<ChannelBuffer>> inputs;
-  std::vector<ScopedFd> sockets(ports.size());
+  std::vector<OwnedSocket> sockets(ports.size());
   std::vector<std::thread> pumps;
   // As the kubelet does, the session ends when every port's connection has:
   // the client sees the pod's close as the WebSocket's.
@@ -355,14 +201,14 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
                                      static_cast<char>(ports[i] >> 8)};
     (void)ws.Write(data_ch, port_prefix);
     (void)ws.Write(error_ch, port_prefix);
-    Result<ScopedFd> fd = handlers.dial(request, ports[i]);
+    Result<OwnedSocket> fd = handlers.dial(request, ports[i]);
     if (!fd.ok()) {
       (void)ws.Write(error_ch, fd.status().message());
       inputs[i]->Cancel();
       continue;
     }
     sockets[i] = std::move(*fd);
-    int sock = sockets[i].get();
+    NativeSocket sock = sockets[i].get();
     ChannelBuffer* input = inputs[i].get();
     pumps.emplace_back([&, input, sock, data_ch] {
       // v4 has no way to end one channel: the pod's end of stream reaches
@@ -386,15 +232,13 @@ void RunPortForward(std::shared_ptr<Connection> conn, WsChannels<Next>& ws,
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     inputs[i]->End(false);
-    if (sockets[i]) shutdown(sockets[i].get(), SHUT_RDWR);
+    if (sockets[i]) ShutdownSocket(sockets[i].get(), ShutdownHow::kBoth);
   }
   for (auto& t : pumps) t.join();
 }
 
-template <typename Next>
-void Serve(std::shared_ptr<Connection> conn, Next& next, const UpgradeRequest& req,
+void Serve(std::shared_ptr<Connection> conn, WsLink& ws, const UpgradeRequest& req,
            const StreamRequest& request, const std::string& protocol, const Handlers& handlers) {
-  WsChannels<Next> ws(conn, next, protocol.rfind("base64.", 0) == 0);
   if (Status s = ws.Accept(req, protocol); !s.ok()) {
     spdlog::info("streaming: {}", s.message());
     return;
@@ -409,13 +253,69 @@ void Serve(std::shared_ptr<Connection> conn, Next& next, const UpgradeRequest& r
 
 }  // namespace
 
+std::string Base64(std::string_view in) {
+  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out.push_back(k[(v >> s) & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out.push_back(k[(v >> 18) & 63]);
+    out.push_back(k[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? k[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> Unbase64(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
 void ServeWebSocket(std::shared_ptr<Connection> conn, const UpgradeRequest& req,
                     const StreamRequest& request, const std::string& protocol,
                     const Handlers& handlers) {
+  const bool base64 = protocol.rfind("base64.", 0) == 0;
   if (conn->tls() != nullptr) {
-    Serve(conn, *conn->tls(), req, request, protocol, handlers);
+    Result<std::unique_ptr<WsLink>> ws = NewTlsWsLink(conn, base64, kMaxMessage);
+    if (!ws.ok()) {
+      spdlog::info("streaming: {}", ws.status().message());
+      return;
+    }
+    Serve(conn, **ws, req, request, protocol, handlers);
   } else {
-    Serve(conn, conn->tcp(), req, request, protocol, handlers);
+    WsChannels<Connection::TcpStream> ws(conn, conn->tcp(), base64, kMaxMessage);
+    Serve(conn, ws, req, request, protocol, handlers);
   }
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "test/unit/streaming/spdy_test_util.h"
+#include "test/unit/streaming/spdy_bytes.h"
 
 namespace berth::streaming::spdy {
 namespace {

@@ -20,6 +20,7 @@
 
 #include "pkg/streaming/spdy_asio_transport.h"
 #include "pkg/streaming/spdy_session.h"
+#include "test/unit/streaming/spdy_bytes.h"
 
 namespace berth::streaming::spdy::testing {
 
@@ -106,13 +107,6 @@ class SessionPair {
   RunningSession server_;
   RunningSession client_;
 };
-
-// Bytes written out by hand, e.g. from the spec's frame layouts.
-inline std::string Bytes(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int b : bytes) s.push_back(static_cast<char>(b));
-  return s;
-}
 
 // Reads a stream to its FIN (or first error).
 inline Result<std::string> ReadAll(Stream& s) {

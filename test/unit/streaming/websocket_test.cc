@@ -4,8 +4,6 @@
 // channels.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,7 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pkg/streaming/socket.h"
 #include "pkg/streaming/stream_server.h"
+#include "test/unit/streaming/socket_pair.h"
 
 namespace berth::streaming {
 namespace {
@@ -46,27 +46,23 @@ class WebSocketTest : public ::testing::Test {
       int code = seen.empty() ? 0 : seen[0] - '0';
       return {OkStatus(), code};
     };
-    h.dial = [](const StreamRequest&, uint16_t port) -> Result<ScopedFd> {
+    h.dial = [](const StreamRequest&, uint16_t port) -> Result<OwnedSocket> {
       if (port == 81) return Unavailable("connect 127.0.0.1:81: connection refused");
+      OwnedSocket ours, peer;
+      BERTH_RETURN_IF_ERROR(testing::MakeSocketPair(ours, peer));
       if (port == 82) {  // a server that greets and closes without reading
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-          return Internal("socketpair");
-        (void)!write(sv[1], "bye", 3);
-        close(sv[1]);
-        return ScopedFd(sv[0]);
+        (void)SendAll(peer.get(), "bye", 3);
+        return ours;
       }
-      // An echo peer on the other end of a socketpair.
-      int sv[2];
-      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return Internal("socketpair");
-      std::thread([fd = sv[1]] {
+      // An echo peer on the other end of the pair.
+      std::thread([peer = std::move(peer)] {
         char buf[4096];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0) (void)!write(fd, buf, n);
-        close(fd);
+        long n;
+        while ((n = ReceiveSome(peer.get(), buf, sizeof buf)) > 0) {
+          (void)SendAll(peer.get(), buf, static_cast<size_t>(n));
+        }
       }).detach();
-      return ScopedFd(sv[0]);
+      return ours;
     };
     server_ = std::make_unique<StreamServer>(ServerOptions{}, std::move(h));
     ASSERT_TRUE(server_->Start().ok());
@@ -221,9 +217,8 @@ TEST_F(WebSocketTest, PortForwardSessionClosesWhenThePodClosesItsOnlyConnection)
   auto ws = Connect(req, "v4.channel.k8s.io", "?ports=82");
   ws->binary(true);
   // A stuck read fails the test instead of hanging it.
-  timeval tv{20, 0};
-  ASSERT_EQ(setsockopt(ws->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv),
-            0);
+  ASSERT_TRUE(
+      testing::SetReceiveTimeout(ws->next_layer().native_handle(), std::chrono::seconds(20)).ok());
   std::map<int, std::string> by_channel;
   beast::error_code ec;
   while (true) {
