@@ -272,7 +272,7 @@ class Server {
   // stream_port_forward.cc), called by the streaming server.
   streaming::ExecOutcome StreamExec(const streaming::StreamRequest& req, streaming::ExecIo& io);
   streaming::ExecOutcome StreamAttach(const streaming::StreamRequest& req, streaming::ExecIo& io);
-  Result<ScopedFd> DialPod(const streaming::StreamRequest& req, uint16_t port);
+  Result<streaming::OwnedSocket> DialPod(const streaming::StreamRequest& req, uint16_t port);
   // Writes the process of an exec in `c` (the container's own process with
   // `cmd`, on a terminal or not) to <run dir>/exec-<rand>.json; returns the
   // path without ".json" (the pid file goes beside it as ".pid").
