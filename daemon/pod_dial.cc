@@ -2,9 +2,7 @@
 // in the pod's network namespace entered by a thread of its own.
 #include "daemon/pod_dial.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -12,6 +10,8 @@
 
 #include <future>
 #include <thread>
+
+#include "daemon/loopback_address.h"
 
 namespace berth::daemon {
 
@@ -24,21 +24,8 @@ Result<streaming::OwnedSocket> ConnectLoopback(uint16_t port) {
   for (int family : {AF_INET, AF_INET6}) {
     ScopedFd s(socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s) return ErrnoError("socket", errno);
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      a->sin_family = AF_INET;
-      a->sin_port = htons(port);
-      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      len = sizeof *a;
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      a->sin6_family = AF_INET6;
-      a->sin6_port = htons(port);
-      a->sin6_addr = in6addr_loopback;
-      len = sizeof *a;
-    }
+    sockaddr_storage ss;
+    const socklen_t len = LoopbackAddress(family, port, ss);
     const char* where = family == AF_INET ? "127.0.0.1" : "[::1]";
     int rc = connect(s.get(), reinterpret_cast<sockaddr*>(&ss), len);
     int err = rc == 0 ? 0 : errno;

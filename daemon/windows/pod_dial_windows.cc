@@ -6,6 +6,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
+#include "daemon/loopback_address.h"
 #include "daemon/pod_dial.h"
 #include "pkg/base/win32_error.h"
 
@@ -21,21 +22,8 @@ Result<streaming::OwnedSocket> ConnectLoopback(uint16_t port) {
   for (int family : {AF_INET, AF_INET6}) {
     streaming::OwnedSocket s(socket(family, SOCK_STREAM, IPPROTO_TCP));
     if (!s) return Unavailable("socket: " + win::Win32ErrorText(WSAGetLastError()));
-    sockaddr_storage ss{};
-    int len;
-    if (family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      a->sin_family = AF_INET;
-      a->sin_port = htons(port);
-      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      len = sizeof *a;
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      a->sin6_family = AF_INET6;
-      a->sin6_port = htons(port);
-      a->sin6_addr = in6addr_loopback;
-      len = sizeof *a;
-    }
+    sockaddr_storage ss;
+    const socklen_t len = LoopbackAddress(family, port, ss);
     const char* where = family == AF_INET ? "127.0.0.1" : "[::1]";
     u_long non_blocking = 1;
     ioctlsocket(s.get(), FIONBIO, &non_blocking);

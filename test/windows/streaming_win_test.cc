@@ -108,11 +108,57 @@ std::string ReadAll(spdy::Stream& stream) {
   }
 }
 
-TEST(StreamServerWindows, ForwardsAPortOverSpdyOnLoopback) {
+// A StreamServer on 127.0.0.1 whose dial connects on the loopback through
+// Winsock, and a SPDY client session for one port-forward.
+class SpdyPortForwardWindows : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Handlers handlers;
+    handlers.dial = [](const StreamRequest&, uint16_t port) { return DialLoopback(port); };
+    server_ = std::make_unique<StreamServer>(ServerOptions{}, handlers);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    if (session_) {
+      session_->Close();
+      run_.join();
+    }
+    server_->Stop();
+    EXPECT_EQ(server_->ActiveConnections(), 0u);
+  }
+
+  // Upgrades a connection for a port-forward to `port` and runs the session.
+  void Connect(uint16_t port) {
+    session_ =
+        std::make_unique<spdy::Session>(std::make_unique<spdy::AsioTransport<tcp::socket>>(
+                                            UpgradeToSpdy(io_, *server_, PortForwardRequest(port))),
+                                        spdy::Role::kClient);
+    run_ = std::thread([this] { (void)session_->Run(); });
+  }
+
+  // The error and data streams of one forwarded connection to `port`.
+  std::pair<std::shared_ptr<spdy::Stream>, std::shared_ptr<spdy::Stream>> OpenPair(
+      uint16_t port, const std::string& request_id) {
+    const std::string port_text = std::to_string(port);
+    auto error = session_->OpenStream(
+        {{"streamtype", "error"}, {"port", port_text}, {"requestid", request_id}});
+    auto data = session_->OpenStream(
+        {{"streamtype", "data"}, {"port", port_text}, {"requestid", request_id}});
+    EXPECT_TRUE(error.ok() && data.ok());
+    if (!error.ok() || !data.ok()) return {};
+    return {*error, *data};
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<StreamServer> server_;
+  std::unique_ptr<spdy::Session> session_;
+  std::thread run_;
+};
+
+TEST_F(SpdyPortForwardWindows, ForwardsAPortOnLoopbackBothWays) {
   // The "pod": a loopback listener that answers what it reads in upper case
   // once the client has finished sending, then ends its side.
-  asio::io_context io;
-  tcp::acceptor pod(io, {asio::ip::make_address("127.0.0.1"), 0});
+  tcp::acceptor pod(io_, {asio::ip::make_address("127.0.0.1"), 0});
   const uint16_t pod_port = pod.local_endpoint().port();
   std::thread pod_thread([&] {
     tcp::socket s = pod.accept();
@@ -125,60 +171,29 @@ TEST(StreamServerWindows, ForwardsAPortOverSpdyOnLoopback) {
     s.shutdown(tcp::socket::shutdown_send, ec);
   });
 
-  Handlers handlers;
-  handlers.dial = [](const StreamRequest&, uint16_t port) { return DialLoopback(port); };
-  StreamServer server(ServerOptions{}, handlers);
-  ASSERT_TRUE(server.Start().ok());
-  tcp::socket client = UpgradeToSpdy(io, server, PortForwardRequest(pod_port));
+  Connect(pod_port);
+  auto [error, data] = OpenPair(pod_port, "1");
+  ASSERT_TRUE(error && data);
+  ASSERT_TRUE(data->Write("through winsock").ok());
+  ASSERT_TRUE(data->CloseWrite().ok());
 
-  spdy::Session session(std::make_unique<spdy::AsioTransport<tcp::socket>>(std::move(client)),
-                        spdy::Role::kClient);
-  std::thread run([&] { (void)session.Run(); });
-  const std::string port_text = std::to_string(pod_port);
-  auto error =
-      session.OpenStream({{"streamtype", "error"}, {"port", port_text}, {"requestid", "1"}});
-  ASSERT_TRUE(error.ok()) << error.status().ToString();
-  auto data = session.OpenStream({{"streamtype", "data"}, {"port", port_text}, {"requestid", "1"}});
-  ASSERT_TRUE(data.ok()) << data.status().ToString();
-  ASSERT_TRUE((*data)->Write("through winsock").ok());
-  ASSERT_TRUE((*data)->CloseWrite().ok());
-
-  EXPECT_EQ(ReadAll(**data), "THROUGH WINSOCK");
-  EXPECT_EQ(ReadAll(**error), "");  // the port was reached: no error text
-
-  session.Close();
-  run.join();
+  EXPECT_EQ(ReadAll(*data), "THROUGH WINSOCK");
+  EXPECT_EQ(ReadAll(*error), "");  // the port was reached: no error text
   pod_thread.join();
-  server.Stop();
-  EXPECT_EQ(server.ActiveConnections(), 0u);
 }
 
-TEST(StreamServerWindows, ReportsAnUnreachablePortOnThePairsErrorStream) {
-  asio::io_context io;
+TEST_F(SpdyPortForwardWindows, ReportsAnUnreachablePortOnThePairsErrorStream) {
   // A port nobody listens on: bound, then closed.
   uint16_t closed_port;
   {
-    tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    tcp::acceptor a(io_, {asio::ip::make_address("127.0.0.1"), 0});
     closed_port = a.local_endpoint().port();
   }
-  Handlers handlers;
-  handlers.dial = [](const StreamRequest&, uint16_t port) { return DialLoopback(port); };
-  StreamServer server(ServerOptions{}, handlers);
-  ASSERT_TRUE(server.Start().ok());
-  tcp::socket client = UpgradeToSpdy(io, server, PortForwardRequest(closed_port));
-  spdy::Session session(std::make_unique<spdy::AsioTransport<tcp::socket>>(std::move(client)),
-                        spdy::Role::kClient);
-  std::thread run([&] { (void)session.Run(); });
-  const std::string port_text = std::to_string(closed_port);
-  auto error =
-      session.OpenStream({{"streamtype", "error"}, {"port", port_text}, {"requestid", "7"}});
-  auto data = session.OpenStream({{"streamtype", "data"}, {"port", port_text}, {"requestid", "7"}});
-  ASSERT_TRUE(error.ok() && data.ok());
-  EXPECT_NE(ReadAll(**error).find("connect to port " + port_text), std::string::npos);
-
-  session.Close();
-  run.join();
-  server.Stop();
+  Connect(closed_port);
+  auto [error, data] = OpenPair(closed_port, "7");
+  ASSERT_TRUE(error && data);
+  EXPECT_NE(ReadAll(*error).find("connect to port " + std::to_string(closed_port)),
+            std::string::npos);
 }
 
 }  // namespace
