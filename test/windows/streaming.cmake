@@ -19,14 +19,16 @@ add_subdirectory(${BERTH_ROOT}/pkg/streaming ${PROJECT_BINARY_DIR}/pkg/streaming
 # mingw-w64's <stdio.h> defines as macros (crt_macro_names.h says how).
 target_compile_options(berth_streaming PUBLIC -include ${CMAKE_CURRENT_SOURCE_DIR}/crt_macro_names.h)
 
-# Its unit tests that are portable (no socketpair, local sockets or OpenSSL),
-# and the Winsock ones: a real server on 127.0.0.1, a port-forward through
+# Its unit tests that are portable (no local sockets or OpenSSL; socket
+# pairs are loopback TCP pairs there, socket_pair_windows.cc), and the
+# Winsock ones: a real server on 127.0.0.1, a port-forward through
 # it to a loopback listener, the hang-up signal, TLS refused.
 set(streaming_unit ${BERTH_ROOT}/test/unit/streaming)
 add_executable(berth_streaming_windows_test
   streaming_win_test.cc
   ${streaming_unit}/exec_status_test.cc
   ${streaming_unit}/pending_streams_test.cc
+  ${streaming_unit}/port_forward_copy_test.cc
   ${streaming_unit}/protocol_test.cc
   ${streaming_unit}/spdy_frame_test.cc
   ${streaming_unit}/spdy_header_block_test.cc

@@ -4,8 +4,6 @@
 #include "pkg/streaming/port_forward_copy.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <condition_variable>
 #include <deque>
@@ -13,7 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "pkg/fs/scoped_fd.h"
+#include "pkg/streaming/socket.h"
+#include "test/unit/streaming/socket_pair.h"
 
 namespace berth::streaming {
 namespace {
@@ -74,10 +73,9 @@ struct ClientOutput {
 
 struct Rig {
   Rig() {
-    int sv[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    ours = ScopedFd(sv[0]);
-    pod = ScopedFd(sv[1]);
+    EXPECT_TRUE(testing::MakeSocketPair(ours, pod).ok());
+    // A pod read that never ends fails the test instead of hanging it.
+    EXPECT_TRUE(testing::SetReceiveTimeout(pod.get(), std::chrono::seconds(20)).ok());
   }
   // Runs ForwardConnection on a thread of its own.
   std::future<ForwardEnd> Start(std::chrono::milliseconds linger) {
@@ -101,18 +99,17 @@ struct Rig {
     std::string got;
     char buf[4096];
     while (true) {
-      pollfd p{pod.get(), POLLIN, 0};
-      if (poll(&p, 1, 20000) != 1) {
+      long n = ReceiveSome(pod.get(), buf, sizeof buf);
+      if (n < 0) {
         ADD_FAILURE() << "the pod's socket never ended";
         return got;
       }
-      ssize_t n = recv(pod.get(), buf, sizeof buf, 0);
-      if (n <= 0) return got;
+      if (n == 0) return got;
       got.append(buf, static_cast<size_t>(n));
     }
   }
 
-  ScopedFd ours, pod;
+  OwnedSocket ours, pod;
   FakeClientInput input;
   ClientOutput out;
 };
@@ -120,7 +117,7 @@ struct Rig {
 TEST(ForwardConnectionTest, PodClosingEndsTheConnectionAfterTheLingerWithoutTheClientsEnd) {
   Rig rig;
   std::future<ForwardEnd> done = rig.Start(100ms);
-  ASSERT_EQ(send(rig.pod.get(), "hello", 5, MSG_NOSIGNAL), 5);
+  ASSERT_TRUE(SendAll(rig.pod.get(), "hello", 5));
   rig.pod.reset();  // the pod closes; the client never ends its side
   ASSERT_EQ(done.wait_for(20s), std::future_status::ready) << "still copying";
   EXPECT_FALSE(done.get().client_finished);
@@ -140,7 +137,7 @@ TEST(ForwardConnectionTest, ClientEndingFirstLeavesThePodAllTheTimeItTakesToAnsw
   // pod's reply (the wait is the scenario, not a synchronisation).
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(done.wait_for(0s), std::future_status::timeout) << "ended before the pod answered";
-  ASSERT_EQ(send(rig.pod.get(), "answer", 6, MSG_NOSIGNAL), 6);
+  ASSERT_TRUE(SendAll(rig.pod.get(), "answer", 6));
   rig.pod.reset();
   ASSERT_EQ(done.wait_for(20s), std::future_status::ready);
   EXPECT_TRUE(done.get().client_finished);
@@ -153,7 +150,7 @@ TEST(ForwardConnectionTest, ClientEndingFirstLeavesThePodAllTheTimeItTakesToAnsw
 TEST(ForwardConnectionTest, AClientStillSendingAfterThePodsEndIsNotCutOff) {
   Rig rig;
   std::future<ForwardEnd> done = rig.Start(300ms);
-  ASSERT_EQ(shutdown(rig.pod.get(), SHUT_WR), 0);  // the pod ends its side, still reads
+  ShutdownSocket(rig.pod.get(), ShutdownHow::kWrite);  // the pod ends its side, still reads
   {
     std::unique_lock l(rig.out.mu);
     ASSERT_TRUE(rig.out.changed.wait_for(l, 20s, [&] { return rig.out.ended; }))
