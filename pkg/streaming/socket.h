@@ -32,7 +32,8 @@ long ReceiveSome(NativeSocket s, char* buf, size_t len);
 
 enum class ShutdownHow { kWrite, kBoth };
 // Half-closes (kWrite) or ends the socket both ways (kBoth), which also wakes
-// a thread blocked receiving or sending on it. Errors are ignored: a socket
+// a thread blocked receiving or sending on it (on Windows by cancelling its
+// pending I/O as well). Errors are ignored: a socket
 // the peer has already reset is shut down as far as it can be.
 void ShutdownSocket(NativeSocket s, ShutdownHow how);
 

@@ -33,6 +33,8 @@ add_executable(berth_streaming_windows_test
   ${streaming_unit}/spdy_frame_test.cc
   ${streaming_unit}/spdy_header_block_test.cc
   ${streaming_unit}/socket_pair_windows.cc
+  ${streaming_unit}/spdy_session_peer_test.cc
+  ${streaming_unit}/spdy_session_test.cc
   ${streaming_unit}/terminal_size_test.cc
   ${streaming_unit}/token_store_test.cc
   ${streaming_unit}/websocket_test.cc)

@@ -7,7 +7,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -194,6 +196,41 @@ TEST_F(SpdyPortForwardWindows, ReportsAnUnreachablePortOnThePairsErrorStream) {
   ASSERT_TRUE(error && data);
   EXPECT_NE(ReadAll(*error).find("connect to port " + std::to_string(closed_port)),
             std::string::npos);
+}
+
+// The client going away while the pod is silent: the copier blocked in recv
+// on the pod's socket is woken (Winsock's shutdown alone would not), so the
+// session, and then the server, end.
+TEST_F(SpdyPortForwardWindows, ClientLeavingWakesACopierBlockedOnASilentPod) {
+  tcp::acceptor pod(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  const uint16_t pod_port = pod.local_endpoint().port();
+  std::promise<void> got_request, release_pod;
+  std::thread pod_thread([&, released = release_pod.get_future()] {
+    tcp::socket s = pod.accept();
+    char buf[5];
+    boost::system::error_code ec;
+    asio::read(s, asio::buffer(buf), ec);
+    got_request.set_value();
+    released.wait();  // silent, and open, until the test is done
+  });
+
+  Connect(pod_port);
+  auto [error, data] = OpenPair(pod_port, "1");
+  ASSERT_TRUE(error && data);
+  ASSERT_TRUE(data->Write("hello").ok());
+  // The copy is running once the pod has the bytes; its pod side now waits.
+  ASSERT_EQ(got_request.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  session_->Close();
+  run_.join();
+  session_.reset();
+  // Stop returns only when the connection's thread, and so the copier, ended.
+  auto stopped = std::async(std::launch::async, [&] { server_->Stop(); });
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "the copier stayed blocked on the pod's socket";
+  release_pod.set_value();
+  stopped.wait();
+  pod_thread.join();
+  EXPECT_EQ(server_->ActiveConnections(), 0u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Winsock's side of pkg/streaming/socket.h. send() on Windows raises no
 // signal, so there is no MSG_NOSIGNAL to ask for, and a blocking call is not
 // interrupted the way EINTR reports on Linux.
+#include <windows.h>
 #include <winsock2.h>
 
 #include <climits>
@@ -40,7 +41,15 @@ long ReceiveSome(NativeSocket s, char* buf, size_t len) {
 }
 
 void ShutdownSocket(NativeSocket s, ShutdownHow how) {
-  shutdown(s, how == ShutdownHow::kWrite ? SD_SEND : SD_BOTH);
+  if (how == ShutdownHow::kWrite) {
+    shutdown(s, SD_SEND);
+    return;
+  }
+  shutdown(s, SD_BOTH);
+  // Unlike Linux's, Winsock's shutdown does not wake a thread blocked in
+  // recv or send on the socket (nor one in WSAPoll): cancelling the
+  // socket's pending I/O, whichever thread started it, does.
+  CancelIoEx(reinterpret_cast<HANDLE>(s), nullptr);
 }
 
 }  // namespace berth::streaming

@@ -1,5 +1,6 @@
 #include "test/unit/streaming/socket_pair.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -15,6 +16,11 @@ Status MakeSocketPair(OwnedSocket& a, OwnedSocket& b) {
   a.reset(sv[0]);
   b.reset(sv[1]);
   return OkStatus();
+}
+
+bool WaitReadable(NativeSocket s, std::chrono::seconds timeout) {
+  pollfd p{s, POLLIN, 0};
+  return poll(&p, 1, static_cast<int>(timeout.count() * 1000)) != 0;
 }
 
 Status SetReceiveTimeout(NativeSocket s, std::chrono::seconds timeout) {

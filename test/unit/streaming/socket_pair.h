@@ -12,6 +12,10 @@ namespace berth::streaming::testing {
 
 Status MakeSocketPair(OwnedSocket& a, OwnedSocket& b);
 
+// Waits until `s` is readable (data, its end, or an error); false when
+// `timeout` passed first.
+bool WaitReadable(NativeSocket s, std::chrono::seconds timeout);
+
 // A receive on `s` blocked longer than `timeout` fails instead of hanging.
 Status SetReceiveTimeout(NativeSocket s, std::chrono::seconds timeout);
 

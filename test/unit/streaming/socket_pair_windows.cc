@@ -35,6 +35,11 @@ Status MakeSocketPair(OwnedSocket& a, OwnedSocket& b) {
   return OkStatus();
 }
 
+bool WaitReadable(NativeSocket s, std::chrono::seconds timeout) {
+  WSAPOLLFD p{s, POLLRDNORM, 0};
+  return WSAPoll(&p, 1, static_cast<int>(timeout.count() * 1000)) != 0;
+}
+
 Status SetReceiveTimeout(NativeSocket s, std::chrono::seconds timeout) {
   DWORD ms = static_cast<DWORD>(timeout.count() * 1000);
   if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&ms), sizeof ms) != 0) {

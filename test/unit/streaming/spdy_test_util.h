@@ -1,14 +1,17 @@
-// Test rigs for SPDY sessions: a connected client/server pair over a unix
-// socketpair (each Run on its own thread), and a raw peer that speaks frames
+// Test rigs for SPDY sessions: a connected client/server pair over a socket
+// pair (socket_pair.h: unix on Linux, loopback TCP on Windows; each Run on
+// its own thread), and a raw peer that speaks frames
 // by hand for the cases a well-behaved session never produces.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <poll.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/connect_pair.hpp>
+#ifdef _WIN32
+#include <boost/asio/ip/tcp.hpp>
+#else
 #include <boost/asio/local/stream_protocol.hpp>
+#endif
 #include <condition_variable>
 #include <deque>
 #include <initializer_list>
@@ -20,18 +23,31 @@
 
 #include "pkg/streaming/spdy_asio_transport.h"
 #include "pkg/streaming/spdy_session.h"
+#include "test/unit/streaming/socket_pair.h"
 #include "test/unit/streaming/spdy_bytes.h"
 
 namespace berth::streaming::spdy::testing {
 
+#ifdef _WIN32
+// Boost 1.74's Asio has no AF_UNIX sockets on Windows.
+using LocalSocket = boost::asio::ip::tcp::socket;
+inline const boost::asio::ip::tcp kPairProtocol = boost::asio::ip::tcp::v4();
+#else
 using LocalSocket = boost::asio::local::stream_protocol::socket;
+inline const boost::asio::local::stream_protocol kPairProtocol;
+#endif
 using LocalTransport = AsioTransport<LocalSocket>;
 
 struct ConnectedSockets {
   boost::asio::io_context io;
   std::unique_ptr<LocalSocket> a = std::make_unique<LocalSocket>(io);
   std::unique_ptr<LocalSocket> b = std::make_unique<LocalSocket>(io);
-  ConnectedSockets() { boost::asio::local::connect_pair(*a, *b); }
+  ConnectedSockets() {
+    OwnedSocket x, y;
+    EXPECT_TRUE(streaming::testing::MakeSocketPair(x, y).ok());
+    a->assign(kPairProtocol, x.release());
+    b->assign(kPairProtocol, y.release());
+  }
 };
 
 // Streams the server accepted, in order; Next blocks for the next one.
@@ -153,8 +169,8 @@ class RawPeer {
       if (f->has_value()) return std::move(**f);
       // A frame the test waits for and the session never sends fails the
       // test after a while instead of hanging it.
-      pollfd pfd{transport_.stream().native_handle(), POLLIN, 0};
-      if (poll(&pfd, 1, 20000) == 0) {
+      if (!streaming::testing::WaitReadable(transport_.stream().native_handle(),
+                                            std::chrono::seconds(20))) {
         ADD_FAILURE() << "no frame from the session in 20 s";
         return std::nullopt;
       }
