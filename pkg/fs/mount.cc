@@ -12,8 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "pkg/fs/mount_id.h"
 #include "pkg/fs/mountinfo.h"
 #include "pkg/fs/scoped_fd.h"
@@ -40,27 +38,6 @@ size_t Depth(const std::string& path) {
 }
 
 }  // namespace
-
-MountGuard& MountGuard::operator=(MountGuard&& other) noexcept {
-  if (this != &other) {
-    if (Status s = Unmount(); !s.ok()) spdlog::warn("mount guard: {}", s.message());
-    target_ = std::exchange(other.target_, std::string());
-  }
-  return *this;
-}
-
-MountGuard::~MountGuard() {
-  if (Status s = Unmount(); !s.ok()) spdlog::warn("mount guard: {}", s.message());
-}
-
-std::string MountGuard::Release() {
-  return std::exchange(target_, std::string());
-}
-
-Status MountGuard::Unmount() {
-  if (target_.empty()) return OkStatus();
-  return ::berth::Unmount(std::exchange(target_, std::string()));
-}
 
 Result<MountGuard> Mount(std::string_view source_view, std::string_view target_view,
                          std::string_view fstype_view, unsigned long flags,
