@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "pkg/image/layer_store.h"
-#include "spdlog/spdlog.h"
 
 namespace berth::image {
 namespace {
@@ -59,18 +58,6 @@ Status MountFromDir(const std::string& cwd, const std::string& target, unsigned 
 }
 
 }  // namespace
-
-RootfsMount& RootfsMount::operator=(RootfsMount&& o) noexcept {
-  if (this != &o) {
-    if (Status s = Unmount(); !s.ok()) spdlog::warn("{}", s.ToString());
-    target_ = std::exchange(o.target_, {});
-  }
-  return *this;
-}
-
-RootfsMount::~RootfsMount() {
-  if (Status s = Unmount(); !s.ok()) spdlog::warn("{}", s.ToString());
-}
 
 Status RootfsMount::Unmount() {
   if (target_.empty()) return OkStatus();

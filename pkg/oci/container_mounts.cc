@@ -1,19 +1,17 @@
 // The mounts of a container's spec: the runtime's defaults, the pod's shared
 // files, the image's anonymous volumes and the CRI mounts with their
 // propagation checked against the host.
-#include <limits.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "pkg/base/quote.h"
 #include "pkg/fs/dir.h"
+#include "pkg/fs/portable_fs.h"  // MakeDir
 #include "pkg/oci/container_internal.h"
 #include "pkg/oci/spec_defaults.h"
 
@@ -60,9 +58,12 @@ size_t Depth(const std::string& path) {
 // Makes a missing host path a directory, as the kubelet expects of hostPath
 // volumes it did not create itself.
 Status EnsureHostPath(const std::string& who, const std::string& field, const std::string& path) {
-  struct stat st;
-  if (lstat(path.c_str(), &st) == 0) return OkStatus();
-  if (errno != ENOENT) return ErrnoError(who + ": " + field + " " + QuoteForMessage(path), errno);
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::exists(st)) return OkStatus();
+  if (ec && st.type() != std::filesystem::file_type::not_found) {
+    return ErrnoError(who + ": " + field + " " + QuoteForMessage(path), ec.value());
+  }
   Status s = MkdirAll(path, 0755);
   if (!s.ok()) return s.WithContext(who + ": create " + field + " " + QuoteForMessage(path));
   return OkStatus();
@@ -166,7 +167,7 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
                              " is not a clean absolute path");
     }
     std::string dir = o.volumes_dir + "/" + VolumeDirName(dest);
-    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (MakeDir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
       return ErrnoError(who + ": create volume directory " + dir + " for " + QuoteForMessage(dest),
                         errno);
     }
@@ -189,11 +190,13 @@ Result<MountPlan> ContainerMounts(const ContainerSpecOptions& o) {
     BERTH_RETURN_IF_ERROR(EnsureHostPath(who, at + ".host_path", m.host_path()));
     std::string propagation = "rprivate";
     if (m.propagation() != runtime::v1::PROPAGATION_PRIVATE) {
-      char real[PATH_MAX];
-      if (realpath(m.host_path().c_str(), real) == nullptr) {
-        return ErrnoError(who + ": " + at + ".host_path " + QuoteForMessage(m.host_path()), errno);
+      std::error_code ec;
+      const std::filesystem::path real = std::filesystem::canonical(m.host_path(), ec);
+      if (ec) {
+        return ErrnoError(who + ": " + at + ".host_path " + QuoteForMessage(m.host_path()),
+                          ec.value());
       }
-      auto host = PropagationOf(real, o.mountinfo_path);
+      auto host = PropagationOf(real.string(), o.mountinfo_path);
       if (!host.ok()) return host.status().WithContext(who + ": " + at);
       if (m.propagation() == runtime::v1::PROPAGATION_BIDIRECTIONAL) {
         if (*host != "shared") {

@@ -1,11 +1,15 @@
 // Exit files: conmon writes a container's exit code as decimal text to
 // <exit-dir>/<cid> (write to a temporary name, then rename) once the container
-// has exited. These helpers read them and watch the directory with inotify.
+// has exited. These helpers read them (exit_file.cc) and watch the directory
+// (exit_watch.cc with inotify on Linux, exit_watch_windows.cc with
+// ReadDirectoryChangesW on Windows).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "pkg/base/status.h"
@@ -19,11 +23,16 @@ struct ExitInfo {
   std::chrono::system_clock::time_point finished;
 };
 
+// Whether `name` can be an exit file: a container ID. conmon's temporary
+// files carry a ".XXXXXX" suffix, and container IDs have no dot.
+bool IsExitFileName(std::string_view name);
+
 // NotFound when the file does not exist (the container has not exited, or was
 // never started); Internal when it holds no number.
 Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id);
 
-// Waits until <exit_dir>/<id> exists (inotify, no polling loop) and reads it.
+// Waits until <exit_dir>/<id> exists (a directory watch, no polling loop) and
+// reads it.
 // DeadlineExceeded after `timeout`.
 Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id,
                               std::chrono::milliseconds timeout);
@@ -42,7 +51,7 @@ class ExitWatcher {
   ExitWatcher& operator=(const ExitWatcher&) = delete;
   ~ExitWatcher();  // stops and joins
 
-  // Creates the inotify watch and starts the thread.
+  // Creates the directory watch and starts the thread.
   Status Start();
   // Idempotent; returns after the thread has ended.
   void Stop();
@@ -50,10 +59,13 @@ class ExitWatcher {
  private:
   void Run();
 
+  // The system's watch of exit_dir_ and what wakes the thread to stop; each
+  // exit_watch*.cc defines it. Set before the thread starts.
+  struct Watch;
+
   std::string exit_dir_;
   Callback callback_;
-  int inotify_fd_ = -1;  // owned; set before the thread starts
-  int stop_fd_ = -1;     // eventfd that wakes the thread to stop
+  std::unique_ptr<Watch> watch_;
   std::thread thread_;
 };
 

@@ -1,18 +1,16 @@
 #include "pkg/oci/runtime_cli.h"
 
-#include <sched.h>
-#include <signal.h>
-#include <sys/mount.h>
-
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
 #include "pkg/base/cancel_scope.h"
 #include "pkg/base/quote.h"
 #include "pkg/oci/conmon.h"  // ReadPidFile
 #include "pkg/oci/gvisor_port_forward.h"
 #include "pkg/oci/gvisor_shim.h"
+#include "pkg/oci/host_process_kill.h"
+#include "pkg/oci/linux_signals.h"
+#include "pkg/oci/net_sysctls_hidden.h"
 #include "pkg/process/run.h"
 
 namespace berth::oci {
@@ -187,32 +185,9 @@ Result<ContainerState> OciRuntime::State(const std::string& id) const {
 Result<OciRuntime::Output> OciRuntime::RunHidingNetSysctls(const std::string& verb,
                                                            const std::string& id,
                                                            std::vector<std::string> args) const {
-  // unshare(CLONE_NEWNS) changes the calling thread alone, so it happens on
-  // a thread of its own; the runtime forked from it inherits the namespace,
-  // which goes away with them.
   std::optional<Result<Output>> out;
-  // The worker stops with the caller's cancellation, as the caller's own
-  // children do (the token is per thread).
-  std::thread worker([&, cancel = CurrentCancelToken()] {
-    CancelScope caller(cancel);
-    const std::string what = name_ + " " + verb + " " + id;
-    if (unshare(CLONE_NEWNS) != 0) {
-      out = ErrnoError(what + ": unshare mount namespace", errno);
-      return;
-    }
-    // Slave, so that nothing mounted here reaches the host's namespace.
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
-      out = ErrnoError(what + ": make / a slave mount", errno);
-      return;
-    }
-    if (mount("berth-hidden", "/proc/sys/net", "tmpfs",
-              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0) {
-      out = ErrnoError(what + ": hide /proc/sys/net", errno);
-      return;
-    }
-    out = Run(verb, id, std::move(args));
-  });
-  worker.join();
+  BERTH_RETURN_IF_ERROR(RunWithNetSysctlsHidden(name_ + " " + verb + " " + id,
+                                                [&] { out = Run(verb, id, std::move(args)); }));
   return std::move(*out);
 }
 
@@ -325,10 +300,10 @@ void OciRuntime::KillExecProcess(const std::string& id, const std::string& pid_f
   if (!pid.ok()) return;
   if (config_.kind == RuntimeKind::kGvisor) {
     // Signalling runsc exec would leave the command running in the sandbox.
-    (void)Run("kill", id, {"--pid", std::to_string(*pid), id, std::to_string(SIGKILL)});
+    (void)Run("kill", id, {"--pid", std::to_string(*pid), id, std::to_string(linux_signal::kKill)});
     return;
   }
-  if (*pid > 1) ::kill(*pid, SIGKILL);
+  if (*pid > 1) KillHostProcess(*pid);
 }
 
 Status OciRuntime::PrepareInfraRootfs(const std::string& rootfs) const {

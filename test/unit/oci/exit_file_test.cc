@@ -1,29 +1,33 @@
 #include "pkg/oci/exit_file.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "pkg/fs/temp_dir.h"
+
 namespace berth::oci {
 namespace {
 
+// Portable: also run under Wine by test/windows/runtime.cmake against
+// exit_watch_windows.cc.
 class ExitDir : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/berth-oci-exit-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    Result<TempDir> dir =
+        TempDir::Create(std::filesystem::temp_directory_path().string(), "berth-oci-exit-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    temp_.emplace(std::move(dir).value());
+    dir_ = temp_->path();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::optional<TempDir> temp_;
   // Writes like conmon does: temporary name, then rename.
   void WriteExit(const std::string& id, const std::string& content) {
     std::string tmp = dir_ + "/" + id + ".AB12CD";
@@ -70,18 +74,23 @@ TEST_F(ExitDir, WatcherReportsExistingAndNewExits) {
     seen.push_back(e);
     cv.notify_all();
   });
+  auto saw = [&](const std::string& id, int code) {
+    for (const auto& e : seen) {
+      if (e.id == id && e.exit_code == code) return true;
+    }
+    return false;
+  };
   ASSERT_TRUE(w.Start().ok());
+  {
+    // The existing file first, so that the new one can only come from the
+    // watch, not from the listing at the start.
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10), [&] { return saw("old", 1); }));
+  }
   WriteExit("new", "143");
   {
     std::unique_lock<std::mutex> l(mu);
-    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10), [&] {
-      bool old_seen = false, new_seen = false;
-      for (const auto& e : seen) {
-        old_seen |= e.id == "old" && e.exit_code == 1;
-        new_seen |= e.id == "new" && e.exit_code == 143;
-      }
-      return old_seen && new_seen;
-    }));
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10), [&] { return saw("new", 143); }));
     for (const auto& e : seen) EXPECT_EQ(e.id.find('.'), std::string::npos) << e.id;
   }
   w.Stop();
