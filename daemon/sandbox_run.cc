@@ -1,7 +1,5 @@
 // RunPodSandbox, as numbered steps; each registers its undo right after it
 // succeeds, and the undo stack runs in reverse unless the pod came up.
-#include <sys/mount.h>
-
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 #include <chrono>
@@ -185,8 +183,8 @@ Status Server::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSand
     sandbox->shm_path = run_dir + "/shm";
     BERTH_RETURN_IF_ERROR(MkdirAll(sandbox->shm_path, 0755));
     BERTH_ASSIGN_OR_RETURN(
-        MountGuard shm, Mount("shm", sandbox->shm_path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                              std::string("mode=1777,") + kPodShmSize));
+        MountGuard shm,
+        MountRestrictedTmpfs("shm", sandbox->shm_path, std::string("mode=1777,") + kPodShmSize));
     shm.Release();
     undo.Push("unmount shm", [path = sandbox->shm_path] { return Unmount(path); });
   }

@@ -68,6 +68,11 @@ Result<MountGuard> Mount(std::string_view source_view, std::string_view target_v
   return guard;
 }
 
+Result<MountGuard> MountRestrictedTmpfs(std::string_view source, std::string_view target,
+                                        std::string_view data) {
+  return Mount(source, target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data);
+}
+
 Status Unmount(std::string_view path_view) {
   const std::string path(path_view);
   if (::umount2(path.c_str(), UMOUNT_NOFOLLOW) == 0) return OkStatus();

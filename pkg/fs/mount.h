@@ -48,6 +48,12 @@ class MountGuard {
 Result<MountGuard> Mount(std::string_view source, std::string_view target, std::string_view fstype,
                          unsigned long flags = 0, std::string_view data = "");
 
+// A tmpfs named `source` on `target` from which nothing can gain privileges
+// or run (nosuid, nodev, noexec): a pod's /dev/shm. `data` ("mode=1777,
+// size=64m") reaches the kernel as is. Unimplemented on Windows, as Mount.
+Result<MountGuard> MountRestrictedTmpfs(std::string_view source, std::string_view target,
+                                        std::string_view data);
+
 // Unmounts the topmost mount on `path` without following a symlink at `path`;
 // lazily (MNT_DETACH) if it is busy. Not mounted or missing is success.
 Status Unmount(std::string_view path);

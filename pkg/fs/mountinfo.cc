@@ -1,8 +1,9 @@
+// The mountinfo parser, the same on every system; reading this process's
+// list is mountinfo_linux.cc (windows/mountinfo_windows.cc says why Windows
+// has none).
 #include "pkg/fs/mountinfo.h"
 
 #include <charconv>
-
-#include "pkg/fs/atomic_file.h"
 
 namespace berth {
 namespace {
@@ -69,11 +70,6 @@ Result<std::vector<MountInfo>> ParseMountInfo(std::string_view text) {
     mounts.push_back(std::move(m));
   }
   return mounts;
-}
-
-Result<std::vector<MountInfo>> ReadMountInfo() {
-  BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/self/mountinfo"));
-  return ParseMountInfo(text);
 }
 
 }  // namespace berth

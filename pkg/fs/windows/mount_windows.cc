@@ -19,6 +19,11 @@ Result<MountGuard> Mount(std::string_view source, std::string_view target, std::
                        "a container's layers (WCIFS) and mapped directories");
 }
 
+Result<MountGuard> MountRestrictedTmpfs(std::string_view source, std::string_view target,
+                                        std::string_view data) {
+  return Mount(source, target, "tmpfs", 0, data);
+}
+
 Status Unmount(std::string_view path) {
   BERTH_ASSIGN_OR_RETURN(bool mounted, IsMountPoint(path));
   if (!mounted) return OkStatus();

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -88,6 +90,19 @@ TEST_F(MountTest, MountGuardMountsTmpfsAndUnmountsOnScopeExit) {
   EXPECT_FALSE(*IsMountPoint(mnt));
   EXPECT_FALSE(Exists(mnt + "/inside"));  // it lived on the tmpfs
   EXPECT_TRUE(MountsBelow(mnt).empty());
+}
+
+TEST_F(MountTest, RestrictedTmpfsIsNosuidNodevNoexecWithTheGivenOptions) {
+  const std::string mnt = MakeDir("shm");
+  Result<MountGuard> guard = MountRestrictedTmpfs("shm", mnt, "size=1m,mode=1777");
+  ASSERT_TRUE(guard.ok()) << guard.status().ToString();
+  struct statvfs vfs {};
+  ASSERT_EQ(::statvfs(mnt.c_str(), &vfs), 0) << std::strerror(errno);
+  EXPECT_EQ(vfs.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC), ST_NOSUID | ST_NODEV | ST_NOEXEC);
+  EXPECT_EQ(vfs.f_blocks * vfs.f_frsize, 1u << 20);  // size=1m reached the kernel
+  struct stat st {};
+  ASSERT_EQ(::stat(mnt.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 01777u);
 }
 
 TEST_F(MountTest, ReleaseLeavesMountInPlace) {
