@@ -57,41 +57,8 @@ std::string LinkTarget(const std::string& hex) {
 
 }  // namespace
 
-LayerLease::LayerLease(LayerLease&& o) noexcept
-    : store_(std::exchange(o.store_, nullptr)), chain_ids_(std::move(o.chain_ids_)) {}
-
-LayerLease& LayerLease::operator=(LayerLease&& o) noexcept {
-  if (this != &o) {
-    if (store_ != nullptr) store_->Release(chain_ids_);
-    store_ = std::exchange(o.store_, nullptr);
-    chain_ids_ = std::move(o.chain_ids_);
-  }
-  return *this;
-}
-
-LayerLease::~LayerLease() {
-  if (store_ != nullptr) store_->Release(chain_ids_);
-}
-
-void LayerLease::Add(const std::string& chain_id) {
-  if (store_ == nullptr) return;
-  std::lock_guard lock(store_->mu_);
-  ++store_->leases_[chain_id];
-  chain_ids_.push_back(chain_id);
-}
-
-void LayerStore::Release(const std::vector<std::string>& chain_ids) {
-  std::lock_guard lock(mu_);
-  for (const auto& c : chain_ids) {
-    auto it = leases_.find(c);
-    if (it != leases_.end() && --it->second <= 0) leases_.erase(it);
-  }
-}
-
 LayerStore::LayerStore(std::string layers_dir)
     : layers_dir_(std::move(layers_dir)), rootless_(::geteuid() != 0) {}
-
-LayerStore::~LayerStore() = default;
 
 Result<std::unique_ptr<LayerStore>> LayerStore::Open(const std::string& root) {
   BERTH_RETURN_IF_ERROR(MkdirAll(root, 0700));
@@ -110,10 +77,6 @@ Result<std::unique_ptr<LayerStore>> LayerStore::Open(const std::string& root) {
 
 std::string LayerStore::EmptyDir() const {
   return layers_dir_ + "/empty";
-}
-
-std::string LayerStore::DiffDir(const std::string& chain_id) const {
-  return layers_dir_ + "/" + std::string(DigestHex(chain_id)) + "/diff";
 }
 
 Result<LayerInfo> LayerStore::LoadLayer(const std::string& hex) {
@@ -188,11 +151,6 @@ Result<std::vector<std::string>> LayerStore::CheckIntegrity() {
   return broken;
 }
 
-void LayerStore::SetUnpackLimits(const UnpackLimits& limits) {
-  std::lock_guard lock(mu_);
-  limits_ = limits;
-}
-
 Status LayerStore::BoundUnpack(const LayerBlob& blob, const std::string& dir,
                                UnpackOptions* opts) const {
   UnpackLimits limits;
@@ -229,38 +187,6 @@ Status LayerStore::BoundUnpack(const LayerBlob& blob, const std::string& dir,
     opts->limit_name = "the free space of the image filesystem " + layers_dir_;
   }
   return OkStatus();
-}
-
-Result<LayerInfo> LayerStore::Unpack(const LayerBlob& blob, const CancelToken& cancel) {
-  BERTH_RETURN_IF_ERROR(CheckLayerMediaType(blob.media_type));
-  if (!blob.diff_id.empty() && !IsSha256Digest(blob.diff_id)) {
-    return InvalidArgument("layer diff ID \"" + blob.diff_id.substr(0, 100) +
-                           "\" is not a sha256 digest");
-  }
-  if (!blob.parent_chain_id.empty() && !IsSha256Digest(blob.parent_chain_id)) {
-    return InvalidArgument("parent chain ID \"" + blob.parent_chain_id.substr(0, 100) +
-                           "\" is not a sha256 digest");
-  }
-  if (blob.diff_id.empty()) return UnpackInto(blob, "", cancel);
-
-  // Single flight per chain ID: the first caller unpacks, the others wait.
-  const std::string chain_id = ChainId(blob.parent_chain_id, blob.diff_id);
-  {
-    std::unique_lock lock(mu_);
-    for (;;) {
-      if (auto it = layers_.find(chain_id); it != layers_.end()) return it->second;
-      if (!unpacking_.contains(chain_id)) break;
-      unpack_done_.wait(lock);
-    }
-    unpacking_.insert(chain_id);
-  }
-  auto result = UnpackInto(blob, chain_id, cancel);
-  {
-    std::lock_guard lock(mu_);
-    unpacking_.erase(chain_id);
-  }
-  unpack_done_.notify_all();
-  return result;
 }
 
 Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::string& known_chain,
@@ -332,39 +258,6 @@ Result<LayerInfo> LayerStore::UnpackInto(const LayerBlob& blob, const std::strin
   return info;
 }
 
-bool LayerStore::Exists(const std::string& chain_id) const {
-  std::lock_guard lock(mu_);
-  return layers_.contains(chain_id);
-}
-
-Result<LayerInfo> LayerStore::Get(const std::string& chain_id) const {
-  std::lock_guard lock(mu_);
-  auto it = layers_.find(chain_id);
-  if (it == layers_.end()) return NotFound("layer " + chain_id.substr(0, 80) + " not found");
-  return it->second;
-}
-
-std::vector<std::string> LayerStore::List() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [id, info] : layers_) out.push_back(id);
-  return out;
-}
-
-Result<std::vector<std::string>> LayerStore::Chain(const std::string& top_chain_id) const {
-  constexpr size_t kMaxDepth = 1000;  // beyond any real image; stops a parent cycle
-  std::lock_guard lock(mu_);
-  std::vector<std::string> chain;
-  for (std::string cur = top_chain_id; !cur.empty();) {
-    auto it = layers_.find(cur);
-    if (it == layers_.end()) return NotFound("layer " + cur.substr(0, 80) + " not found");
-    if (chain.size() >= kMaxDepth) return Internal("layer chain of " + top_chain_id + " loops");
-    chain.push_back(cur);
-    cur = it->second.parent_chain_id;
-  }
-  return std::vector<std::string>(chain.rbegin(), chain.rend());
-}
-
 Result<std::string> LayerStore::Detach(const std::string& chain_id) {
   std::lock_guard lock(mu_);
   auto it = layers_.find(chain_id);
@@ -379,11 +272,6 @@ Result<std::string> LayerStore::Detach(const std::string& chain_id) {
   ::unlink((layers_dir_ + "/l/" + it->second.short_id).c_str());
   layers_.erase(it);
   return dest;
-}
-
-Status LayerStore::DeleteDetached(const std::string& path) {
-  if (path.empty()) return OkStatus();
-  return RemoveAll(path, kUnpackedTreeRemoval);
 }
 
 }  // namespace berth::image

@@ -58,4 +58,30 @@ Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id
   return info;
 }
 
+namespace internal {
+
+Result<ExitInfo> WaitExitFileWith(const std::string& exit_dir, const std::string& id,
+                                  std::chrono::milliseconds timeout,
+                                  const WaitForChange& wait_for_change) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  for (;;) {
+    auto info = ReadExitFile(exit_dir, id);
+    // A file caught between create and write reads as empty: wait for its write.
+    if (info.ok() ||
+        (info.status().code() != Code::kNotFound && info.status().code() != Code::kInternal)) {
+      return info;
+    }
+    // Rounded up, so that a wait never wakes just short of the deadline.
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return DeadlineExceeded("no exit file for " + id + " in " + exit_dir + " after " +
+                              std::to_string(timeout.count()) + "ms");
+    }
+    BERTH_RETURN_IF_ERROR(wait_for_change(left));
+  }
+}
+
+}  // namespace internal
+
 }  // namespace berth::oci

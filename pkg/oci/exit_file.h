@@ -37,6 +37,17 @@ Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id
 Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id,
                               std::chrono::milliseconds timeout);
 
+namespace internal {
+// WaitExitFile's loop, the same on every system: read the file; while it is
+// missing or incomplete, wait for the directory to change (the system's
+// `wait_for_change`, for at most `left`, set up before the first read so
+// that nothing written in between is missed), until `timeout`.
+using WaitForChange = std::function<Status(std::chrono::milliseconds left)>;
+Result<ExitInfo> WaitExitFileWith(const std::string& exit_dir, const std::string& id,
+                                  std::chrono::milliseconds timeout,
+                                  const WaitForChange& wait_for_change);
+}  // namespace internal
+
 // Watches an exit directory on its own thread and reports every exit file
 // that appears. Files already present when Start runs are reported first
 // (so exits that happened while the daemon was down are not missed).

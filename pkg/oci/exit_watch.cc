@@ -12,11 +12,6 @@
 #include "pkg/oci/exit_file.h"
 
 namespace berth::oci {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-}  // namespace
 
 struct ExitWatcher::Watch {
   ScopedFd inotify;
@@ -25,32 +20,23 @@ struct ExitWatcher::Watch {
 
 Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id,
                               std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
   ScopedFd ifd(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   if (!ifd) return ErrnoError("inotify_init1", errno);
   // Watch first, then look: a file written in between is seen either way.
   if (inotify_add_watch(ifd.get(), exit_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
     return ErrnoError("watch exit dir " + exit_dir, errno);
   }
-  for (;;) {
-    auto info = ReadExitFile(exit_dir, id);
-    // A file caught between create and write reads as empty: wait for its close.
-    if (info.ok() ||
-        (info.status().code() != Code::kNotFound && info.status().code() != Code::kInternal)) {
-      return info;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      return DeadlineExceeded("no exit file for " + id + " in " + exit_dir + " after " +
-                              std::to_string(timeout.count()) + "ms");
-    }
-    pollfd p{ifd.get(), POLLIN, 0};
-    int rc = poll(&p, 1, static_cast<int>(left.count()));
-    if (rc < 0 && errno != EINTR) return ErrnoError("poll inotify", errno);
-    char buf[4096];
-    while (read(ifd.get(), buf, sizeof(buf)) > 0) {
-    }
-  }
+  return internal::WaitExitFileWith(exit_dir, id, timeout,
+                                    [&](std::chrono::milliseconds left) -> Status {
+                                      pollfd p{ifd.get(), POLLIN, 0};
+                                      int rc = poll(&p, 1, static_cast<int>(left.count()));
+                                      if (rc < 0 && errno != EINTR)
+                                        return ErrnoError("poll inotify", errno);
+                                      char buf[4096];
+                                      while (read(ifd.get(), buf, sizeof(buf)) > 0) {
+                                      }
+                                      return OkStatus();
+                                    });
 }
 
 ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)

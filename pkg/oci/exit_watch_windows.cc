@@ -15,8 +15,6 @@
 namespace berth::oci {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // A new name (created, or renamed into place as conmon does) or a write: what
 // may complete an exit file.
 constexpr DWORD kExitFileChanges = FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_LAST_WRITE;
@@ -50,7 +48,6 @@ struct ExitWatcher::Watch {
 
 Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id,
                               std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
   BERTH_ASSIGN_OR_RETURN(std::wstring wide, win::Utf8ToWide(exit_dir));
   HANDLE h = ::FindFirstChangeNotificationW(wide.c_str(), FALSE, kExitFileChanges);
   if (h == INVALID_HANDLE_VALUE) {
@@ -58,24 +55,17 @@ Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id
   }
   std::unique_ptr<void, ChangeNotificationCloser> notification(h);
   // Watch first, then look: a file written in between is seen either way.
-  for (;;) {
-    auto info = ReadExitFile(exit_dir, id);
-    // A file caught between create and write reads as empty: wait for its write.
-    if (info.ok() ||
-        (info.status().code() != Code::kNotFound && info.status().code() != Code::kInternal)) {
-      return info;
-    }
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      return DeadlineExceeded("no exit file for " + id + " in " + exit_dir + " after " +
-                              std::to_string(timeout.count()) + "ms");
-    }
-    const DWORD rc = ::WaitForSingleObject(h, static_cast<DWORD>(left.count()));
-    if (rc == WAIT_FAILED) return win::Win32Error("wait on exit dir " + exit_dir, ::GetLastError());
-    if (rc == WAIT_OBJECT_0 && !::FindNextChangeNotification(h)) {
-      return win::Win32Error("watch exit dir " + exit_dir, ::GetLastError());
-    }
-  }
+  return internal::WaitExitFileWith(
+      exit_dir, id, timeout, [&](std::chrono::milliseconds left) -> Status {
+        const DWORD rc = ::WaitForSingleObject(h, static_cast<DWORD>(left.count()));
+        if (rc == WAIT_FAILED) {
+          return win::Win32Error("wait on exit dir " + exit_dir, ::GetLastError());
+        }
+        if (rc == WAIT_OBJECT_0 && !::FindNextChangeNotification(h)) {
+          return win::Win32Error("watch exit dir " + exit_dir, ::GetLastError());
+        }
+        return OkStatus();
+      });
 }
 
 ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)

@@ -8,8 +8,9 @@ namespace berth::oci {
 
 Status PrepareInfraRootfs(const std::string& dir, const std::string& pause_binary) {
   return Unimplemented("prepare the infra rootfs " + dir + " with " + pause_binary +
-                       ": a bare rootfs holding berth-pause is a Linux pod's infra container; "
-                       "on Windows the infra container runs a pause image through HCS");
+                       ": a bare rootfs holding berth-pause, a Linux pod's infra container, is "
+                       "Linux-only; on Windows the infra container runs a pause image through "
+                       "HCS");
 }
 
 }  // namespace berth::oci

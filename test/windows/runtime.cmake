@@ -39,10 +39,13 @@ berth_library(berth_oci_windows
     ${oci_dir}/sysctl.cc
   DEPS berth_base berth_cri_api berth_fs nlohmann_json::nlohmann_json Threads::Threads)
 
-# Their tests run in berth_portable_windows_test: the exit file reader and
-# watcher (the Linux unit test, portable), and runtime_win_test.cc (volume
-# mount points, killing by pid, the Linux-only objects' answers).
+# Their tests run in berth_portable_windows_test: the Linux unit tests that
+# are portable (the exit file reader and watcher, the infra container's spec,
+# sysctl validation), and runtime_win_test.cc (volume mount points, killing
+# by pid, the Linux-only objects' answers).
 target_sources(berth_portable_windows_test PRIVATE
   ${BERTH_ROOT}/test/unit/oci/exit_file_test.cc
+  ${BERTH_ROOT}/test/unit/oci/sandbox_spec_test.cc
+  ${BERTH_ROOT}/test/unit/oci/sysctl_test.cc
   runtime_win_test.cc)
 target_link_libraries(berth_portable_windows_test PRIVATE berth_oci_windows berth_image)

@@ -10,11 +10,13 @@
 #include <string>
 
 #include "pkg/fs/mount.h"
+#include "pkg/fs/mountinfo.h"
 #include "pkg/fs/remove_tree.h"
 #include "pkg/image/layer_store.h"
 #include "pkg/oci/conmon.h"
 #include "pkg/oci/host_process_kill.h"
 #include "pkg/oci/rootfs_file.h"
+#include "pkg/oci/sandbox_spec.h"
 #include "test/windows/fs_win_test_util.h"
 
 namespace berth {
@@ -66,8 +68,15 @@ TEST_F(RuntimeMountWinTest, UnmountLeavesAVolumeMountPointAloneWithAnError) {
 TEST_F(RuntimeMountWinTest, MountAndDescriptorRelativeRemovalAreLinuxOnly) {
   Result<MountGuard> m = Mount("shm", Path("shm"), "tmpfs");
   ExpectLinuxOnly(m.status(), "tmpfs shm on " + Path("shm"));
+  // A pod's /dev/shm (RunPodSandbox's step 6) the same way.
+  ExpectLinuxOnly(MountRestrictedTmpfs("shm", Path("shm"), "size=64m").status(), "tmpfs shm on");
   ExpectLinuxOnly(RemoveTreeAt(3, "x", "layer entry x"), "layer entry x");
+  ExpectLinuxOnly(ReadMountInfo().status(), "/proc/self/mountinfo");
   ExpectLinuxOnly(oci::ReadFileInRoot(dir_->path(), "/etc/passwd", 4096).status(), "/etc/passwd");
+  ExpectLinuxOnly(oci::PrepareInfraRootfs(Path("rootfs"), "berth-pause.exe"),
+                  "infra rootfs " + Path("rootfs"));
+  // The infra spec's default clamp reads berthd's own OOM score: none here.
+  ExpectLinuxOnly(oci::ReadOwnOomScoreAdj().status(), "oom_score_adj");
 }
 
 // (Create is the same answer; it takes an OciRuntime, whose pkg/process is

@@ -1,5 +1,6 @@
 // PrepareInfraRootfs's choice between a hard link and a copy of the infra
 // binary: linked only when no one but root can change what every pod runs.
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,24 @@ TEST_F(InfraRootfs, CopiesABinaryRootDoesNotOwn) {
   ASSERT_TRUE(PrepareInfraRootfs(dir, bin_).ok());
   EXPECT_NE(Stat(dir + "/pause").st_ino, Stat(bin_).st_ino);
   EXPECT_EQ(Stat(dir + "/pause").st_uid, 0u);
+}
+
+TEST(PrepareInfraRootfs, CopiesBinaryAsPause) {
+  char tmpl[] = "/tmp/berth-oci-rootfs-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = std::string(tmpl) + "/rootfs";
+  std::string bin = std::string(tmpl) + "/bin";
+  { std::ofstream(bin) << "#!pause-binary"; }
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin).ok());
+  ASSERT_TRUE(PrepareInfraRootfs(dir, bin).ok());  // idempotent
+  std::ifstream in(dir + "/pause");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "#!pause-binary");
+  struct stat st {};
+  ASSERT_EQ(stat((dir + "/pause").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);
+  EXPECT_EQ(PrepareInfraRootfs(dir, std::string(tmpl) + "/missing").code(), Code::kInternal);
+  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

@@ -1,16 +1,11 @@
 #include "pkg/oci/sandbox_spec.h"
 
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+// Portable: BuildSandboxSpec is also tested under Wine (test/windows/
+// runtime.cmake). What reads the host (/proc/self/oom_score_adj) is in
+// own_oom_score_adj_test.cc, the infra rootfs in infra_rootfs_test.cc.
 namespace berth::oci {
 namespace {
 
@@ -122,27 +117,6 @@ TEST(SandboxSpec, OomScoreAdjClampedToOwn) {
   EXPECT_EQ(BuildSandboxSpec(o).status().code(), Code::kInvalidArgument);
 }
 
-TEST(SandboxSpec, OomScoreAdjClampReadsOwnValueByDefault) {
-  SandboxSpecOptions o = Base();
-  o.own_oom_score_adj.reset();
-  // This process's own value, set and read back through /proc by the test
-  // rather than taken from ReadOwnOomScoreAdj: a reader that returned a
-  // constant (0 is the usual value) would otherwise agree with itself.
-  const std::string path = "/proc/self/oom_score_adj";
-  int before = 0;
-  ASSERT_TRUE(std::ifstream(path) >> before) << "cannot read " << path;
-  const int own = 100 + static_cast<int>(getpid() % 400);
-  ASSERT_TRUE(std::ofstream(path) << own << std::flush) << "cannot write " << path;
-  int now = 0;
-  ASSERT_TRUE(std::ifstream(path) >> now);
-  ASSERT_EQ(now, own);
-  o.oom_score_adj = -1000;
-  Result<json> spec = BuildSandboxSpec(o);
-  std::ofstream(path) << before << std::flush;  // lowering it again needs root, which tests have
-  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ((*spec)["process"]["oomScoreAdj"], own);
-}
-
 TEST(SandboxSpec, SysctlsSeccompUserPassed) {
   SandboxSpecOptions o = Base();
   o.sysctls = {{"net.ipv4.ip_forward", "1"}};
@@ -182,24 +156,6 @@ TEST(SandboxSpec, RefusesRelativePaths) {
   o = Base();
   o.rootfs = "rootfs";
   EXPECT_EQ(BuildSandboxSpec(o).status().code(), Code::kInvalidArgument);
-}
-
-TEST(PrepareInfraRootfs, CopiesBinaryAsPause) {
-  char tmpl[] = "/tmp/berth-oci-rootfs-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = std::string(tmpl) + "/rootfs";
-  std::string bin = std::string(tmpl) + "/bin";
-  { std::ofstream(bin) << "#!pause-binary"; }
-  ASSERT_TRUE(PrepareInfraRootfs(dir, bin).ok());
-  ASSERT_TRUE(PrepareInfraRootfs(dir, bin).ok());  // idempotent
-  std::ifstream in(dir + "/pause");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(content, "#!pause-binary");
-  struct stat st {};
-  ASSERT_EQ(stat((dir + "/pause").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0755u);
-  EXPECT_EQ(PrepareInfraRootfs(dir, std::string(tmpl) + "/missing").code(), Code::kInternal);
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace
