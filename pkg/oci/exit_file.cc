@@ -58,6 +58,13 @@ Result<ExitInfo> ReadExitFile(const std::string& exit_dir, const std::string& id
   return info;
 }
 
+ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)
+    : exit_dir_(std::move(exit_dir)), callback_(std::move(callback)) {}
+
+ExitWatcher::~ExitWatcher() {
+  Stop();
+}
+
 namespace internal {
 
 Result<ExitInfo> WaitExitFileWith(const std::string& exit_dir, const std::string& id,

@@ -71,12 +71,17 @@ class ExitWatcher {
   void Run();
 
   // The system's watch of exit_dir_ and what wakes the thread to stop; each
-  // exit_watch*.cc defines it. Set before the thread starts.
+  // exit_watch*.cc defines it and its deleter (so that the constructor and
+  // destructor, in exit_file.cc, need not see it). Set before the thread
+  // starts.
   struct Watch;
+  struct WatchDeleter {
+    void operator()(Watch* watch) const;
+  };
 
   std::string exit_dir_;
   Callback callback_;
-  std::unique_ptr<Watch> watch_;
+  std::unique_ptr<Watch, WatchDeleter> watch_;
   std::thread thread_;
 };
 

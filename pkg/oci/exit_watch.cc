@@ -39,11 +39,8 @@ Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id
                                     });
 }
 
-ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)
-    : exit_dir_(std::move(exit_dir)), callback_(std::move(callback)) {}
-
-ExitWatcher::~ExitWatcher() {
-  Stop();
+void ExitWatcher::WatchDeleter::operator()(Watch* watch) const {
+  delete watch;
 }
 
 Status ExitWatcher::Start() {
@@ -57,7 +54,7 @@ Status ExitWatcher::Start() {
   }
   watch->stop.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!watch->stop) return ErrnoError("eventfd", errno);
-  watch_ = std::move(watch);
+  watch_.reset(watch.release());
   thread_ = std::thread([this] { Run(); });
   return OkStatus();
 }

@@ -68,11 +68,8 @@ Result<ExitInfo> WaitExitFile(const std::string& exit_dir, const std::string& id
       });
 }
 
-ExitWatcher::ExitWatcher(std::string exit_dir, Callback callback)
-    : exit_dir_(std::move(exit_dir)), callback_(std::move(callback)) {}
-
-ExitWatcher::~ExitWatcher() {
-  Stop();
+void ExitWatcher::WatchDeleter::operator()(Watch* watch) const {
+  delete watch;
 }
 
 Status ExitWatcher::Start() {
@@ -90,7 +87,7 @@ Status ExitWatcher::Start() {
   watch->stop.reset(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
   if (!watch->io_done || !watch->stop) return win::Win32Error("CreateEvent", ::GetLastError());
   watch->io.hEvent = watch->io_done.get();
-  watch_ = std::move(watch);
+  watch_.reset(watch.release());
   thread_ = std::thread([this] { Run(); });
   return OkStatus();
 }
