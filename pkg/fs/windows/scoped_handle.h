@@ -14,10 +14,17 @@ class ScopedHandle {
   explicit ScopedHandle(HANDLE handle) : handle_(handle) {}
   ScopedHandle(const ScopedHandle&) = delete;
   ScopedHandle& operator=(const ScopedHandle&) = delete;
+  ScopedHandle(ScopedHandle&& other) noexcept : handle_(other.release()) {}
+  ScopedHandle& operator=(ScopedHandle&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
   ~ScopedHandle() { reset(); }
 
   HANDLE get() const { return handle_; }
   explicit operator bool() const { return handle_ != INVALID_HANDLE_VALUE; }
+  // Gives up ownership without closing; returns the handle.
+  HANDLE release() { return std::exchange(handle_, INVALID_HANDLE_VALUE); }
   // Closes the current handle (errors ignored) and owns `handle` instead.
   void reset(HANDLE handle = INVALID_HANDLE_VALUE) {
     HANDLE old = std::exchange(handle_, handle);
