@@ -106,10 +106,4 @@ HostCgroups ProbeHostCgroups(const std::vector<MountInfo>& mounts, const std::st
   return h;
 }
 
-HostCgroups ProbeHostCgroups() {
-  Result<std::vector<MountInfo>> mounts = ReadMountInfo();
-  if (!mounts.ok()) return HostCgroups{};
-  return ProbeHostCgroups(*mounts);
-}
-
 }  // namespace berth::cgroups

@@ -1,3 +1,5 @@
+// Pod cgroup limits through cgroupfs files (pod_resources_windows.cc is the
+// Windows answer); the path rules are in pod_cgroup_path.cc.
 #include "pkg/cgroups/pod_resources.h"
 
 #include <fcntl.h>
@@ -10,28 +12,6 @@
 
 namespace berth::cgroups {
 namespace {
-
-// Absolute, no empty, "." or ".." components: the path is joined under the
-// cgroupfs root and must not leave it.
-bool IsCleanAbsolute(const std::string& p) {
-  if (p.empty() || p[0] != '/') return false;
-  std::string body = p.size() > 1 && p.back() == '/' ? p.substr(1, p.size() - 2) : p.substr(1);
-  if (body.empty()) return p == "/";
-  size_t start = 0;
-  for (;;) {
-    size_t end = body.find('/', start);
-    std::string part =
-        body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    if (end == std::string::npos) return true;
-    start = end + 1;
-  }
-}
-
-bool IsSliceChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '@' || c == ':';
-}
 
 Status WriteValue(const std::string& file, const std::string& value) {
   int fd = open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
@@ -128,42 +108,8 @@ Result<Layout> DetectLayout() {
   return layout;
 }
 
-Result<std::string> PodCgroupPath(const std::string& parent, bool systemd) {
-  if (!systemd) {
-    if (!IsCleanAbsolute(parent)) {
-      return InvalidArgument("cgroup parent \"" + parent + "\" is not a clean absolute path");
-    }
-    std::string p = parent;
-    if (p.size() > 1 && p.back() == '/') p.pop_back();
-    return p;
-  }
-  bool ok =
-      parent.size() > 6 && parent.ends_with(".slice") && parent.find('/') == std::string::npos;
-  for (char c : parent) ok = ok && IsSliceChar(c);
-  if (!ok) {
-    return InvalidArgument("cgroup parent \"" + parent + "\" is not a systemd slice name");
-  }
-  if (parent == "-.slice") return std::string("/");
-  std::string stem = parent.substr(0, parent.size() - 6);
-  if (stem.front() == '-' || stem.back() == '-' || stem.find("--") != std::string::npos) {
-    return InvalidArgument("cgroup parent \"" + parent + "\" has an empty slice component");
-  }
-  // Each '-' opens a nested slice: a-b-c.slice → /a.slice/a-b.slice/a-b-c.slice.
-  std::string path;
-  for (size_t dash = stem.find('-'); dash != std::string::npos; dash = stem.find('-', dash + 1)) {
-    path += "/" + stem.substr(0, dash) + ".slice";
-  }
-  return path + "/" + parent;
-}
-
-int64_t SharesToWeight(int64_t shares) {
-  if (shares <= 2) return 1;
-  if (shares >= 262144) return 10000;
-  return 1 + ((shares - 2) * 9999) / 262142;
-}
-
 Status ApplyResources(const Layout& layout, const std::string& path, const Resources& r) {
-  if (!IsCleanAbsolute(path)) return InvalidArgument("cgroup path \"" + path + "\" is not clean");
+  if (!IsCleanCgroupPath(path)) return InvalidArgument("cgroup path \"" + path + "\" is not clean");
   if (r.cpu_shares < 0 || r.cpu_period < 0 || r.cpu_quota < -1 || r.memory_limit_bytes < 0) {
     return InvalidArgument("cgroup resources for " + path + " have a negative value");
   }

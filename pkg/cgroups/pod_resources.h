@@ -43,6 +43,10 @@ struct Resources {
 // naming the parent when it is neither.
 Result<std::string> PodCgroupPath(const std::string& parent, bool systemd);
 
+// Absolute, with no empty, "." or ".." components: such a path joined under
+// the cgroupfs root cannot leave it.
+bool IsCleanCgroupPath(const std::string& path);
+
 // cgroup v1 cpu.shares (2..262144) to cgroup v2 cpu.weight (1..10000).
 int64_t SharesToWeight(int64_t shares);
 

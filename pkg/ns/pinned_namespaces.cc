@@ -132,11 +132,6 @@ const char* StepName(int step) {
 
 }  // namespace
 
-std::string PinPath(const std::string& runroot, const std::string& kind,
-                    const std::string& pod_id) {
-  return runroot + "/ns/" + kind + "/" + pod_id;
-}
-
 Result<PinnedPaths> PinNamespaces(const std::string& runroot, const std::string& pod_id,
                                   const PinRequest& request) {
   if (!ValidPodId(pod_id)) {
@@ -262,15 +257,6 @@ Status UnpinNamespace(const std::string& path) {
     return ErrnoError("remove namespace pin " + path, errno);
   }
   return OkStatus();
-}
-
-Status UnpinNamespaces(const PinnedPaths& paths) {
-  Status first;
-  for (const std::string* p : {&paths.net, &paths.ipc, &paths.uts}) {
-    Status st = UnpinNamespace(*p);
-    if (first.ok() && !st.ok()) first = st;
-  }
-  return first;
 }
 
 }  // namespace berth::ns

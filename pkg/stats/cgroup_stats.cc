@@ -1,3 +1,5 @@
+// CgroupReader on cgroupfs files (cgroup_stats_windows.cc is the Windows
+// answer); the sample arithmetic is in cgroup_sample.cc.
 #include "pkg/stats/cgroup_stats.h"
 
 #include <fcntl.h>
@@ -6,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "pkg/stats/cgroup_values.h"
 #include "pkg/stats/clock.h"
 
 namespace berth::stats {
@@ -45,18 +48,10 @@ class SmallFile {
   size_t size_ = 0;
 };
 
-std::optional<uint64_t> ParseU64(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
 // A single-number file; nullopt when missing or not a number.
 std::optional<uint64_t> ReadU64(SmallFile& f, int dirfd, const std::string& path) {
   if (!f.Read(dirfd, path)) return std::nullopt;
-  return ParseU64(f.text());
+  return ParseCgroupU64(f.text());
 }
 
 // v2 limits: a number, or "max" for none. Missing file: nullopt.
@@ -69,11 +64,7 @@ V2Limit ReadV2Limit(SmallFile& f, int dirfd, const std::string& path) {
   std::string_view t = f.text();
   while (!t.empty() && t.back() == '\n') t.remove_suffix(1);
   if (t == "max") return {true, std::nullopt};
-  return {true, ParseU64(t)};
-}
-
-uint64_t Sub0(uint64_t a, uint64_t b) {
-  return a > b ? a - b : 0;
+  return {true, ParseCgroupU64(t)};
 }
 
 // A v1 limit; nullopt for none (or absent).
@@ -105,58 +96,7 @@ bool Empty(const CgroupSample& s) {
   return !s.cpu_usage_ns && !s.memory && !s.swap && !s.process_count;
 }
 
-template <typename T>
-void AddTo(const std::optional<T>& part, std::optional<T>* total) {
-  if (!part) return;
-  *total = total->value_or(T{}) + *part;
-}
-
 }  // namespace
-
-std::optional<uint64_t> MemoryStats::AvailableBytes() const {
-  if (!limit_bytes) return std::nullopt;
-  return Sub0(*limit_bytes, working_set_bytes);
-}
-
-std::optional<uint64_t> SwapStats::AvailableBytes() const {
-  if (!limit_bytes) return std::nullopt;
-  return Sub0(*limit_bytes, usage_bytes);
-}
-
-uint64_t WorkingSet(uint64_t usage, uint64_t inactive_file) {
-  return Sub0(usage, inactive_file);
-}
-
-std::optional<uint64_t> KeyedValue(std::string_view text, std::string_view key) {
-  while (!text.empty()) {
-    size_t eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
-    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ') {
-      return ParseU64(line.substr(key.size() + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-void Accumulate(const CgroupSample& part, CgroupSample* total) {
-  AddTo(part.cpu_usage_ns, &total->cpu_usage_ns);
-  AddTo(part.process_count, &total->process_count);
-  if (part.memory) {
-    MemoryStats& m = total->memory ? *total->memory : total->memory.emplace();
-    m.usage_bytes += part.memory->usage_bytes;
-    m.working_set_bytes += part.memory->working_set_bytes;
-    m.rss_bytes += part.memory->rss_bytes;
-    m.page_faults += part.memory->page_faults;
-    m.major_page_faults += part.memory->major_page_faults;
-    m.limit_bytes.reset();
-  }
-  if (part.swap) {
-    SwapStats& s = total->swap ? *total->swap : total->swap.emplace();
-    s.usage_bytes += part.swap->usage_bytes;
-    s.limit_bytes.reset();
-  }
-}
 
 CgroupReader::CgroupReader(cgroups::Layout layout) : layout_(std::move(layout)) {
   // The hierarchy roots stay open: a file is then opened relative to its
@@ -206,7 +146,7 @@ CgroupSample CgroupReader::ReadV1(const std::string& dir) const {
       // memsw limits memory and swap together; swap alone may use the rest.
       std::optional<uint64_t> memsw = V1Limit(KeyedValue(stat, "hierarchical_memsw_limit"));
       if (memsw && s.memory->limit_bytes) {
-        s.swap->limit_bytes = Sub0(*memsw, *s.memory->limit_bytes);
+        s.swap->limit_bytes = SubtractOrZero(*memsw, *s.memory->limit_bytes);
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "pkg/stats/disk_usage.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -7,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 namespace berth::stats {
 namespace {
@@ -29,6 +32,30 @@ dev_t DevOf(const struct statx& stx) {
 
 }  // namespace
 
+struct DiskUsageWalk::Walker {
+  dev_t dev = 0;
+  std::vector<DIR*> open;  // the directories on the current path, innermost last
+  // Inodes with several links already counted (directories cannot be hard linked).
+  std::unordered_set<ino_t> linked;
+  DiskUsage usage;
+
+  ~Walker() {
+    for (DIR* d : open) ::closedir(d);
+  }
+  void Count(const struct statx& st);
+  void Enter(DIR* parent, const char* name, const struct statx& st);
+};
+
+DiskUsageWalk::DiskUsageWalk(std::unique_ptr<Walker> walker) : walker_(std::move(walker)) {}
+DiskUsageWalk::~DiskUsageWalk() = default;
+
+bool DiskUsageWalk::done() const {
+  return walker_->open.empty();
+}
+const DiskUsage& DiskUsageWalk::usage() const {
+  return walker_->usage;
+}
+
 Result<std::unique_ptr<DiskUsageWalk>> DiskUsageWalk::Begin(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoError("open " + dir, errno);
@@ -44,25 +71,21 @@ Result<std::unique_ptr<DiskUsageWalk>> DiskUsageWalk::Begin(const std::string& d
     ::close(fd);
     return ErrnoError("read directory " + dir, err);
   }
-  std::unique_ptr<DiskUsageWalk> walk(new DiskUsageWalk());
-  walk->dev_ = DevOf(st);
-  walk->open_.push_back(d);
-  walk->Count(st);
-  return walk;
+  auto walker = std::make_unique<Walker>();
+  walker->dev = DevOf(st);
+  walker->open.push_back(d);
+  walker->Count(st);
+  return std::unique_ptr<DiskUsageWalk>(new DiskUsageWalk(std::move(walker)));
 }
 
-DiskUsageWalk::~DiskUsageWalk() {
-  for (DIR* d : open_) ::closedir(d);
+void DiskUsageWalk::Walker::Count(const struct statx& st) {
+  if (!S_ISDIR(st.stx_mode) && st.stx_nlink > 1 && !linked.insert(st.stx_ino).second) return;
+  usage.bytes += st.stx_blocks * 512;
+  ++usage.inodes;
 }
 
-void DiskUsageWalk::Count(const struct statx& st) {
-  if (!S_ISDIR(st.stx_mode) && st.stx_nlink > 1 && !linked_.insert(st.stx_ino).second) return;
-  usage_.bytes += st.stx_blocks * 512;
-  ++usage_.inodes;
-}
-
-void DiskUsageWalk::Enter(DIR* parent, const char* name, const struct statx& st) {
-  if (open_.size() >= kMaxDepth) return;
+void DiskUsageWalk::Walker::Enter(DIR* parent, const char* name, const struct statx& st) {
+  if (open.size() >= kMaxDepth) return;
   int fd = ::openat(::dirfd(parent), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return;  // removed (or replaced by a symlink) since the stat
   struct statx now;
@@ -77,27 +100,28 @@ void DiskUsageWalk::Enter(DIR* parent, const char* name, const struct statx& st)
     ::close(fd);
     return;
   }
-  open_.push_back(d);
+  open.push_back(d);
 }
 
 size_t DiskUsageWalk::Step(size_t budget) {
+  Walker& w = *walker_;
   size_t visited = 0;
-  while (visited < budget && !open_.empty()) {
-    DIR* top = open_.back();
+  while (visited < budget && !w.open.empty()) {
+    DIR* top = w.open.back();
     errno = 0;
     struct dirent* de = ::readdir(top);
     if (de == nullptr) {  // the end, or a directory removed under us: done with it
       ::closedir(top);
-      open_.pop_back();
+      w.open.pop_back();
       continue;
     }
     if (std::strcmp(de->d_name, ".") == 0 || std::strcmp(de->d_name, "..") == 0) continue;
     ++visited;
     struct statx st;
     if (!StatEntry(::dirfd(top), de->d_name, &st)) continue;
-    if (DevOf(st) != dev_ || IsMountRoot(st)) continue;  // another mount: not ours
-    Count(st);
-    if (S_ISDIR(st.stx_mode)) Enter(top, de->d_name, st);
+    if (DevOf(st) != w.dev || IsMountRoot(st)) continue;  // another mount: not ours
+    w.Count(st);
+    if (S_ISDIR(st.stx_mode)) w.Enter(top, de->d_name, st);
   }
   return visited;
 }

@@ -5,7 +5,11 @@
 // followed; another filesystem mounted inside the tree is neither entered
 // nor counted; entries that vanish during the walk are skipped (containers
 // write while they are measured). Bytes are allocated blocks (st_blocks *
-// 512), so sparse files count what they hold on disk.
+// 512), so sparse files count what they hold on disk. On Windows (the walk
+// in disk_usage_windows.cc) the same rules hold with Windows' terms: every
+// reparse point (symbolic link, junction, volume mount point) counts as
+// itself and is never entered, another volume is not counted, and bytes
+// are the allocation size.
 //
 // DiskUsageWalk is resumable: Step() visits a bounded number of entries, so
 // a background sampler can spread one huge tree over several rounds. It
@@ -13,16 +17,10 @@
 // kMaxDepth levels are counted down to that depth only.
 #pragma once
 
-#include <dirent.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_set>
-#include <vector>
 
 #include "pkg/base/status.h"
 
@@ -46,20 +44,17 @@ class DiskUsageWalk {
   // Visits up to `budget` entries; returns how many it visited (fewer only
   // when the walk ended).
   size_t Step(size_t budget);
-  bool done() const { return open_.empty(); }
+  bool done() const;
   // So far; the total once done().
-  const DiskUsage& usage() const { return usage_; }
+  const DiskUsage& usage() const;
 
  private:
-  DiskUsageWalk() = default;
-  void Count(const struct statx& st);
-  void Enter(DIR* parent, const char* name, const struct statx& st);
+  // Where the walk is, in the system's own terms (disk_usage.cc,
+  // disk_usage_windows.cc).
+  struct Walker;
+  explicit DiskUsageWalk(std::unique_ptr<Walker> walker);
 
-  dev_t dev_ = 0;
-  std::vector<DIR*> open_;  // the directories on the current path, innermost last
-  // Inodes with several links already counted (directories cannot be hard linked).
-  std::unordered_set<ino_t> linked_;
-  DiskUsage usage_;
+  std::unique_ptr<Walker> walker_;
 };
 
 // The whole walk at once (for callers that may block).
