@@ -35,25 +35,35 @@ bool IsDir(const std::string& path) {
 
 }  // namespace
 
+struct ConfWatcher::Native {
+  int inotify_fd = -1;
+  int stop_fd = -1;  // eventfd written by Stop()
+  int watch = -1;
+
+  ~Native() {
+    if (inotify_fd >= 0) close(inotify_fd);
+    if (stop_fd >= 0) close(stop_fd);
+  }
+};
+
 ConfWatcher::ConfWatcher(std::string conf_dir, std::function<void()> on_change)
     : conf_dir_([&] {
         while (conf_dir.size() > 1 && conf_dir.back() == '/') conf_dir.pop_back();
         return conf_dir;
       }()),
-      on_change_(std::move(on_change)) {}
+      on_change_(std::move(on_change)),
+      native_(std::make_unique<Native>()) {}
 
 ConfWatcher::~ConfWatcher() {
   Stop();
-  if (inotify_fd_ >= 0) close(inotify_fd_);
-  if (stop_fd_ >= 0) close(stop_fd_);
 }
 
 Status ConfWatcher::Start() {
   if (thread_.joinable()) return FailedPrecondition("CNI conf watcher already started");
-  inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (inotify_fd_ < 0) return ErrnoError("inotify_init1", errno);
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) return ErrnoError("eventfd", errno);
+  native_->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (native_->inotify_fd < 0) return ErrnoError("inotify_init1", errno);
+  native_->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (native_->stop_fd < 0) return ErrnoError("eventfd", errno);
   Rearm();
   thread_ = std::thread([this] { Run(); });
   return OkStatus();
@@ -62,7 +72,7 @@ Status ConfWatcher::Start() {
 void ConfWatcher::Stop() {
   if (!thread_.joinable()) return;
   uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof one) < 0) {
+  if (write(native_->stop_fd, &one, sizeof one) < 0) {
     spdlog::error("CNI conf watcher: cannot signal stop: errno {}", errno);
   }
   thread_.join();
@@ -72,21 +82,22 @@ void ConfWatcher::Rearm() {
   std::string target = conf_dir_;
   while (!IsDir(target) && target != "/" && target != ".") target = Parent(target);
   uint32_t mask = target == conf_dir_ ? kDirMask : kAncestorMask;
-  int wd = inotify_add_watch(inotify_fd_, target.c_str(), mask);
+  int wd = inotify_add_watch(native_->inotify_fd, target.c_str(), mask);
   if (wd < 0) {
     // The target vanished between the check and the watch: the next event
     // (or the parent's) will rearm; log so a stuck watcher is visible.
     spdlog::warn("CNI conf watcher: cannot watch {}: errno {}", target, errno);
   }
-  if (watch_ >= 0 && watch_ != wd) inotify_rm_watch(inotify_fd_, watch_);  // may be gone: fine
-  watch_ = wd;
+  Native& n = *native_;
+  if (n.watch >= 0 && n.watch != wd) inotify_rm_watch(n.inotify_fd, n.watch);  // may be gone: fine
+  n.watch = wd;
 }
 
 void ConfWatcher::Run() {
   on_change_();
   alignas(inotify_event) char buf[16384];
   while (true) {
-    pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{native_->inotify_fd, POLLIN, 0}, {native_->stop_fd, POLLIN, 0}};
     int n = poll(fds, 2, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -95,7 +106,7 @@ void ConfWatcher::Run() {
     }
     if (fds[1].revents != 0) return;
     // Drain the whole batch; what changed does not matter, only that something did.
-    while (read(inotify_fd_, buf, sizeof buf) > 0) {
+    while (read(native_->inotify_fd, buf, sizeof buf) > 0) {
     }
     Rearm();
     on_change_();

@@ -1,5 +1,6 @@
-// Watches the CNI conf dir with inotify on a thread of its own and calls back
-// when anything in it may have changed, so NetworkReady follows the directory
+// Watches the CNI conf dir on a thread of its own (inotify on Linux, a
+// directory change notification on Windows: conf_watcher_windows.cc) and calls
+// back when anything in it may have changed, so NetworkReady follows the directory
 // without a restart. A conf dir that does not exist yet is handled by
 // watching its nearest existing ancestor until it appears.
 #pragma once
@@ -32,11 +33,13 @@ class ConfWatcher {
   void Run();
   void Rearm();  // watch conf_dir, or its nearest existing ancestor
 
+  // The system's watch and stop signal; only touched by Start() before the
+  // thread, then by the thread (and Stop()'s signal).
+  struct Native;
+
   const std::string conf_dir_;
   const std::function<void()> on_change_;
-  int inotify_fd_ = -1;
-  int stop_fd_ = -1;  // eventfd written by Stop()
-  int watch_ = -1;    // only touched by Start() before the thread, then by the thread
+  std::unique_ptr<Native> native_;
   std::thread thread_;
 };
 
