@@ -1,4 +1,5 @@
-// Child: waiting for, signalling and reaping one spawned process.
+// Child on Linux: waiting for, signalling and reaping one spawned process
+// through its pid (and pidfd); child_common.cc has what is the same on Windows.
 #include "pkg/process/spawn.h"
 
 #include <poll.h>
@@ -28,50 +29,8 @@ ExitStatus FromSiginfo(const siginfo_t& info) {
 
 }  // namespace
 
-std::string ExitStatus::Describe() const {
-  if (term_signal != 0) return "killed by signal " + std::to_string(term_signal);
-  return "exit status " + std::to_string(exit_code);
-}
-
-Child::Child() = default;
-Child::Child(std::unique_ptr<State> state) : state_(std::move(state)) {}
-Child::Child(Child&& other) noexcept = default;
-
-Child& Child::operator=(Child&& other) noexcept {
-  if (this != &other) {
-    KillAndReap();
-    state_ = std::move(other.state_);
-  }
-  return *this;
-}
-
-Child::~Child() {
-  KillAndReap();
-}
-
-void Child::KillAndReap() {
-  if (!state_) return;
-  bool reaped;
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    reaped = state_->reaped;
-  }
-  if (!reaped) {
-    if (state_->group) (void)SignalGroup(SIGKILL);
-    (void)Signal(SIGKILL);
-    (void)Wait();
-  }
-  state_.reset();
-}
-
-pid_t Child::pid() const {
-  return state_ ? state_->pid : -1;
-}
 int Child::pidfd() const {
   return state_ ? state_->pidfd.get() : -1;
-}
-bool Child::leads_process_group() const {
-  return state_ && state_->group;
 }
 
 Status Child::Signal(int sig) {

@@ -1,27 +1,9 @@
-// What a Child owns; shared by spawn.cc (which fills it) and child.cc.
-// Internal to pkg/process.
+// What a Child owns: the system's own state (a pid and pidfd on Linux, a
+// process handle and job object on Windows). Internal to pkg/process.
 #pragma once
 
-#include <mutex>
-#include <string>
-
-#include "pkg/fs/scoped_fd.h"
-#include "pkg/process/spawn.h"
-
-namespace berth::process {
-
-struct Child::State {
-  pid_t pid = -1;
-  ScopedFd pidfd;  // invalid on kernels without pidfd_open
-  bool group = false;
-  std::string argv0;
-
-  std::mutex mu;
-  bool reaped = false;  // guarded by mu
-  ExitStatus status;    // guarded by mu; valid once reaped
-
-  // "<argv0> (pid <n>)", for messages.
-  std::string Name() const { return argv0 + " (pid " + std::to_string(pid) + ")"; }
-};
-
-}  // namespace berth::process
+#ifdef _WIN32
+#include "pkg/process/windows/child_state_windows.h"
+#else
+#include "pkg/process/child_state_linux.h"
+#endif

@@ -11,6 +11,7 @@
 
 #include "pkg/fs/scoped_fd.h"
 #include "pkg/process/internal.h"
+#include "pkg/process/run_end.h"
 
 namespace berth::process {
 namespace {
@@ -60,12 +61,6 @@ struct Feed {
   }
 };
 
-enum class End { kExited, kTimedOut, kOverflow, kCancelled };
-
-// A cancellation raised by a flag or a probe wakes no poll(2): the wait
-// looks at the token at least this often.
-constexpr auto kCancelCheck = std::chrono::milliseconds(25);
-
 }  // namespace
 
 Result<RunResult> RunToCompletion(const RunOptions& options) {
@@ -113,27 +108,16 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   const Clock::time_point deadline = Clock::now() + options.timeout;
   const std::optional<Clock::time_point> cancel_deadline = options.cancel.deadline();
   std::optional<ExitStatus> status;
-  End end;
+  internal::RunEnd end;
   for (;;) {
-    BERTH_ASSIGN_OR_RETURN(status, child.TryWait());
-    if (status) {
-      end = End::kExited;
-      break;
-    }
-    if (options.kill_at_output_limit && (result.out_truncated || result.err_truncated)) {
-      end = End::kOverflow;
-      break;
-    }
-    if (options.cancel.cancelled()) {
-      end = End::kCancelled;
+    BERTH_ASSIGN_OR_RETURN(std::optional<internal::RunEnd> ended,
+                           internal::CheckRunEnd(child, options, result, deadline, status));
+    if (ended) {
+      end = *ended;
       break;
     }
     const auto now = Clock::now();
     const auto left = deadline - now;
-    if (left <= Clock::duration::zero()) {
-      end = End::kTimedOut;
-      break;
-    }
     pollfd fds[4];
     nfds_t n = 0;
     if (child.pidfd() >= 0) fds[n++] = {child.pidfd(), POLLIN, 0};
@@ -141,7 +125,7 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
     if (err.fd.valid()) fds[n++] = {err.fd.get(), POLLIN, 0};
     if (feed.fd.valid()) fds[n++] = {feed.fd.get(), POLLOUT, 0};
     // Without a pidfd nothing wakes us when the child exits: look in steps.
-    auto wait = std::min<Clock::duration>(left, kCancelCheck);
+    auto wait = std::min<Clock::duration>(left, internal::kCancelCheck);
     if (cancel_deadline) wait = std::min<Clock::duration>(wait, *cancel_deadline - now);
     int wait_ms = internal::PollMs(wait);
     if (child.pidfd() < 0) wait_ms = std::min(wait_ms, 10);
@@ -155,32 +139,12 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   // 4. A child that has not ended in time, or whose caller gave up: give
   // on_timeout its chance (to its end: it is cleanup), then kill the child
   // and its group (helpers it started) and reap it.
-  if ((end == End::kTimedOut || end == End::kCancelled) && options.on_timeout) {
-    UncancellableScope cleanup;
-    options.on_timeout();
-    BERTH_ASSIGN_OR_RETURN(status, child.WaitFor(Clock::now() + options.timeout_grace));
-  }
-  if (end != End::kExited) {
-    if (child.leads_process_group()) (void)child.SignalGroup(SIGKILL);
-    (void)child.Signal(SIGKILL);  // fails harmlessly when it ended in the grace time
-    BERTH_ASSIGN_OR_RETURN(status, child.Wait());
-  }
+  BERTH_RETURN_IF_ERROR(internal::EndUnfinishedChild(child, end, options, status));
   // What it wrote before exiting is in the pipes already; helpers it left
   // behind may hold them open, so take what is there and stop.
   out.ReadAvailable();
   err.ReadAvailable();
-  static_cast<ExitStatus&>(result) = *status;
-  if (end == End::kCancelled) {
-    // Cancellation is final, so Check names the cause seen above.
-    return options.cancel.Check("stopped waiting for " + argv0 + ", which was killed");
-  }
-  if (end == End::kTimedOut) {
-    std::string msg =
-        argv0 + " timed out after " + std::to_string(options.timeout.count()) + "ms and was killed";
-    if (!result.err.empty()) msg += ": " + result.err;
-    return DeadlineExceeded(msg);
-  }
-  return result;
+  return internal::RunOutcome(end, options, *status, std::move(result));
 }
 
 }  // namespace berth::process

@@ -1,6 +1,6 @@
-// What a Child owns on Windows; shared by spawn_windows.cc (which fills it)
-// and child_windows.cc. Internal to pkg/process's Windows build (child_state.h
-// is the Linux one).
+// What a Child owns on Windows; shared by spawn_windows.cc (which fills it),
+// child_windows.cc and child_common.cc. Internal to pkg/process's Windows
+// build (through child_state.h; child_state_linux.h is the Linux one).
 #pragma once
 
 #include <windows.h>
@@ -14,12 +14,13 @@
 namespace berth::process {
 namespace internal {
 
-// Child::Signal takes Linux's signal numbers: the Windows C runtime has no
-// SIGKILL, and only this one has a Windows meaning (TerminateProcess).
-inline constexpr int kSigKill = 9;
-// The exit code a process ended by kSigKill gets; with State::killed it
+// The signal that kills a child outright. Child::Signal takes Linux's
+// signal numbers: the Windows C runtime has no SIGKILL, and only this one
+// has a Windows meaning (TerminateProcess).
+inline constexpr int kKillSignal = 9;
+// The exit code a process ended by kKillSignal gets; with State::killed it
 // reads back as "killed by signal 9".
-inline constexpr UINT kKilledExitCode = 128 + kSigKill;
+inline constexpr UINT kKilledExitCode = 128 + kKillSignal;
 
 }  // namespace internal
 
@@ -34,7 +35,7 @@ struct Child::State {
 
   std::mutex mu;
   bool reaped = false;  // guarded by mu
-  bool killed = false;  // guarded by mu: a kSigKill of ours succeeded
+  bool killed = false;  // guarded by mu: a kKillSignal of ours succeeded
   ExitStatus status;    // guarded by mu; valid once reaped
 
   // "<argv0> (pid <n>)", for messages.

@@ -15,14 +15,14 @@
 #include <mutex>
 
 #include "pkg/base/win32_error.h"
+#include "pkg/process/child_state.h"
 #include "pkg/process/spawn.h"
-#include "pkg/process/windows/child_state_windows.h"
 
 namespace berth::process {
 namespace {
 
 using internal::kKilledExitCode;
-using internal::kSigKill;
+using internal::kKillSignal;
 
 // A wait of up to `left`, rounded up so that it never wakes just short of
 // its deadline and spins.
@@ -39,51 +39,8 @@ Status UnsupportedSignal(int sig, const std::string& target) {
 
 }  // namespace
 
-std::string ExitStatus::Describe() const {
-  if (term_signal != 0) return "killed by signal " + std::to_string(term_signal);
-  return "exit status " + std::to_string(exit_code);
-}
-
-Child::Child() = default;
-Child::Child(std::unique_ptr<State> state) : state_(std::move(state)) {}
-Child::Child(Child&& other) noexcept = default;
-
-Child& Child::operator=(Child&& other) noexcept {
-  if (this != &other) {
-    KillAndReap();
-    state_ = std::move(other.state_);
-  }
-  return *this;
-}
-
-Child::~Child() {
-  KillAndReap();
-}
-
-void Child::KillAndReap() {
-  if (!state_) return;
-  bool reaped;
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    reaped = state_->reaped;
-  }
-  if (!reaped) {
-    if (state_->group) (void)SignalGroup(kSigKill);
-    (void)Signal(kSigKill);
-    (void)Wait();
-  }
-  // Closing the job (KILL_ON_JOB_CLOSE) ends whatever the child left running.
-  state_.reset();
-}
-
-pid_t Child::pid() const {
-  return state_ ? state_->pid : -1;
-}
 int Child::pidfd() const {
   return -1;  // Windows has no pidfd; the process handle is internal
-}
-bool Child::leads_process_group() const {
-  return state_ && state_->group;
 }
 
 Status Child::Signal(int sig) {
@@ -92,7 +49,7 @@ Status Child::Signal(int sig) {
   const std::string what = "signal " + std::to_string(sig) + " to " + state_->Name();
   if (state_->reaped) return FailedPrecondition(what + ": it has exited and been reaped");
   if (sig == 0) return OkStatus();
-  if (sig != kSigKill) return UnsupportedSignal(sig, state_->Name());
+  if (sig != kKillSignal) return UnsupportedSignal(sig, state_->Name());
   if (TerminateProcess(state_->process.get(), kKilledExitCode)) {
     state_->killed = true;
     return OkStatus();
@@ -108,7 +65,7 @@ Status Child::SignalGroup(int sig) {
   std::lock_guard<std::mutex> lock(state_->mu);
   const std::string target = "the process group of " + state_->Name();
   if (sig == 0) return OkStatus();
-  if (sig != kSigKill) return UnsupportedSignal(sig, target);
+  if (sig != kKillSignal) return UnsupportedSignal(sig, target);
   if (!TerminateJobObject(state_->job.get(), kKilledExitCode)) {
     return win::Win32Error("signal 9 to " + target, GetLastError());
   }
@@ -129,7 +86,7 @@ Result<std::optional<ExitStatus>> Child::TryWait() {
   }
   ExitStatus st;
   if (state_->killed && code == kKilledExitCode) {
-    st.term_signal = kSigKill;
+    st.term_signal = kKillSignal;
   } else {
     // Windows exit codes are 32 bits: a crash's NTSTATUS (0xC0000005) reads
     // back negative.

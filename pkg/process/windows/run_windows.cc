@@ -9,14 +9,13 @@
 
 #include "pkg/base/win32_error.h"
 #include "pkg/process/run.h"
-#include "pkg/process/windows/child_state_windows.h"
+#include "pkg/process/run_end.h"
 #include "pkg/process/windows/overlapped_pipe.h"
 
 namespace berth::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using internal::kSigKill;
 using win::ScopedHandle;
 
 // How issuing one ReadFile/WriteFile went.
@@ -151,12 +150,6 @@ class Feed : public PipeIo {
   size_t written_ = 0;
 };
 
-enum class End { kExited, kTimedOut, kOverflow, kCancelled };
-
-// A cancellation raised by a flag or a probe signals no handle: the wait
-// looks at the token at least this often.
-constexpr auto kCancelCheck = std::chrono::milliseconds(25);
-
 DWORD WaitMs(Clock::duration left) {
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   return static_cast<DWORD>(std::clamp<int64_t>(ms, 0, 1 << 30));
@@ -220,27 +213,16 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   const Clock::time_point deadline = Clock::now() + options.timeout;
   const std::optional<Clock::time_point> cancel_deadline = options.cancel.deadline();
   std::optional<ExitStatus> status;
-  End end;
+  internal::RunEnd end;
   for (;;) {
-    BERTH_ASSIGN_OR_RETURN(status, child.TryWait());
-    if (status) {
-      end = End::kExited;
-      break;
-    }
-    if (options.kill_at_output_limit && (result.out_truncated || result.err_truncated)) {
-      end = End::kOverflow;
-      break;
-    }
-    if (options.cancel.cancelled()) {
-      end = End::kCancelled;
+    BERTH_ASSIGN_OR_RETURN(std::optional<internal::RunEnd> ended,
+                           internal::CheckRunEnd(child, options, result, deadline, status));
+    if (ended) {
+      end = *ended;
       break;
     }
     const auto now = Clock::now();
     const auto left = deadline - now;
-    if (left <= Clock::duration::zero()) {
-      end = End::kTimedOut;
-      break;
-    }
     HANDLE handles[4];
     DWORD n = 0;
     handles[n++] = process.get();
@@ -248,7 +230,7 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
          {static_cast<PipeIo*>(&out), static_cast<PipeIo*>(&err), static_cast<PipeIo*>(&feed)}) {
       if (io->waiting()) handles[n++] = io->event();
     }
-    auto wait = std::min<Clock::duration>(left, kCancelCheck);
+    auto wait = std::min<Clock::duration>(left, internal::kCancelCheck);
     if (cancel_deadline) wait = std::min<Clock::duration>(wait, *cancel_deadline - now);
     if (WaitForMultipleObjects(n, handles, FALSE, WaitMs(wait)) == WAIT_FAILED) {
       return win::Win32Error("wait for " + argv0, GetLastError());
@@ -262,34 +244,14 @@ Result<RunResult> RunToCompletion(const RunOptions& options) {
   // 4. A child that has not ended in time, or whose caller gave up: give
   // on_timeout its chance (to its end: it is cleanup), then kill the child
   // and its group (helpers it started) and reap it.
-  if ((end == End::kTimedOut || end == End::kCancelled) && options.on_timeout) {
-    UncancellableScope cleanup;
-    options.on_timeout();
-    BERTH_ASSIGN_OR_RETURN(status, child.WaitFor(Clock::now() + options.timeout_grace));
-  }
-  if (end != End::kExited) {
-    if (child.leads_process_group()) (void)child.SignalGroup(kSigKill);
-    (void)child.Signal(kSigKill);  // fails harmlessly when it ended in the grace time
-    BERTH_ASSIGN_OR_RETURN(status, child.Wait());
-  }
+  BERTH_RETURN_IF_ERROR(internal::EndUnfinishedChild(child, end, options, status));
   // What it wrote before exiting is in the pipes already; helpers it left
   // behind may hold them open, so take what is there and stop.
   out.Poll();
   err.Poll();
   out.Close();
   err.Close();
-  static_cast<ExitStatus&>(result) = *status;
-  if (end == End::kCancelled) {
-    // Cancellation is final, so Check names the cause seen above.
-    return options.cancel.Check("stopped waiting for " + argv0 + ", which was killed");
-  }
-  if (end == End::kTimedOut) {
-    std::string msg =
-        argv0 + " timed out after " + std::to_string(options.timeout.count()) + "ms and was killed";
-    if (!result.err.empty()) msg += ": " + result.err;
-    return DeadlineExceeded(msg);
-  }
-  return result;
+  return internal::RunOutcome(end, options, *status, std::move(result));
 }
 
 }  // namespace berth::process

@@ -23,8 +23,8 @@
 
 #include "pkg/base/win32_error.h"
 #include "pkg/fs/windows/scoped_handle.h"
+#include "pkg/process/child_state.h"
 #include "pkg/process/spawn.h"
-#include "pkg/process/windows/child_state_windows.h"
 #include "pkg/process/windows/command_line.h"
 
 namespace berth::process {
