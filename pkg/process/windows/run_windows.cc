@@ -2,7 +2,10 @@
 // stdout and stderr are overlapped pipes, and one thread waits on the child's
 // process handle and on whichever pipe operation is in flight, as run.cc
 // polls its descriptors. Ending the child is Child's kill (TerminateProcess,
-// TerminateJobObject for its group).
+// TerminateJobObject for its group). One difference from Linux: with
+// new_process_group (the default) the child's job is closed with the Child
+// when this returns, so helpers it left running end then too (Windows has no
+// init that would reap them later); without a group they are left alone.
 #include <windows.h>
 
 #include <optional>
