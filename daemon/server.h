@@ -27,13 +27,6 @@
 #include "pkg/streaming/channels.h"
 #include "runtime/v1/api.pb.h"
 
-// The transport stays out of this header, so the handlers' files compile
-// without gRPC (the Windows build has none yet); ~Server is in server.cc,
-// where grpc::Server is complete.
-namespace grpc {
-class Server;
-}
-
 namespace berth::streaming {
 class StreamServer;
 }
@@ -45,9 +38,6 @@ class MetricsEndpoint;
 
 namespace berth::daemon {
 
-class Listener;
-class RuntimeServiceImpl;
-class ImageServiceImpl;
 class ImageManager;
 class StatsCollector;
 class CallTracker;
@@ -317,19 +307,30 @@ class Server {
 
   const config::Config config_;
   const std::string config_path_;
-  std::unique_ptr<Listener> listener_;
-  std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   // The image and layer stores (image_manager.h), set by Open(); the handlers
   // use them here, not through the gRPC service, which only forwards to them.
   std::unique_ptr<ImageManager> images_;
-  std::unique_ptr<ImageServiceImpl> image_service_;
   // gVisor containers' CPU and memory, read by stats_ (so made before it).
   std::unique_ptr<GvisorStatsSampler> gvisor_stats_;
   std::unique_ptr<StatsCollector> stats_;    // set before serving; its own locks
   std::unique_ptr<ContainerEvents> events_;  // set before restore; its own locks
-  std::unique_ptr<grpc::Server> grpc_server_;
+  // The transport (server.cc): the claimed socket, the two gRPC services and
+  // the grpc::Server, set by Start() (under shutdown_mu_) and destroyed before
+  // the stores its services reach. Behind this pointer so that the rest of the
+  // Server, its handlers and lifecycle (server_lifecycle.cc), builds without
+  // gRPC: the Windows build has none yet.
+  struct Transport;
+  struct TransportDeleter {
+    void operator()(Transport* transport) const;
+  };
+  std::unique_ptr<Transport, TransportDeleter> transport_;
+  // Shutdown's two transport steps (server.cc): stop accepting connections
+  // and say STOPPING to systemd; then end the gRPC server, in-flight calls
+  // given a bounded grace.
+  void StopAccepting();
+  void StopServing();
   std::unique_ptr<streaming::StreamServer> stream_server_;
-  std::mutex shutdown_mu_;  // serializes Shutdown() callers
+  std::mutex shutdown_mu_;  // serializes Shutdown() callers; guards setting transport_
   bool shut_down_ = false;  // guarded by shutdown_mu_
   bool opened_ = false;     // Open() succeeded: Shutdown() has something to stop
   // Made first in Start(); recording is thread-safe. The endpoint is null

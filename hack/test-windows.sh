@@ -10,6 +10,9 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$repo/build/windows}"
+# ccache in the shared cache with paths relative to the checkout, as every
+# hack/ build, so a fresh clone (CI) or another worktree reuses the objects.
+source "$repo/hack/lib.sh"
 
 find_tool() {  # first executable among the candidates
   for c in "$@"; do
@@ -70,4 +73,18 @@ for exe in "$build/berth_platform_windows_test.exe" "$build/berth_portable_windo
   echo "test-windows: running $(basename "$exe") under $("$wine" --version)"
   timeout 180 "$wine" "$exe" --gtest_brief=1 || status=1
 done
+
+# 5. The daemon without its gRPC transport, linked for Windows: it opens a
+# Server on a fresh state directory. Open() must come back (no crash, no hang)
+# with OK or an honest Unimplemented naming a Linux-only part (today the
+# overlayfs layer store: Windows layers are HCS's).
+state="$(mktemp -d "${TMPDIR:-/tmp}/berth-daemon-windows.XXXXXX")"
+echo "test-windows: opening the daemon (berth_daemon_link_check.exe) on $state"
+daemon_out="$(timeout 120 "$wine" "$build/berth_daemon_link_check.exe" "Z:$state" 2>&1)" || true
+rm -rf "$state"
+echo "$daemon_out"
+if ! grep -qE '^Open: (OK|Unimplemented: .*Linux-only)' <<<"$daemon_out"; then
+  echo "test-windows: the daemon's Open() on Windows gave no honest answer" >&2
+  status=1
+fi
 exit $status

@@ -10,10 +10,6 @@ find_package(prometheus-cpp CONFIG REQUIRED)
 add_subdirectory(${BERTH_ROOT}/pkg/metrics ${PROJECT_BINARY_DIR}/pkg/metrics)
 add_subdirectory(${BERTH_ROOT}/pkg/registry ${PROJECT_BINARY_DIR}/pkg/registry)
 add_subdirectory(${BERTH_ROOT}/pkg/image ${PROJECT_BINARY_DIR}/pkg/image)
-# GCC 12's false positive on `"literal" + std::string` at -O2 and above (the
-# one the test executables switch off too), hit by manifest.cc in this Release
-# build.
-target_compile_options(berth_registry PRIVATE -Wno-restrict)
 
 target_sources(berth_portable_windows_test PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/http_get_win.cc
